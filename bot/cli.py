@@ -1,0 +1,73 @@
+"""The command line: `python -m bot [run|chat|check|graph]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import Config, ConfigError, setup_logging
+from bot.graph import mermaid
+from dialogues import ContentError, Library, load_library
+from dialogues.readability import content_lix, flow_texts
+from dialogues.validate import reachable
+
+log = logging.getLogger("inklusionsguiden")
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Inklusionsguiden")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser(
+        "run", help="run the Telegram bot (default), or the terminal chat without a token"
+    )
+    sub.add_parser("chat", help="chat in the terminal over the same engine and storage")
+    sub.add_parser("check", help="validate all content and print one line per flow")
+    graph = sub.add_parser("graph", help="print the flows as a Mermaid diagram")
+    graph.add_argument("flow", nargs="?", help="only this flow")
+    args = parser.parse_args(argv)
+    try:
+        config = Config.from_env()
+        setup_logging(config.log_level)
+        library = load_library(config.content_dir)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContentError as exc:
+        print(f"content error:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    command = args.command or "run"
+    if command == "check":
+        return check(library)
+    if command == "graph":
+        return print_graph(library, args.flow)
+    from bot.run import run, run_chat  # imports telegram only when needed
+
+    return run_chat(config, library) if command == "chat" else run(config, library)
+
+
+def check(library: Library) -> int:
+    """Print one line per flow and the readability figure; content already validated."""
+    for lang, content in library.languages.items():
+        for flow in content.flows.values():
+            print(
+                f"{lang}/{flow.id}: {len(flow.nodes)} nodes, {len(flow.questions)} questions, "
+                f"{'all' if reachable(flow) == set(flow.nodes) else 'NOT all'} reachable, "
+                f"{sum(len(t) for t in flow_texts(flow))} characters"
+            )
+        print(f"{lang}: average LIX {content_lix(content):.1f} (target at most 40)")
+    print("content OK")
+    return 0
+
+
+def print_graph(library: Library, flow_id: str | None) -> int:
+    """Print a Mermaid flowchart of one flow or all flows."""
+    content = library.get(None)
+    if flow_id is not None and flow_id not in content.flows:
+        print(f"unknown flow {flow_id!r}; flows: {', '.join(content.flows)}", file=sys.stderr)
+        return EXIT_USAGE
+    print(mermaid(content, flow_id))
+    return 0

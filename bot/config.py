@@ -1,0 +1,69 @@
+"""Configuration from the environment; bad values give one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dialogues import CONTENT_DIR
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one bot process."""
+
+    token: str | None
+    base_url: str
+    data_dir: Path
+    content_dir: Path
+    log_level: str
+
+    @property
+    def db_path(self) -> Path:
+        """Return the path of the database file."""
+        from storage import DB_NAME
+
+        return self.data_dir / DB_NAME
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """Read and check the configuration; raise ConfigError naming the bad variable."""
+        env = os.environ if env is None else env
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+        if token is not None and not _TOKEN.match(token):
+            raise ConfigError("TELEGRAM_BOT_TOKEN looks wrong: expected '<digits>:<letters>'")
+        base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
+        if not re.match(r"^https?://[^\s/]+", base_url):
+            raise ConfigError("TELEGRAM_BASE_URL must start with http:// or https://")
+        level = env.get("BOT_LOG_LEVEL", "INFO").strip().upper()
+        if level not in _LEVELS:
+            raise ConfigError(f"BOT_LOG_LEVEL must be one of {', '.join(_LEVELS)}")
+        content_dir = Path(env.get("BOT_CONTENT_DIR", "").strip() or CONTENT_DIR)
+        if not content_dir.is_dir():
+            raise ConfigError(f"BOT_CONTENT_DIR {content_dir} is not a directory")
+        data_dir = Path(env.get("BOT_DATA_DIR", "").strip() or "data")
+        if data_dir.exists() and not data_dir.is_dir():
+            raise ConfigError(f"BOT_DATA_DIR {data_dir} exists and is not a directory")
+        return cls(token, base_url, data_dir, content_dir, level)
+
+
+def setup_logging(level: str) -> None:
+    """Log one line per event to stdout: time, level, logger, message (ids only, never content)."""
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,42 @@
+"""What goes into the engine (Event) and what comes out (Reply): frozen plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+EVENT_KINDS = ("text", "command", "button", "media")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a user did: typed text, sent a command, pressed a button, sent media."""
+
+    chat_id: int
+    user_id: int
+    user_name: str
+    kind: str
+    at: datetime
+    text: str = ""
+    data: str = ""
+    chat_type: str = "private"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: its label and its callback data."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: Telegram HTML text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    def labels(self) -> list[str]:
+        """Return the button labels, row by row flattened (handy in tests and the terminal)."""
+        return [b.label for row in self.buttons for b in row]

@@ -1,0 +1,156 @@
+"""Read content/<lang>/*.yaml with yaml.safe_load into the typed content model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dialogues.errors import ContentError, Problem
+from dialogues.model import ChecklistItem, Content, Flow, Library, Node, Option, PlanTemplate
+from dialogues.validate import validate_content, validate_library
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+
+def load_library(root: Path = CONTENT_DIR, default: str = "da") -> Library:
+    """Load and validate every language folder under `root`; raise ContentError on problems."""
+    problems: list[Problem] = []
+    languages: dict[str, Content] = {}
+    for lang_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if not any(lang_dir.glob("*.yaml")):
+            continue
+        content = _load_language(lang_dir, problems)
+        languages[content.lang] = content
+        problems += validate_content(content, lang_dir)
+    if default not in languages:
+        problems.append(Problem(str(root / default), "", "the default language has no content"))
+    if problems:
+        raise ContentError(problems)
+    library = Library(languages=languages, default=default)
+    problems += validate_library(library, root)
+    if problems:
+        raise ContentError(problems)
+    return library
+
+
+def _load_language(lang_dir: Path, problems: list[Problem]) -> Content:
+    ui: dict[str, str] = {}
+    flows: dict[str, Flow] = {}
+    for path in sorted(lang_dir.glob("*.yaml")):
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        if path.stem == "ui":
+            ui = _parse_ui(data, path, problems)
+        else:
+            flow = _parse_flow(data, path, problems)
+            if flow is not None:
+                flows[flow.id] = flow
+    return Content(lang=lang_dir.name, flows=flows, ui=ui)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(str(path), "", f"not valid YAML: {exc}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), "", "the file must hold a mapping"))
+        return None
+    return data
+
+
+def _parse_ui(data: dict[str, Any], path: Path, problems: list[Problem]) -> dict[str, str]:
+    ui: dict[str, str] = {}
+    for key, value in data.items():
+        if not isinstance(value, str):
+            problems.append(Problem(str(path), str(key), "must be a quoted string"))
+        else:
+            ui[str(key)] = value
+    return ui
+
+
+def _parse_flow(data: dict[str, Any], path: Path, problems: list[Problem]) -> Flow | None:
+    where = str(path)
+    for key in ("flow", "title", "start", "nodes"):
+        if key not in data:
+            problems.append(Problem(where, key, "is missing"))
+            return None
+    if not isinstance(data["nodes"], list):
+        problems.append(Problem(where, "nodes", "must be a list"))
+        return None
+    nodes: dict[str, Node] = {}
+    for index, raw in enumerate(data["nodes"]):
+        node = _parse_node(raw, f"nodes[{index}]", where, problems)
+        if node is None:
+            continue
+        if node.id in nodes:
+            problems.append(Problem(where, f"nodes[{index}].id", f"duplicate id {node.id!r}"))
+        nodes[node.id] = node
+    questions = tuple(n.id for n in nodes.values() if n.kind == "question")
+    return Flow(
+        id=str(data["flow"]),
+        title=str(data["title"]),
+        start=str(data["start"]),
+        nodes=nodes,
+        questions=questions,
+    )
+
+
+def _parse_node(raw: Any, at: str, where: str, problems: list[Problem]) -> Node | None:
+    if not isinstance(raw, dict) or "id" not in raw or "kind" not in raw:
+        problems.append(Problem(where, at, "a node needs at least id and kind"))
+        return None
+    try:
+        return Node(
+            id=str(raw["id"]),
+            kind=str(raw["kind"]),
+            text=_str(raw.get("text")),
+            next=_opt_str(raw.get("next")),
+            style=_opt_str(raw.get("style")),
+            teaser=_opt_str(raw.get("teaser")),
+            group=_opt_str(raw.get("group")),
+            hint=_opt_str(raw.get("hint")),
+            input=str(raw.get("input", "text")),
+            options=tuple(_option(o) for o in raw.get("options") or ()),
+            items=tuple(
+                ChecklistItem(str(i["id"]), _str(i.get("text"))) for i in raw.get("items") or ()
+            ),
+            suggested=bool(raw.get("suggested", False)),
+            focus_options=tuple(_option(o) for o in raw.get("focus_options") or ()),
+            templates=tuple(_template(t) for t in raw.get("templates") or ()),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        problems.append(Problem(where, at, f"malformed node: {exc!r}"))
+        return None
+
+
+def _option(raw: dict[str, Any]) -> Option:
+    return Option(
+        id=str(raw["id"]),
+        label=_str(raw.get("label")),
+        next=_opt_str(raw.get("next")),
+        action=_opt_str(raw.get("action")),
+    )
+
+
+def _template(raw: dict[str, Any]) -> PlanTemplate:
+    return PlanTemplate(
+        fokus=str(raw["fokus"]),
+        maal=_str(raw.get("maal")),
+        delmaal=tuple(str(x) for x in raw.get("delmaal") or ()),
+        handlinger=tuple(str(x) for x in raw.get("handlinger") or ()),
+        tid=_str(raw.get("tid")),
+        roller=_str(raw.get("roller")),
+    )
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value).strip()

@@ -1,0 +1,109 @@
+"""Telegram HTML: escaping user text, checking content markup, splitting long messages."""
+
+from __future__ import annotations
+
+import html
+import re
+
+TELEGRAM_LIMIT = 4096
+CONTENT_TAGS = ("b", "i")
+TELEGRAM_TAGS = (
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "a",
+)
+_TAG = re.compile(r"<(/?)([a-z-]+)(\s[^<>]*)?>")
+_BAD_AMP = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+);)")
+
+
+def escape(text: str) -> str:
+    """Escape user text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def markup_problem(text: str, allowed: tuple[str, ...] = CONTENT_TAGS) -> str | None:
+    """Describe what is wrong with `text` as Telegram HTML, or None when it is fine."""
+    if _BAD_AMP.search(text):
+        return "write & as &amp;"
+    stack: list[str] = []
+    for match in _TAG.finditer(text):
+        closing, tag = match.group(1), match.group(2)
+        if tag not in allowed:
+            return f"tag <{tag}> is not allowed; use {', '.join(allowed)}"
+        if not closing:
+            stack.append(tag)
+        elif not stack or stack.pop() != tag:
+            return f"unbalanced </{tag}>"
+    if stack:
+        return f"unclosed <{stack[-1]}>"
+    if "<" in _TAG.sub("", text) or ">" in _TAG.sub("", text):
+        return "write < as &lt; and > as &gt;"
+    return None
+
+
+def is_valid_telegram_html(text: str) -> bool:
+    """Tell whether `text` uses only Telegram's tags, balanced, with specials escaped."""
+    return markup_problem(text, TELEGRAM_TAGS) is None
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split `text` into parts of at most `limit` characters, on paragraph boundaries first.
+
+    Content tags never span paragraphs, so a split between paragraphs keeps markup balanced;
+    a single paragraph longer than the limit is cut on lines, then words, then characters,
+    never inside an HTML entity.
+    """
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        joined = f"{current}{piece}" if current else piece.lstrip()
+        if len(joined) <= limit:
+            current = joined
+        else:
+            parts.append(current.rstrip())
+            current = piece.lstrip()
+    if current.strip():
+        parts.append(current.rstrip())
+    return [p for p in parts if p]
+
+
+def _pieces(text: str, limit: int, separators: tuple[str, ...] = ("\n\n", "\n", " ")) -> list[str]:
+    """Break text into chunks of at most `limit`, each but the first led by its separator."""
+    if len(text) <= limit:
+        return [text]
+    if not separators:
+        return _hard_cut(text, limit)
+    separator, finer = separators[0], separators[1:]
+    out: list[str] = []
+    for index, chunk in enumerate(text.split(separator)):
+        sub = _pieces(chunk, limit - len(separator), finer)
+        if index:
+            sub[0] = separator + sub[0]
+        out += sub
+    return out
+
+
+def _hard_cut(chunk: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    while len(chunk) > limit - 1:
+        cut = limit - 1
+        amp = chunk.rfind("&", cut - 8, cut)
+        if amp != -1 and ";" not in chunk[amp:cut]:
+            cut = amp
+        pieces.append(chunk[:cut])
+        chunk = chunk[cut:]
+    return [*pieces, chunk]

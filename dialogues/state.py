@@ -1,0 +1,77 @@
+"""The per-chat state: plain JSON-able values with a schema version and appended migrations."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+HISTORY_LIMIT = 50
+
+
+def _v0_to_v1(data: JSON) -> JSON:
+    """Version 0 stored answers as bare strings; version 1 stores who and when as well."""
+    answers = data.get("answers") or {}
+    data["answers"] = {
+        key: value if isinstance(value, dict) else {"text": str(value), "by": None, "at": None}
+        for key, value in answers.items()
+    }
+    return data
+
+
+MIGRATIONS: list[Callable[[JSON], JSON]] = [_v0_to_v1]
+"""MIGRATIONS[i] turns a version-i state into version i+1. Append; never edit or reorder."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class ChatState:
+    """Everything stored for one chat. Only JSON types, so it round-trips through json."""
+
+    lang: str | None = None
+    flow: str | None = None
+    node: str | None = None
+    turn: int = 0
+    started: bool = False
+    history: list[list[str]] = field(default_factory=list)
+    answers: dict[str, JSON] = field(default_factory=dict)
+    widget: JSON = field(default_factory=dict)
+    checklists: dict[str, JSON] = field(default_factory=dict)
+    plan: list[JSON] = field(default_factory=list)
+    settings: JSON = field(default_factory=dict)
+    updated_at: str | None = None
+
+    def copy(self) -> ChatState:
+        """Return a deep copy, so the engine never changes the caller's state."""
+        return copy.deepcopy(self)
+
+    def to_dict(self) -> JSON:
+        """Return the JSON form, with its schema version."""
+        return {"schema_version": SCHEMA_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: JSON | None) -> ChatState:
+        """Build a state from its JSON form, migrating older versions first."""
+        if not data:
+            return cls()
+        data = migrate(copy.deepcopy(data))
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def node_key(self) -> str:
+        """Return 'flow/node' for the current position ('' when nowhere)."""
+        return f"{self.flow}/{self.node}" if self.flow and self.node else ""
+
+
+def migrate(data: JSON) -> JSON:
+    """Run the migrations from the stored version up to SCHEMA_VERSION."""
+    version = int(data.get("schema_version", 0))
+    if version > SCHEMA_VERSION:
+        raise ValueError(f"stored state has schema {version}, newer than {SCHEMA_VERSION}")
+    for migration in MIGRATIONS[version:]:
+        data = migration(data)
+    data["schema_version"] = SCHEMA_VERSION
+    return data

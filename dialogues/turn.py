@@ -1,0 +1,79 @@
+"""One turn of a conversation: the working copy of the state and the replies being built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dialogues import callbacks
+from dialogues.events import Button, Event, Reply
+from dialogues.model import Content, Flow, Node
+from dialogues.state import HISTORY_LIMIT, ChatState
+
+MENU_FLOW = "menu"
+
+
+@dataclass
+class Turn:
+    """The context every handler works on; only `step` creates one."""
+
+    content: Content
+    state: ChatState
+    event: Event
+    replies: list[Reply] = field(default_factory=list)
+    prefix: list[str] = field(default_factory=list)
+
+    def t(self, key: str, **values: object) -> str:
+        """Return an interface text in the chat's language."""
+        return self.content.text(key, **values)
+
+    @property
+    def flow(self) -> Flow | None:
+        """Return the current flow, if the chat is somewhere that still exists."""
+        return self.content.flows.get(self.state.flow or "")
+
+    @property
+    def node(self) -> Node | None:
+        """Return the current node, if it still exists in the content."""
+        flow = self.flow
+        return flow.nodes.get(self.state.node or "") if flow else None
+
+    def say(self, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+        """Queue a message; pending prefix lines (such as 'Saved') go in front of it."""
+        if self.prefix:
+            text = "\n".join([*self.prefix, "", text])
+            self.prefix.clear()
+        self.replies.append(Reply(text=text, buttons=buttons))
+
+    def note(self, text: str) -> None:
+        """Add a short line that leads the next message instead of sending one of its own."""
+        self.prefix.append(text)
+
+    def button(self, label: str, option: str) -> Button:
+        """Make a button for the current node, stamped with the current turn."""
+        return Button(label, callbacks.encode(self.state.turn, self.state.node_key, option))
+
+    def goto(self, target: str) -> None:
+        """Move to a node of this flow or to 'flow:<id>', remembering where we were."""
+        if target.startswith("flow:"):
+            flow = self.content.flows[target[5:]]
+            self._move(flow.id, flow.start, remember=True)
+        else:
+            self._move(self.state.flow or MENU_FLOW, target, remember=True)
+
+    def back(self) -> bool:
+        """Return to the node the user actually saw before; False when there is none."""
+        while self.state.history:
+            flow_id, node_id = self.state.history.pop()
+            flow = self.content.flows.get(flow_id)
+            if flow and node_id in flow.nodes:
+                self._move(flow_id, node_id, remember=False)
+                return True
+        return False
+
+    def _move(self, flow_id: str, node_id: str, remember: bool) -> None:
+        flow_now, node_now = self.state.flow, self.state.node
+        if remember and flow_now and node_now and (flow_now, node_now) != (flow_id, node_id):
+            self.state.history = [*self.state.history, [flow_now, node_now]][-HISTORY_LIMIT:]
+        self.state.flow, self.state.node = flow_id, node_id
+        self.state.widget = {}
+        self.state.turn += 1

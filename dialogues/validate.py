@@ -1,0 +1,192 @@
+"""Validation of loaded content: targets, reachability, ids, lengths, markup, translations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from dialogues import callbacks
+from dialogues.errors import Problem
+from dialogues.markup import markup_problem
+from dialogues.model import (
+    INFO_STYLES,
+    INPUT_KINDS,
+    MENU_ACTIONS,
+    NODE_KINDS,
+    Content,
+    Flow,
+    Library,
+    Node,
+)
+from dialogues.texts import REQUIRED_UI
+
+MAX_TEXT = 700  # characters in one content message: about one phone screen
+MAX_TEASER = 200
+MAX_LABEL = 40
+FLOW_ID = re.compile(r"^[a-z][a-z0-9_]{0,11}$")
+NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
+OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,11}$")
+PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+NEEDS_NEXT = ("info", "question", "checklist", "plan", "schedule")
+
+
+def validate_content(content: Content, lang_dir: Path) -> list[Problem]:
+    """Return every problem of one language's content."""
+    problems: list[Problem] = []
+    ui_file = str(lang_dir / "ui.yaml")
+    for key in REQUIRED_UI:
+        if key not in content.ui:
+            problems.append(Problem(ui_file, key, "missing interface text"))
+    if "menu" not in content.flows:
+        problems.append(Problem(str(lang_dir), "", "there is no flow 'menu' (the main menu)"))
+    for flow in content.flows.values():
+        where = str(lang_dir / f"{flow.id}.yaml")
+        problems += [Problem(where, p, m) for p, m in _flow_problems(flow, content)]
+    return problems
+
+
+def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
+    if not FLOW_ID.match(flow.id):
+        yield "flow", f"id {flow.id!r}: lowercase letters, digits, _; at most 12 characters"
+    if flow.start not in flow.nodes:
+        yield "start", f"unknown node {flow.start!r}"
+    for index, node in enumerate(flow.nodes.values()):
+        for path, message in _node_problems(node, flow, content):
+            yield f"nodes[{index}]({node.id}).{path}", message
+    if flow.start in flow.nodes:
+        for node_id in sorted(set(flow.nodes) - reachable(flow)):
+            yield f"nodes.{node_id}", "unreachable from start"
+
+
+def _node_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
+    if not NODE_ID.match(node.id):
+        yield "id", "lowercase letters, digits, _; at most 16 characters"
+    if node.kind not in NODE_KINDS:
+        yield "kind", f"unknown kind {node.kind!r}; one of {', '.join(NODE_KINDS)}"
+        return
+    yield from _text_problems("text", node.text, MAX_TEXT, required=True)
+    if node.teaser is not None:
+        yield from _text_problems("teaser", node.teaser, MAX_TEASER, required=True)
+    for key, value in (("hint", node.hint), ("group", node.group)):
+        if value is not None:
+            yield from _text_problems(key, value, MAX_TEASER, required=True)
+    if node.style is not None and node.style not in INFO_STYLES:
+        yield "style", f"unknown style {node.style!r}; one of {', '.join(INFO_STYLES)}"
+    if node.input not in INPUT_KINDS:
+        yield "input", f"unknown input {node.input!r}; one of {', '.join(INPUT_KINDS)}"
+    if node.kind in NEEDS_NEXT and node.next is None:
+        yield "next", "is missing"
+    if node.next is not None:
+        yield from _target_problems("next", node.next, flow, content)
+    yield from _option_problems(node, flow, content)
+    yield from _kind_problems(node, flow)
+
+
+def _text_problems(key: str, text: str, limit: int, required: bool) -> Iterator[tuple[str, str]]:
+    if required and not text:
+        yield key, "missing text"
+    if len(text) > limit:
+        yield key, f"{len(text)} characters; at most {limit} fit a phone screen"
+    problem = markup_problem(text)
+    if problem:
+        yield key, problem
+
+
+def _target_problems(
+    path: str, target: str, flow: Flow, content: Content
+) -> Iterator[tuple[str, str]]:
+    if target.startswith("flow:"):
+        if target[5:] not in content.flows:
+            yield path, f"unknown flow {target[5:]!r}"
+    elif target not in flow.nodes:
+        yield path, f"unknown node {target!r}"
+
+
+def _option_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
+    if node.kind in ("choice", "menu") and not node.options:
+        yield "options", "a choice or menu needs options"
+    seen: set[str] = set()
+    for i, option in enumerate(node.options + node.focus_options):
+        at = f"options[{i}]"
+        if not OPTION_ID.match(option.id) or option.id in seen:
+            yield f"{at}.id", f"{option.id!r} is malformed or a duplicate"
+        seen.add(option.id)
+        if not option.label or len(option.label) > MAX_LABEL:
+            yield f"{at}.label", f"needs a label of 1–{MAX_LABEL} characters"
+        if not callbacks.fits(f"{flow.id}/{node.id}", option.id):
+            yield f"{at}.id", "the button's callback data would exceed 64 bytes"
+        if option in node.options:
+            yield from _option_target(option.next, option.action, node, flow, content, at)
+
+
+def _option_target(
+    target: str | None, action: str | None, node: Node, flow: Flow, content: Content, at: str
+) -> Iterator[tuple[str, str]]:
+    if action is not None:
+        if node.kind != "menu" or action not in MENU_ACTIONS:
+            yield (
+                f"{at}.action",
+                f"unknown action {action!r}; menus allow {', '.join(MENU_ACTIONS)}",
+            )
+    elif target is None:
+        yield f"{at}.next", "is missing"
+    else:
+        yield from _target_problems(f"{at}.next", target, flow, content)
+
+
+def _kind_problems(node: Node, flow: Flow) -> Iterator[tuple[str, str]]:
+    if node.kind == "checklist" and not node.items:
+        yield "items", "a checklist needs items"
+    for i, item in enumerate(node.items):
+        if not re.match(r"^[a-z0-9]{1,8}$", item.id):
+            yield f"items[{i}].id", "lowercase letters and digits; at most 8 characters"
+        yield from _text_problems(f"items[{i}].text", item.text, MAX_TEASER, required=True)
+    for name in PLACEHOLDER.findall(node.text):
+        target = flow.nodes.get(name)
+        if target is None or target.kind != "question":
+            yield "text", f"placeholder {{{name}}} names no question of this flow"
+
+
+def reachable(flow: Flow) -> set[str]:
+    """Return the ids of the nodes reachable from the flow's start."""
+    seen: set[str] = set()
+    todo = [flow.start]
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in flow.nodes:
+            continue
+        seen.add(node_id)
+        node = flow.nodes[node_id]
+        targets = [node.next] + [o.next for o in node.options]
+        todo += [t for t in targets if t and not t.startswith("flow:")]
+    return seen
+
+
+def validate_library(library: Library, root: Path) -> list[Problem]:
+    """Check that every language has the same texts and structure as the default language."""
+    base = library.languages[library.default]
+    problems: list[Problem] = []
+    for lang, content in library.languages.items():
+        if lang == library.default:
+            continue
+        where = root / lang
+        for key in sorted(set(base.ui) ^ set(content.ui)):
+            side = "missing" if key in base.ui else "extra (not in the default language)"
+            problems.append(Problem(str(where / "ui.yaml"), key, f"{side} text"))
+        for flow_id in sorted(set(base.flows) ^ set(content.flows)):
+            side = "missing" if flow_id in base.flows else "extra"
+            problems.append(Problem(str(where / f"{flow_id}.yaml"), "", f"{side} flow"))
+        for flow_id in sorted(set(base.flows) & set(content.flows)):
+            if _shape(base.flows[flow_id]) != _shape(content.flows[flow_id]):
+                problems.append(
+                    Problem(str(where / f"{flow_id}.yaml"), "nodes", "ids, kinds or targets differ")
+                )
+    return problems
+
+
+def _shape(flow: Flow) -> list[tuple[object, ...]]:
+    return [
+        (n.id, n.kind, n.next, tuple((o.id, o.next, o.action) for o in n.options))
+        for n in flow.nodes.values()
+    ]

@@ -51,6 +51,8 @@ def _on_command(turn: Turn) -> None:
 
 def _start(turn: Turn, payload: str) -> None:
     if payload and _DEEP_LINK.match(payload) and payload.lower() in turn.content.flows:
+        if not turn.state.started:
+            turn.say(turn.t("welcome"))
         turn.state.started = True
         turn.goto(f"flow:{payload.lower()}")
         render(turn)

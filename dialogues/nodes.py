@@ -59,7 +59,7 @@ def _render_info(turn: Turn, node: Node) -> None:
         more = (turn.button(turn.t("btn_more"), "_more"), turn.button(turn.t("btn_skip"), "_next"))
         turn.say(_style(turn, node) + node.teaser, _rows(more, nav_row(turn)))
         return
-    buttons = (turn.button(turn.t("btn_next"), "_next"),) if node.next else ()
+    buttons = (turn.button(turn.t("btn_next"), "_next"),)
     turn.say(_style(turn, node) + fill(turn, node.text), _rows(buttons, nav_row(turn)))
 
 
@@ -72,7 +72,7 @@ def _render_question(turn: Turn, node: Node) -> None:
         lines.append(f"<i>{turn.t('progress', n=n, total=len(flow.questions))}</i>")
     if node.group:
         lines.append(f"<b>{node.group}</b>")
-    lines.append(node.text)
+    lines.append(fill(turn, node.text))
     if node.hint:
         lines.append(f"<i>{node.hint}</i>")
     previous = store.get(turn.state, flow.id, node.id)

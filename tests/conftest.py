@@ -1,0 +1,46 @@
+"""Shared fixtures: the real content, a small test content, transcripts and stores."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dialogues import CONTENT_DIR, Library, load_library
+from storage import MemoryStore
+from tests.transcript import Clock, Transcript
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The real content, loaded and validated once."""
+    return load_library(CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """A small content set (tests/data/demo) with the real interface texts."""
+    root = tmp_path_factory.mktemp("demo_content")
+    shutil.copytree(DATA / "demo", root / "da")
+    shutil.copy(CONTENT_DIR / "da" / "ui.yaml", root / "da" / "ui.yaml")
+    return load_library(root)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def user(library: Library, clock: Clock) -> Transcript:
+    """A user chatting with the real content."""
+    return Transcript(library, MemoryStore(), clock=clock)
+
+
+@pytest.fixture
+def demo(demo_library: Library, clock: Clock) -> Transcript:
+    """A user chatting with the demo content."""
+    return Transcript(demo_library, MemoryStore(), clock=clock)

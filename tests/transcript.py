@@ -1,0 +1,103 @@
+"""A fake user for transcript tests: types, presses buttons by label, reads what came back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.service import Conversations
+from dialogues import Event, Library, Reply
+from storage import MemoryStore, Store
+
+
+class Clock:
+    """A controllable clock: starts at a fixed moment, moves only when told."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Transcript:
+    """One chat as seen by a user; every call runs a real turn through Conversations."""
+
+    def __init__(
+        self,
+        library: Library,
+        store: Store | None = None,
+        chat_id: int = 100,
+        user_id: int = 7,
+        name: str = "Anna",
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.conversations = Conversations(library, store or MemoryStore(), clock=self.clock)
+        self.chat_id, self.user_id, self.name = chat_id, user_id, name
+        self.replies: list[Reply] = []
+        self.history: list[Reply] = []
+
+    def _run(self, kind: str, text: str = "", data: str = "") -> list[Reply]:
+        event = Event(
+            chat_id=self.chat_id,
+            user_id=self.user_id,
+            user_name=self.name,
+            kind=kind,
+            at=self.clock(),
+            text=text,
+            data=data,
+        )
+        self.replies = self.conversations.handle(event)
+        self.history += self.replies
+        return self.replies
+
+    def send(self, text: str) -> list[Reply]:
+        """Type a message (a command when it starts with '/')."""
+        return self._run("command" if text.startswith("/") else "text", text=text)
+
+    def media(self) -> list[Reply]:
+        """Send a sticker, photo or voice message."""
+        return self._run("media")
+
+    def press(self, label: str, reply: Reply | None = None) -> list[Reply]:
+        """Press the button with this label (exact, else the first whose label contains it)."""
+        return self._run("button", data=self.data_of(label, reply))
+
+    def press_data(self, data: str) -> list[Reply]:
+        """Press a button carrying exactly this callback data (forged or old)."""
+        return self._run("button", data=data)
+
+    def data_of(self, label: str, reply: Reply | None = None) -> str:
+        """Return the callback data of a button on `reply` (default: the last with buttons)."""
+        source = reply or self.keyboard
+        buttons = [b for row in source.buttons for b in row]
+        for match in (lambda b: b.label == label, lambda b: label in b.label):
+            found = [b for b in buttons if match(b)]
+            if found:
+                return found[0].data
+        raise AssertionError(f"no button {label!r}; buttons: {[b.label for b in buttons]}")
+
+    @property
+    def last(self) -> Reply:
+        """Return the last reply of the last turn."""
+        assert self.replies, "the bot did not reply"
+        return self.replies[-1]
+
+    @property
+    def keyboard(self) -> Reply:
+        """Return the last reply that carries buttons."""
+        with_buttons = [r for r in self.replies if r.buttons]
+        assert with_buttons, f"no buttons in: {[r.text for r in self.replies]}"
+        return with_buttons[-1]
+
+    def labels(self) -> list[str]:
+        """Return the labels of the last keyboard."""
+        return self.keyboard.labels()
+
+    @property
+    def state(self):  # noqa: ANN201 - test helper
+        """Return the chat's stored state."""
+        return self.conversations.load(self.chat_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from storage import MemoryStore
 from tests.transcript import Clock, Transcript
 
 DATA = Path(__file__).parent / "data"
+# PTB 22 warns on every RetryAfter unless told to use timedelta already; tests treat
+# warnings as errors, so opt in to the coming behaviour.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture(scope="session")

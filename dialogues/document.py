@@ -1,0 +1,71 @@
+"""The summary action plan as plain data: what every export and the chat summary render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One row of the action plan (Fokus, Mål, Delmål, Handlinger, Tid, Roller, status)."""
+
+    uid: str  # stable across exports, e.g. "trin3-r2" or "anbefaling1-s3"
+    fokus: str
+    maal: str
+    delmaal: tuple[str, ...]
+    handlinger: tuple[str, ...]
+    tid: str  # as shown to people: "uge 39", "15. marts 2027"
+    due: date | None  # the deadline, when the time names one
+    roller: str
+    status: str  # a label in the document's language; "" when none yet
+    source: str  # where it came from: "Trin 3", "Anbefaling 1"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One reflection: the question, the answer, who gave it and when (ISO date)."""
+
+    question: str
+    answer: str
+    by: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """The reflections of one step or one recommendation."""
+
+    title: str
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A planned follow-up meeting."""
+
+    uid: str
+    title: str
+    day: date
+
+
+@dataclass(frozen=True)
+class PlanDocument:
+    """Everything an export needs; texts already in the chat's language."""
+
+    lang: str  # "da" or "en"
+    title: str  # e.g. "Handleplan for inklusion"
+    organisation: str  # "" when unknown
+    created: date
+    rows: tuple[PlanRow, ...]
+    sections: tuple[Section, ...]
+    meetings: tuple[Meeting, ...] = ()
+    credits: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+    # labels keys: fokus, maal, delmaal, handlinger, tid, roller, status, plan, reflections,
+    # meetings, organisation, date, empty_plan, credits
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether there is nothing to export (no rows and no answers)."""
+        return not self.rows and not any(s.answers for s in self.sections)

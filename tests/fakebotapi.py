@@ -1,0 +1,1270 @@
+"""A fake Telegram Bot API server for end-to-end tests.
+
+``FakeBotAPI`` is a small HTTP server (stdlib only) that speaks enough of the Telegram Bot
+API for a python-telegram-bot application to run against it unchanged: point the bot at
+``fake.base_url`` (and ``fake.base_file_url``) and the bot's real HTTP stack talks to this
+server instead of api.telegram.org.
+
+The test side plays the users: ``send_text`` / ``send_update`` queue updates that the bot
+receives through real long polling (``getUpdates``), ``press`` / ``press_button`` click
+inline buttons, and the ``wait_*`` helpers block until the bot has reacted.  Everything the
+bot does is recorded (``calls``, ``sent``, ``messages()``), and faults such as flood
+limits (429), blocked users (403) or slow responses can be injected.
+
+Like the real server it rejects some mistakes a bot can make: malformed HTML in
+``parse_mode="HTML"`` texts, texts over 4096 characters, ``callback_data`` over 64 bytes,
+edits that change nothing ("message is not modified") and answers to unknown callback
+queries.
+
+Example::
+
+    with FakeBotAPI() as fake:
+        app = ApplicationBuilder().token(fake.token).base_url(fake.base_url).build()
+        ...
+        fake.send_text(42, "/start")
+        fake.wait_for_messages(42, 1)
+        fake.press_button(42, "Videre")
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import math
+import re
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+JSONDict = dict[str, Any]
+Params = dict[str, Any]
+
+# Parameters that are always strings, even when they look like JSON numbers ("42", "true").
+STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "data",
+        "callback_query_id",
+        "inline_message_id",
+        "parse_mode",
+        "action",
+        "url",
+        "file_id",
+        "document",
+        "description",
+        "short_description",
+        "name",
+        "language_code",
+        "title",
+    }
+)
+# Update fields that carry a Message object.
+MESSAGE_UPDATE_KEYS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "edited_business_message",
+)
+# Tags Telegram accepts with parse_mode="HTML".
+HTML_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "blockquote",
+    }
+)
+HTML_TAG_RE = re.compile(r"<(/?)([^\s<>/]*)[^<>]*>|<")
+COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+DEFAULT_GROUP_USER_ID = 1000
+BLOCKED_DESCRIPTION = "Forbidden: bot was blocked by the user"
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+ADMIN_RIGHTS = (
+    "can_be_edited",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_pin_messages",
+)
+
+
+class ApiError(Exception):
+    """An error answer of the Bot API: HTTP status == error_code."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def payload(self) -> JSONDict:
+        body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+@dataclass
+class UploadedFile:
+    """A file part of a multipart/form-data request."""
+
+    filename: str | None
+    content: bytes
+    content_type: str | None = None
+
+
+# --------------------------------------------------------------------------------------
+# Request parsing
+# --------------------------------------------------------------------------------------
+
+
+def decode_value(key: str, value: Any) -> Any:
+    """Decode a JSON-encoded parameter (PTB JSON-encodes every non-string value)."""
+    if not isinstance(value, str) or key in STRING_PARAMS:
+        return value
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    if isinstance(decoded, dict | list | int | float | bool):
+        return decoded
+    return value
+
+
+def _header_param(header: str, name: str) -> str | None:
+    """Extract name="value" from a Content-Disposition header (httpx HTML5 escaping)."""
+    match = re.search(rf'(?:^|;)\s*{name}="((?:[^"\\]|\\.)*)"', header)
+    if match is None:
+        return None
+    return unquote(match.group(1).replace("\\\\", "\\"))
+
+
+def _split_part(part: bytes) -> tuple[dict[str, str], bytes]:
+    head, _, content = part.partition(b"\r\n\r\n")
+    headers: dict[str, str] = {}
+    for line in head.decode("utf-8", "replace").split("\r\n"):
+        key, sep, value = line.partition(":")
+        if sep:
+            headers[key.strip().lower()] = value.strip()
+    return headers, content
+
+
+def parse_multipart(content_type: str, body: bytes) -> tuple[Params, dict[str, UploadedFile]]:
+    """Split a multipart/form-data body into plain fields and uploaded files."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if match is None:
+        raise ApiError(400, "Bad Request: multipart boundary missing")
+    delimiter = b"\r\n--" + match.group(1).encode()
+    params: Params = {}
+    files: dict[str, UploadedFile] = {}
+    for raw in (b"\r\n" + body).split(delimiter)[1:]:
+        if raw.startswith(b"--"):
+            break
+        headers, content = _split_part(raw.removeprefix(b"\r\n"))
+        disposition = headers.get("content-disposition", "")
+        name = _header_param(disposition, "name") or ""
+        filename = _header_param(disposition, "filename")
+        if filename is not None or "content-type" in headers:
+            files[name] = UploadedFile(filename, content, headers.get("content-type"))
+        else:
+            params[name] = content.decode("utf-8")
+    return params, files
+
+
+def parse_request(
+    content_type: str, body: bytes, query: str
+) -> tuple[Params, dict[str, UploadedFile]]:
+    """Parse query string plus a JSON, urlencoded or multipart body into parameters."""
+    params: Params = dict(parse_qsl(query, keep_blank_values=True))
+    files: dict[str, UploadedFile] = {}
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json" and body.strip():
+        loaded = json.loads(body)
+        if not isinstance(loaded, dict):
+            raise ApiError(400, "Bad Request: JSON body must be an object")
+        params.update(loaded)
+    elif kind == "application/x-www-form-urlencoded":
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    elif kind == "multipart/form-data":
+        fields, files = parse_multipart(content_type, body)
+        params.update(fields)
+    return {key: decode_value(key, value) for key, value in params.items()}, files
+
+
+# --------------------------------------------------------------------------------------
+# Validation helpers mirroring the real server's checks
+# --------------------------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit Telegram uses for offsets and limits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def check_html(text: str) -> None:
+    """Raise like Telegram does for unsupported or unbalanced HTML tags."""
+    stack: list[str] = []
+    for match in HTML_TAG_RE.finditer(text):
+        offset = len(text[: match.start()].encode())
+        closing, name = match.group(1), (match.group(2) or "").lower()
+        if match.group(0) == "<" or (not closing and name not in HTML_TAGS):
+            raise ApiError(
+                400,
+                f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" '
+                f"at byte offset {offset}",
+            )
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            raise ApiError(
+                400,
+                f"Bad Request: can't parse entities: Unexpected end tag at byte offset {offset}",
+            )
+    if stack:
+        raise ApiError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag corresponding to start tag "
+            f'"{stack[-1]}"',
+        )
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """The text as the user sees it (tags removed for HTML); validates HTML."""
+    if parse_mode is None or parse_mode.lower() != "html":
+        return text
+    check_html(text)
+    return html.unescape(re.sub(r"<[^<>]*>", "", text))
+
+
+def check_text(text: Any, parse_mode: str | None, *, caption: bool = False) -> None:
+    """Validate a message text or caption."""
+    if text is None and caption:
+        return
+    shown = visible_text(str(text if text is not None else ""), parse_mode)
+    if not caption and not shown.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    limit, what = (MAX_CAPTION, "caption") if caption else (MAX_TEXT, "message")
+    if utf16_len(shown) > limit:
+        raise ApiError(400, f"Bad Request: {what} is too long")
+
+
+def check_markup(markup: Any) -> None:
+    """Validate an inline keyboard the way Telegram does."""
+    if markup is None:
+        return
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                raise ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def inline_buttons(markup: Any) -> list[JSONDict]:
+    """All buttons of an inline keyboard, row by row."""
+    if not isinstance(markup, dict):
+        return []
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def command_entities(text: str) -> list[JSONDict]:
+    """A bot_command entity when the text starts with a command (also /cmd@botname)."""
+    match = COMMAND_RE.match(text)
+    if match is None:
+        return []
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}]
+
+
+def chat_key(value: Any) -> int | str:
+    """Normalise a chat_id parameter: numeric ids become int, @usernames stay str."""
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
+
+
+# --------------------------------------------------------------------------------------
+# Flood limits
+# --------------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Sliding-window approximation of Telegram's flood limits."""
+
+    LIMITS: ClassVar[dict[str, tuple[int, float]]] = {
+        "global": (30, 1.0),
+        "private": (3, 3.0),
+        "group": (20, 60.0),
+    }
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, Any], deque[float]] = {}
+
+    def _wait(self, kind: str, key: Any, now: float) -> float:
+        limit, window = self.LIMITS[kind]
+        hits = self._hits.setdefault((kind, key), deque())
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        return 0.0 if len(hits) < limit else hits[0] + window - now
+
+    def check(self, chat_id: Any, chat_type: str) -> int | None:
+        """Register a message; return retry_after seconds when it exceeds a limit."""
+        now = time.monotonic()
+        buckets = [("global", None), ("private" if chat_type == "private" else "group", chat_id)]
+        wait = max(self._wait(kind, key, now) for kind, key in buckets)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for kind, key in buckets:
+            self._hits[(kind, key)].append(now)
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# HTTP plumbing
+# --------------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes every HTTP request to the owning FakeBotAPI."""
+
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            self.rfile.readline()
+            return b"".join(chunks)
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        body = self._read_body()
+        fake = self.server.fake
+        if path.startswith("/file/"):
+            status, content_type, data = fake._serve_file(path)
+        else:
+            content_type = "application/json"
+            status, payload = fake._handle_http(
+                path, url.query, self.headers.get("Content-Type", ""), body
+            )
+            data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeBotAPI) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that gave up (cancelled long polls) are normal; stay silent about them.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
+# --------------------------------------------------------------------------------------
+# The fake server
+# --------------------------------------------------------------------------------------
+
+
+class FakeBotAPI:
+    """In-process fake of the Telegram Bot API; see the module docstring."""
+
+    def __init__(
+        self,
+        token: str = "123:TEST",
+        bot_username: str = "inklusion_test_bot",
+        *,
+        enforce_limits: bool = False,
+    ) -> None:
+        self.token = token
+        self.bot_username = bot_username
+        self.bot_id = int(token.split(":", 1)[0])
+        self.enforce_limits = enforce_limits
+        self._cond = threading.Condition(threading.RLock())
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._reset_records()
+        self._reset_state()
+        self._methods = self._method_table()
+        self._canonical = {name.lower(): name for name in self._methods}
+
+    def _method_table(self) -> dict[str, Callable[[Params, dict[str, UploadedFile]], Any]]:
+        """Bot API method name -> handler."""
+        return {
+            "getMe": self._get_me,
+            "deleteWebhook": self._true,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "sendDocument": self._send_document,
+            "getFile": self._get_file,
+            "sendChatAction": self._send_chat_action,
+            "getChatMember": self._get_chat_member,
+            "getChatAdministrators": self._get_chat_administrators,
+            "setChatMenuButton": self._true,
+            "setMyDescription": self._true,
+            "setMyShortDescription": self._true,
+            "close": self._true,
+            "logOut": self._true,
+        }
+
+    def _reset_records(self) -> None:
+        self.calls: list[tuple[str, Params]] = []
+        self.sent: list[JSONDict] = []
+        self.unknown_methods: list[str] = []
+        self.answered: dict[str, Params] = {}
+        self.deleted: list[tuple[int | str, int]] = []
+        self.count_429 = 0
+
+    def _reset_state(self) -> None:
+        self._updates: list[JSONDict] = []
+        self._update_seq = 0
+        self._delivered_upto = 0
+        self._query_seq = 0
+        self._file_seq = 0
+        self._message_seq: dict[int | str, int] = {}
+        self._bot_messages: dict[int | str, dict[int, JSONDict]] = {}
+        self._user_messages: dict[tuple[int | str, int], JSONDict] = {}
+        self._chats: dict[int | str, JSONDict] = {}
+        self._users: dict[int, JSONDict] = {}
+        self._queries: dict[str, JSONDict] = {}
+        self._files: dict[str, tuple[UploadedFile, JSONDict]] = {}
+        self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._admins: dict[int | str, set[int]] = {}
+        self._creators: dict[int | str, int] = {}
+        self._blocked: set[int | str] = set()
+        self._faults: dict[str, list[ApiError]] = {}
+        self._delays: dict[str, float] = {}
+        self._limiter = RateLimiter()
+        self._inflight = 0
+        self._last_activity = time.monotonic()
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> FakeBotAPI:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("FakeBotAPI already started")
+        self._stopping = False
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="FakeBotAPI",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; wakes pending long polls."""
+        if self._server is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeBotAPI:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeBotAPI is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """Pass to Bot(base_url=...) / ApplicationBuilder().base_url(...)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Pass to Bot(base_file_url=...) / ApplicationBuilder().base_file_url(...)."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    @property
+    def bot_user(self) -> JSONDict:
+        """The bot's User object as it appears in the "from" field of its messages."""
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Test Bot",
+            "username": self.bot_username,
+        }
+
+    # ---- HTTP entry points -----------------------------------------------------------
+
+    def _handle_http(
+        self, path: str, query: str, content_type: str, body: bytes
+    ) -> tuple[int, JSONDict]:
+        token, _, method = path.removeprefix("/bot").partition("/")
+        if not path.startswith("/bot") or not method:
+            return 404, ApiError(404, "Not Found").payload()
+        if token != self.token:
+            return 401, ApiError(401, "Unauthorized").payload()
+        try:
+            params, files = parse_request(content_type, body, query)
+        except (ApiError, ValueError) as err:
+            error = err if isinstance(err, ApiError) else ApiError(400, f"Bad Request: {err}")
+            return error.code, error.payload()
+        return self._dispatch(method, params, files)
+
+    def _dispatch(
+        self, method: str, params: Params, files: dict[str, UploadedFile]
+    ) -> tuple[int, JSONDict]:
+        name = self._canonical.get(method.lower())
+        polling = name == "getUpdates"
+        self._begin_call(method, params, files, polling)
+        try:
+            delay = self._delays.get((name or method).lower(), 0.0)
+            if delay:
+                time.sleep(delay)
+            result = self._run(name, method, params, files)
+            return 200, {"ok": True, "result": result}
+        except ApiError as err:
+            return err.code, self._error_payload(err)
+        finally:
+            self._end_call(polling)
+
+    def _run(
+        self, name: str | None, method: str, params: Params, files: dict[str, UploadedFile]
+    ) -> Any:
+        if name is None:
+            with self._cond:
+                self.unknown_methods.append(method)
+            raise ApiError(404, f"Not Found: method {method}")
+        with self._cond:
+            self._check_faults(name)
+            self._check_blocked(name, params)
+            self._check_flood(name, params)
+        return self._methods[name](params, files)
+
+    def _begin_call(
+        self, method: str, params: Params, files: dict[str, UploadedFile], polling: bool
+    ) -> None:
+        recorded = dict(params)
+        for field, upload in files.items():
+            recorded.setdefault(field, upload)
+        with self._cond:
+            self.calls.append((method, recorded))
+            if not polling:
+                self._inflight += 1
+                self._last_activity = time.monotonic()
+            self._cond.notify_all()
+
+    def _end_call(self, polling: bool) -> None:
+        with self._cond:
+            if not polling:
+                self._inflight -= 1
+                self._last_activity = time.monotonic()
+            self._cond.notify_all()
+
+    def _error_payload(self, err: ApiError) -> JSONDict:
+        if err.code == 429:
+            with self._cond:
+                self.count_429 += 1
+        return err.payload()
+
+    def _serve_file(self, path: str) -> tuple[int, str, bytes]:
+        prefix = f"/file/bot{self.token}/"
+        with self._cond:
+            for upload, info in self._files.values():
+                if path == prefix + info["file_path"]:
+                    return 200, upload.content_type or "application/octet-stream", upload.content
+        return 404, "text/plain", b"Not Found"
+
+    # ---- fault injection -------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` with this error."""
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
+        with self._cond:
+            queue = self._faults.setdefault(method.lower(), [])
+            queue.extend(ApiError(error_code, description, retry_after) for _ in range(times))
+
+    def set_blocked(self, chat_id: int | str, blocked: bool = True) -> None:
+        """Every send/edit to this chat answers 403 "bot was blocked by the user"."""
+        with self._cond:
+            if blocked:
+                self._blocked.add(chat_key(chat_id))
+            else:
+                self._blocked.discard(chat_key(chat_id))
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Sleep `seconds` before answering each call of `method` (0 removes the delay)."""
+        with self._cond:
+            self._delays[method.lower()] = seconds
+
+    def set_admins(
+        self, chat_id: int | str, user_ids: Iterable[int], creator: int | None = None
+    ) -> None:
+        """getChatMember answers "administrator" for these users ("creator" for creator)."""
+        with self._cond:
+            self._admins[chat_key(chat_id)] = set(user_ids)
+            if creator is not None:
+                self._creators[chat_key(chat_id)] = creator
+
+    def _check_faults(self, name: str) -> None:
+        queue = self._faults.get(name.lower())
+        if queue:
+            raise queue.pop(0)
+
+    def _check_blocked(self, name: str, params: Params) -> None:
+        if not name.startswith(("send", "edit")) or "chat_id" not in params:
+            return
+        if chat_key(params["chat_id"]) in self._blocked:
+            raise ApiError(403, BLOCKED_DESCRIPTION)
+
+    def _check_flood(self, name: str, params: Params) -> None:
+        if not self.enforce_limits or not name.startswith("send") or name == "sendChatAction":
+            return
+        chat_id = chat_key(params.get("chat_id", ""))
+        retry_after = self._limiter.check(chat_id, self._chat_obj(chat_id)["type"])
+        if retry_after is not None:
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+            )
+
+    # ---- test-side input -------------------------------------------------------------
+
+    def send_update(self, update: JSONDict) -> JSONDict:
+        """Queue an arbitrary update for getUpdates; fills update_id, message ids and dates."""
+        with self._cond:
+            update = copy.deepcopy(update)
+            if "update_id" in update:
+                self._update_seq = max(self._update_seq, int(update["update_id"]))
+            else:
+                self._update_seq += 1
+                update["update_id"] = self._update_seq
+            self._fill_message_defaults(update)
+            self._updates.append(update)
+            self._last_activity = time.monotonic()
+            self._cond.notify_all()
+            return copy.deepcopy(update)
+
+    def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        user_id: int | None = None,
+        first_name: str = "Test",
+        chat_type: str = "private",
+        title: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> JSONDict:
+        """Queue a text message from a user; commands get a bot_command entity."""
+        with self._cond:
+            chat = self._register_chat(chat_id, chat_type, title, first_name)
+            user = self._register_user(self._default_user(chat_id, chat_type, user_id), first_name)
+            message: JSONDict = {
+                "message_id": self._next_message_id(chat_id),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "text": text,
+            }
+            if entities := command_entities(text):
+                message["entities"] = entities
+            if reply_to_message_id is not None:
+                message["reply_to_message"] = self._lookup_message(chat_id, reply_to_message_id)
+            self._user_messages[(chat_id, message["message_id"])] = message
+            return self.send_update({"message": message})
+
+    def press(
+        self,
+        chat_id: int | str,
+        message_id: int,
+        data: str,
+        user_id: int | None = None,
+        first_name: str = "Test",
+    ) -> str:
+        """Queue a callback_query for a bot message; returns the callback query id."""
+        with self._cond:
+            record = self._bot_messages.get(chat_key(chat_id), {}).get(message_id)
+            if record is None:
+                raise self._failure(f"no bot message {message_id} in chat {chat_id} to press")
+            chat = self._chat_obj(chat_key(chat_id))
+            user_id = self._default_user(chat["id"], chat["type"], user_id)
+            self._query_seq += 1
+            query_id = str(8_000_000_000 + self._query_seq)
+            query = {
+                "id": query_id,
+                "from": self._register_user(user_id, first_name),
+                "message": self._message_obj(record),
+                "chat_instance": f"instance-{chat_id}",
+                "data": data,
+            }
+            self._queries[query_id] = query
+            self.send_update({"callback_query": query})
+            return query_id
+
+    def press_button(
+        self, chat_id: int | str, label: str, user_id: int | None = None, first_name: str = "Test"
+    ) -> str:
+        """Press the button labelled `label` on the newest bot message that has it."""
+        with self._cond:
+            found = self._find_button(chat_key(chat_id), label)
+            if found is None:
+                raise self._failure(
+                    f"no button {label!r} in chat {chat_id}; buttons: {self.buttons(chat_id)}"
+                )
+            record, button = found
+            if "callback_data" not in button:
+                raise self._failure(f"button {label!r} has no callback_data: {button}")
+            return self.press(
+                chat_id, record["message_id"], button["callback_data"], user_id, first_name
+            )
+
+    # ---- queries on what the bot did -------------------------------------------------
+
+    def messages(self, chat_id: int | str) -> list[JSONDict]:
+        """Current state (edits applied, deletions removed) of the bot's messages, in order."""
+        with self._cond:
+            records = self._bot_messages.get(chat_key(chat_id), {}).values()
+            return [copy.copy(record) for record in records]
+
+    def last_message(self, chat_id: int | str) -> JSONDict:
+        """The newest bot message in the chat; AssertionError when there is none."""
+        current = self.messages(chat_id)
+        if not current:
+            raise self._failure(f"no bot messages in chat {chat_id}")
+        return current[-1]
+
+    def buttons(self, chat_id: int | str) -> list[str]:
+        """Labels on the newest bot message in the chat that has an inline keyboard."""
+        for record in reversed(self.messages(chat_id)):
+            labels = [button["text"] for button in inline_buttons(record["reply_markup"])]
+            if labels:
+                return labels
+        return []
+
+    def sent_to(self, chat_id: int | str) -> list[JSONDict]:
+        """The `sent` records (sends and edits) for one chat."""
+        key = chat_key(chat_id)
+        with self._cond:
+            return [record for record in self.sent if record["chat_id"] == key]
+
+    def commands(self, scope: JSONDict | None = None, language_code: str = "") -> list[JSONDict]:
+        """Commands set with setMyCommands for this scope and language."""
+        with self._cond:
+            return list(self._commands.get(self._commands_key(scope, language_code), []))
+
+    def pending_updates(self) -> list[JSONDict]:
+        """Updates not yet confirmed by the bot (via the getUpdates offset)."""
+        with self._cond:
+            return copy.deepcopy(self._updates)
+
+    # ---- waiting ---------------------------------------------------------------------
+
+    def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 10, what: str | None = None
+    ) -> Any:
+        """Block until predicate() is truthy (re-checked on every server event)."""
+        with self._cond:
+            result = self._cond.wait_for(predicate, timeout)
+            if not result:
+                raise self._failure(f"timed out after {timeout}s waiting for {what or predicate}")
+            return result
+
+    def wait_for_messages(
+        self, chat_id: int | str, count: int, timeout: float = 10
+    ) -> list[JSONDict]:
+        """Block until the chat has at least `count` sent records; returns them."""
+        self.wait_for(
+            lambda: len(self.sent_to(chat_id)) >= count,
+            timeout,
+            f"{count} sent message(s) in chat {chat_id} (have {len(self.sent_to(chat_id))})",
+        )
+        return self.sent_to(chat_id)
+
+    def wait_answered(self, callback_query_id: str, timeout: float = 10) -> Params:
+        """Block until answerCallbackQuery was called for this id; returns its parameters."""
+        self.wait_for(
+            lambda: callback_query_id in self.answered,
+            timeout,
+            f"answerCallbackQuery({callback_query_id})",
+        )
+        return self.answered[callback_query_id]
+
+    def wait_idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
+        """Block until no call (other than getUpdates) arrived for `quiet` seconds.
+
+        Queued updates that the bot has not fetched yet count as "busy".
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                quiet_for = now - self._last_activity
+                undelivered = any(u["update_id"] > self._delivered_upto for u in self._updates)
+                if not self._inflight and not undelivered and quiet_for >= quiet:
+                    return
+                if now >= deadline:
+                    raise self._failure(f"bot not idle for {quiet}s within {timeout}s")
+                self._cond.wait(min(deadline - now, max(quiet - quiet_for, 0.02)))
+
+    def _failure(self, message: str) -> AssertionError:
+        return AssertionError(f"{message}\nlast calls: {self._summary()}")
+
+    def _summary(self, count: int = 20) -> str:
+        """Recent calls as 'method(chat=id)', collapsing repeats; no message contents."""
+        with self._cond:
+            labels = [
+                f"{method}(chat={params['chat_id']})" if "chat_id" in params else method
+                for method, params in self.calls
+            ]
+        collapsed: list[list[Any]] = []
+        for label in labels:
+            if collapsed and collapsed[-1][0] == label:
+                collapsed[-1][1] += 1
+            else:
+                collapsed.append([label, 1])
+        parts = [label if n == 1 else f"{label} x{n}" for label, n in collapsed[-count:]]
+        return ", ".join(parts) or "(none)"
+
+    # ---- chats, users, messages ------------------------------------------------------
+
+    def _register_chat(
+        self, chat_id: int | str, chat_type: str, title: str | None, first_name: str
+    ) -> JSONDict:
+        chat: JSONDict = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = first_name
+        else:
+            previous = self._chats.get(chat_id, {})
+            chat["title"] = title or previous.get("title") or f"Test {chat_type} {chat_id}"
+        self._chats[chat_id] = chat
+        return dict(chat)
+
+    def _register_user(self, user_id: int, first_name: str) -> JSONDict:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "da"}
+        self._users[user_id] = user
+        return dict(user)
+
+    @staticmethod
+    def _default_user(chat_id: int | str, chat_type: str, user_id: int | None) -> int:
+        if user_id is not None:
+            return user_id
+        if chat_type == "private" and isinstance(chat_id, int):
+            return chat_id
+        return DEFAULT_GROUP_USER_ID
+
+    def _chat_obj(self, chat_id: int | str) -> JSONDict:
+        if chat_id in self._chats:
+            return dict(self._chats[chat_id])
+        if isinstance(chat_id, str):
+            return {"id": -1_000_000_000_000, "type": "channel", "title": chat_id}
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "Test"}
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        return {"id": chat_id, "type": kind, "title": f"Test {kind} {chat_id}"}
+
+    def _user_obj(self, user_id: int) -> JSONDict:
+        if user_id == self.bot_id:
+            return self.bot_user
+        return dict(
+            self._users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "User"})
+        )
+
+    def _next_message_id(self, chat_id: int | str) -> int:
+        self._message_seq[chat_id] = self._message_seq.get(chat_id, 0) + 1
+        return self._message_seq[chat_id]
+
+    def _fill_message_defaults(self, update: JSONDict) -> None:
+        for key in MESSAGE_UPDATE_KEYS:
+            message = update.get(key)
+            if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+                continue
+            chat_id = message["chat"]["id"]
+            self._chats.setdefault(chat_id, dict(message["chat"]))
+            if "message_id" not in message:
+                message["message_id"] = self._next_message_id(chat_id)
+            message.setdefault("date", int(time.time()))
+            if key.startswith("edited_"):
+                message.setdefault("edit_date", int(time.time()))
+
+    def _lookup_message(self, chat_id: int | str, message_id: int) -> JSONDict:
+        if (chat_id, message_id) in self._user_messages:
+            return copy.deepcopy(self._user_messages[(chat_id, message_id)])
+        record = self._bot_messages.get(chat_id, {}).get(message_id)
+        if record is not None:
+            return self._message_obj(record)
+        return {"message_id": message_id, "date": int(time.time()), "chat": self._chat_obj(chat_id)}
+
+    def _message_obj(self, record: JSONDict) -> JSONDict:
+        """The Telegram Message object for a recorded bot message."""
+        message: JSONDict = {
+            "message_id": record["message_id"],
+            "date": record["date"],
+            "chat": self._chat_obj(record["chat_id"]),
+            "from": self.bot_user,
+        }
+        if record["text"] is not None:
+            message["text"] = record["text"]
+        if record.get("edit_date"):
+            message["edit_date"] = record["edit_date"]
+        if record["file_id"] is not None:
+            message["document"] = dict(self._files[record["file_id"]][1])
+            if record["caption"] is not None:
+                message["caption"] = record["caption"]
+        if inline_buttons(record["reply_markup"]):
+            message["reply_markup"] = record["reply_markup"]
+        return message
+
+    def _find_button(self, chat_id: int | str, label: str) -> tuple[JSONDict, JSONDict] | None:
+        records = list(reversed(self._bot_messages.get(chat_id, {}).values()))
+        for exact in (True, False):
+            for record in records:
+                for button in inline_buttons(record["reply_markup"]):
+                    text = str(button.get("text", ""))
+                    if text == label if exact else text.startswith(label):
+                        return record, button
+        return None
+
+    def _new_record(
+        self, chat_id: int | str, method: str, params: Params, **fields: Any
+    ) -> JSONDict:
+        """Store a new bot message and append it to `sent`."""
+        record: JSONDict = {
+            "method": method,
+            "chat_id": chat_id,
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "text": None,
+            "caption": None,
+            "parse_mode": params.get("parse_mode"),
+            "reply_markup": params.get("reply_markup"),
+            "document": None,
+            "filename": None,
+            "file_id": None,
+            "edited": False,
+            "params": params,
+        }
+        record.update(fields)
+        self._bot_messages.setdefault(chat_id, {})[record["message_id"]] = record
+        self.sent.append(copy.copy(record))
+        self._cond.notify_all()
+        return record
+
+    def _apply_edit(self, record: JSONDict, method: str, params: Params, new: JSONDict) -> None:
+        if all(record.get(key) == value for key, value in new.items() if key != "parse_mode"):
+            raise ApiError(400, NOT_MODIFIED)
+        record.update(new)
+        record.update(method=method, params=params, edited=True, edit_date=int(time.time()))
+        self.sent.append(copy.copy(record))
+        self._cond.notify_all()
+
+    def _require_chat(self, params: Params) -> int | str:
+        if params.get("chat_id") in (None, ""):
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        return chat_key(params["chat_id"])
+
+    def _target_record(self, params: Params, missing: str) -> JSONDict:
+        chat_id = self._require_chat(params)
+        record = self._bot_messages.get(chat_id, {}).get(int(params.get("message_id") or 0))
+        if record is None:
+            raise ApiError(400, f"Bad Request: {missing}")
+        return record
+
+    # ---- Bot API methods -------------------------------------------------------------
+
+    def _true(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        return True
+
+    def _get_me(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    def _get_updates(self, params: Params, files: dict[str, UploadedFile]) -> list[JSONDict]:
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = max(float(params.get("timeout") or 0), 0.0)
+        with self._cond:
+            self._confirm(offset)
+            self._cond.wait_for(lambda: self._updates or self._stopping, timeout)
+            batch = copy.deepcopy(self._updates[:limit])
+            if batch:
+                self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
+                self._last_activity = time.monotonic()
+                self._cond.notify_all()
+            return batch
+
+    def _confirm(self, offset: int) -> None:
+        """Forget updates below a positive offset; a negative one keeps the last -offset."""
+        if offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self._updates = self._updates[offset:]
+        self._cond.notify_all()
+
+    def _send_message(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        chat_id = self._require_chat(params)
+        check_text(params.get("text"), params.get("parse_mode"))
+        check_markup(params.get("reply_markup"))
+        with self._cond:
+            record = self._new_record(chat_id, "sendMessage", params, text=str(params["text"]))
+            return self._message_obj(record)
+
+    def _edit_message_text(self, params: Params, files: dict[str, UploadedFile]) -> Any:
+        check_text(params.get("text"), params.get("parse_mode"))
+        check_markup(params.get("reply_markup"))
+        with self._cond:
+            if params.get("inline_message_id"):
+                return True
+            record = self._target_record(params, "message to edit not found")
+            if record["text"] is None:
+                raise ApiError(400, "Bad Request: there is no text in the message to edit")
+            new = {
+                "text": str(params["text"]),
+                "parse_mode": params.get("parse_mode"),
+                "reply_markup": params.get("reply_markup"),
+            }
+            self._apply_edit(record, "editMessageText", params, new)
+            return self._message_obj(record)
+
+    def _edit_message_reply_markup(self, params: Params, files: dict[str, UploadedFile]) -> Any:
+        check_markup(params.get("reply_markup"))
+        with self._cond:
+            if params.get("inline_message_id"):
+                return True
+            record = self._target_record(params, "message to edit not found")
+            new = {"reply_markup": params.get("reply_markup")}
+            self._apply_edit(record, "editMessageReplyMarkup", params, new)
+            return self._message_obj(record)
+
+    def _delete_message(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        with self._cond:
+            chat_id = self._require_chat(params)
+            message_id = int(params.get("message_id") or 0)
+            removed = self._bot_messages.get(chat_id, {}).pop(message_id, None)
+            removed = removed or self._user_messages.pop((chat_id, message_id), None)
+            if removed is None:
+                raise ApiError(400, "Bad Request: message to delete not found")
+            self.deleted.append((chat_id, message_id))
+            self._cond.notify_all()
+            return True
+
+    def _answer_callback_query(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        with self._cond:
+            if query_id not in self._queries:
+                raise ApiError(
+                    400,
+                    "Bad Request: query is too old and response timeout expired or query ID is "
+                    "invalid",
+                )
+            self.answered[query_id] = params
+            self._cond.notify_all()
+            return True
+
+    @staticmethod
+    def _commands_key(scope: Any, language_code: Any) -> tuple[str, str]:
+        return json.dumps(scope or {"type": "default"}, sort_keys=True), str(language_code or "")
+
+    def _set_my_commands(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise ApiError(400, "Bad Request: commands must be a list")
+        for command in commands:
+            if not BOT_COMMAND_RE.fullmatch(str(command.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        key = self._commands_key(params.get("scope"), params.get("language_code"))
+        with self._cond:
+            self._commands[key] = commands
+        return True
+
+    def _get_my_commands(self, params: Params, files: dict[str, UploadedFile]) -> list[JSONDict]:
+        return self.commands(params.get("scope"), params.get("language_code") or "")
+
+    def _delete_my_commands(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        key = self._commands_key(params.get("scope"), params.get("language_code"))
+        with self._cond:
+            self._commands.pop(key, None)
+        return True
+
+    def _send_document(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        chat_id = self._require_chat(params)
+        check_text(params.get("caption"), params.get("parse_mode"), caption=True)
+        check_markup(params.get("reply_markup"))
+        with self._cond:
+            file_id = self._resolve_document(params.get("document"), files)
+            upload, info = self._files[file_id]
+            record = self._new_record(
+                chat_id,
+                "sendDocument",
+                params,
+                caption=params.get("caption"),
+                document=upload.content,
+                filename=info.get("file_name"),
+                file_id=file_id,
+            )
+            return self._message_obj(record)
+
+    def _resolve_document(self, value: Any, files: dict[str, UploadedFile]) -> str:
+        """Store an uploaded document (or find a known file_id); returns the file_id."""
+        name = "document"
+        if isinstance(value, str) and value.startswith("attach://"):
+            name = value.removeprefix("attach://")
+        elif isinstance(value, str):
+            if value in self._files:
+                return value
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        upload = files.get(name)
+        if upload is None:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        return self._store_file(upload)
+
+    def _store_file(self, upload: UploadedFile) -> str:
+        self._file_seq += 1
+        file_id = f"BQACAgIAAxkBAAI{self._file_seq:06d}"
+        info: JSONDict = {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{self._file_seq:06d}",
+            "file_size": len(upload.content),
+            "file_path": f"documents/file_{self._file_seq}",
+        }
+        if upload.filename:
+            info["file_name"] = upload.filename
+        if upload.content_type:
+            info["mime_type"] = upload.content_type
+        self._files[file_id] = (upload, info)
+        return file_id
+
+    def _get_file(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        with self._cond:
+            entry = self._files.get(str(params.get("file_id", "")))
+            if entry is None:
+                raise ApiError(400, "Bad Request: invalid file_id")
+            info = entry[1]
+            keys = ("file_id", "file_unique_id", "file_size", "file_path")
+            return {key: info[key] for key in keys}
+
+    def _send_chat_action(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        self._require_chat(params)
+        if not params.get("action"):
+            raise ApiError(400, "Bad Request: action is empty")
+        return True
+
+    def _member(self, chat_id: int | str, user_id: int) -> JSONDict:
+        user = self._user_obj(user_id)
+        if self._creators.get(chat_id) == user_id:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if user_id in self._admins.get(chat_id, set()):
+            rights = dict.fromkeys(ADMIN_RIGHTS, True)
+            return {"status": "administrator", "user": user, "is_anonymous": False, **rights}
+        return {"status": "member", "user": user}
+
+    def _get_chat_member(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        chat_id = self._require_chat(params)
+        if "user_id" not in params:
+            raise ApiError(400, "Bad Request: user_id is empty")
+        with self._cond:
+            return self._member(chat_id, int(params["user_id"]))
+
+    def _get_chat_administrators(
+        self, params: Params, files: dict[str, UploadedFile]
+    ) -> list[JSONDict]:
+        chat_id = self._require_chat(params)
+        with self._cond:
+            user_ids = set(self._admins.get(chat_id, set()))
+            if chat_id in self._creators:
+                user_ids.add(self._creators[chat_id])
+            return [self._member(chat_id, user_id) for user_id in sorted(user_ids)]

@@ -1007,7 +1007,7 @@ class FakeBotAPI:
             for record in records:
                 for button in inline_buttons(record["reply_markup"]):
                     text = str(button.get("text", ""))
-                    if text == label if exact else text.startswith(label):
+                    if text == label if exact else label in text:
                         return record, button
         return None
 

@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_bot(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-            tmp: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_bot(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, tmp: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     if tmp is not None:
         full_env["BOT_DATA_DIR"] = str(tmp)
@@ -51,8 +52,12 @@ def test_graph_of_unknown_flow_is_a_clear_error() -> None:
 
 
 def test_bad_configuration_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    for env in ({"TELEGRAM_BOT_TOKEN": "not a token"}, {"BOT_LOG_LEVEL": "LOUD"},
-                {"TELEGRAM_BASE_URL": "ftp://x"}, {"BOT_CONTENT_DIR": str(tmp_path / "no")}):
+    for env in (
+        {"TELEGRAM_BOT_TOKEN": "not a token"},
+        {"BOT_LOG_LEVEL": "LOUD"},
+        {"TELEGRAM_BASE_URL": "ftp://x"},
+        {"BOT_CONTENT_DIR": str(tmp_path / "no")},
+    ):
         result = run_bot("check", env=env)
         assert result.returncode == 2, env
         assert result.stderr.startswith("configuration error: ")

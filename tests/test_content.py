@@ -59,10 +59,19 @@ HEAD = 'flow: broken\ntitle: "B"\nstart: a\nnodes:\n'
 @pytest.mark.parametrize(
     ("nodes", "expected"),
     [
-        ("  - {id: a, kind: info, text: x, next: nowhere}\n", "nodes[0](a).next: unknown node 'nowhere'"),
+        (
+            "  - {id: a, kind: info, text: x, next: nowhere}\n",
+            "nodes[0](a).next: unknown node 'nowhere'",
+        ),
         ("  - {id: a, kind: info, text: x, next: 'flow:nope'}\n", "unknown flow 'nope'"),
-        ("  - {id: a, kind: info, text: x}\n  - {id: b, kind: info, text: y}\n", "nodes.b: unreachable"),
-        ("  - {id: a, kind: info, text: x, next: a}\n  - {id: a, kind: info, text: y}\n", "duplicate id 'a'"),
+        (
+            "  - {id: a, kind: info, text: x}\n  - {id: b, kind: info, text: y}\n",
+            "nodes.b: unreachable",
+        ),
+        (
+            "  - {id: a, kind: info, text: x, next: a}\n  - {id: a, kind: info, text: y}\n",
+            "duplicate id 'a'",
+        ),
         ("  - {id: a, kind: info}\n", "nodes[0](a).text: missing text"),
         (f"  - {{id: a, kind: info, text: {'x' * 701}}}\n", "701 characters; at most 700"),
         ("  - {id: a, kind: info, text: '<u>x</u>'}\n", "tag <u> is not allowed"),
@@ -70,9 +79,16 @@ HEAD = 'flow: broken\ntitle: "B"\nstart: a\nnodes:\n'
         ("  - {id: a, kind: info, text: '<b>x'}\n", "unclosed <b>"),
         ("  - {id: a, kind: wizard, text: x}\n", "unknown kind 'wizard'"),
         ("  - {id: a, kind: question, text: x, next: yes}\n", "unknown node 'True'"),
-        ("  - {id: a, kind: choice, text: x, options: [{id: o, label: '" + "L" * 41 + "', next: a}]}\n",
-         "needs a label of 1–40 characters"),
-        ("  - {id: a, kind: info, text: 'Hej {nobody}'}\n", "placeholder {nobody} names no question"),
+        (
+            "  - {id: a, kind: choice, text: x, options: [{id: o, label: '"
+            + "L" * 41
+            + "', next: a}]}\n",
+            "needs a label of 1–40 characters",
+        ),
+        (
+            "  - {id: a, kind: info, text: 'Hej {nobody}'}\n",
+            "placeholder {nobody} names no question",
+        ),
         ("  - {id: A-B, kind: info, text: x}\n", "nodes[0](A-B).id"),
     ],
 )
@@ -91,7 +107,9 @@ def test_missing_interface_text_is_reported(tmp_path: Path) -> None:
     root = tmp_path / "content"
     shutil.copytree(CONTENT_DIR / "da", root / "da")
     ui = root / "da" / "ui.yaml"
-    ui.write_text("\n".join(l for l in ui.read_text().splitlines() if not l.startswith("btn_skip")))
+    ui.write_text(
+        "\n".join(line for line in ui.read_text().splitlines() if not line.startswith("btn_skip"))
+    )
     with pytest.raises(ContentError, match=r"ui.yaml: btn_skip: missing interface text"):
         load_library(root)
 

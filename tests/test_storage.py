@@ -22,7 +22,7 @@ TRICKY = {"text": "æøå <b>&amp; 🎉 \u200b\u202e", "n": 1, "nested": {"list"
 
 
 @pytest.mark.parametrize("make", [MemoryStore, lambda: None], ids=["memory", "sqlite"])
-def test_json_round_trip(make, tmp_path: Path) -> None:  # noqa: ANN001
+def test_json_round_trip(make, tmp_path: Path) -> None:
     store = make() or SqliteStore(tmp_path / "db.sqlite")
     store.put("chat:1", TRICKY)
     assert store.get("chat:1") == TRICKY
@@ -55,7 +55,9 @@ def test_reopen_keeps_everything(tmp_path: Path) -> None:
         store.put(f"chat:{i}", {"i": i})
     store.close()
     again = SqliteStore(tmp_path / "db.sqlite")
-    assert sorted(again.keys(), key=lambda k: int(k.split(":")[1])) == [f"chat:{i}" for i in range(50)]
+    assert sorted(again.keys(), key=lambda k: int(k.split(":")[1])) == [
+        f"chat:{i}" for i in range(50)
+    ]
     assert again.get("chat:49") == {"i": 49}
 
 

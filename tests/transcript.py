@@ -98,6 +98,6 @@ class Transcript:
         return self.keyboard.labels()
 
     @property
-    def state(self):  # noqa: ANN201 - test helper
+    def state(self):
         """Return the chat's stored state."""
         return self.conversations.load(self.chat_id)

@@ -1,0 +1,210 @@
+"""End to end: the real PTB Application with polling, its HTTP stack, and the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config
+from bot.service import Conversations
+from bot.telegram_app import build_application
+from dialogues import CONTENT_DIR, Library
+from storage import SqliteStore
+from tests.fakebotapi import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT = 4242
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def running(fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """Run the bot in this event loop against the fake; yield its store."""
+    config = Config(fake.token, fake.base_url, tmp_path, CONTENT_DIR, "INFO")
+    store = SqliteStore(config.db_path)
+    app = build_application(config, Conversations(library, store))
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield store
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        store.close()
+
+
+async def wait(fake: FakeBotAPI, count: int, chat: int = CHAT) -> list[dict]:
+    """Wait (off the loop) until the chat holds `count` bot messages."""
+    return await asyncio.to_thread(fake.wait_for_messages, chat, count)
+
+
+async def test_start_greets_shows_menu_and_registers_commands(
+    fake: FakeBotAPI, running: SqliteStore
+) -> None:
+    fake.send_text(CHAT, "/start")
+    sent = await wait(fake, 2)
+    assert sent[0]["text"].startswith("Hej! Jeg er <b>Inklusionsguiden</b>")
+    assert fake.buttons(CHAT)[0] == "📘 De fire anbefalinger"
+    commands = [c["command"] for c in fake.commands()]
+    assert commands == ["start", "menu", "hjaelp", "annuller"]
+    assert fake.unknown_methods == []
+
+
+async def test_walk_answers_and_every_press_is_answered(
+    fake: FakeBotAPI, running: SqliteStore
+) -> None:
+    fake.send_text(CHAT, "/start anbefaling1")
+    await wait(fake, 2)
+    presses = []
+    while "Spring over" not in fake.buttons(CHAT) or "Læs mere" in fake.buttons(CHAT):
+        label = "Videre" if "Videre ➡️" in fake.buttons(CHAT) else "Spring over"
+        count = len(fake.sent)
+        presses.append(fake.press_button(CHAT, label))
+        await asyncio.to_thread(fake.wait_for, lambda n=count: len(fake.sent) > n)
+    assert "Spørgsmål 1 af" in fake.last_message(CHAT)["text"]
+    answer = "Tillid & <sprog> " * 200
+    fake.send_text(CHAT, answer)
+    await asyncio.to_thread(
+        fake.wait_for, lambda: "Spørgsmål 2 af" in fake.last_message(CHAT)["text"]
+    )
+    for query in presses:
+        await asyncio.to_thread(fake.wait_answered, query)
+    state = running.get(f"chat:{CHAT}")
+    assert state is not None
+    assert state["answers"]["anbefaling1/q_vaerdi"]["text"] == answer
+
+
+async def test_stale_press_is_answered_and_not_applied(
+    fake: FakeBotAPI, running: SqliteStore
+) -> None:
+    fake.send_text(CHAT, "/start anbefaling1")
+    first = (await wait(fake, 2))[-1]
+    fake.press_button(CHAT, "Videre")
+    await wait(fake, 3)
+    query = fake.press(
+        CHAT,
+        first["message_id"],
+        fake.sent[-2]["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+    )
+    await asyncio.to_thread(fake.wait_answered, query)
+    last = (await wait(fake, 4))[-1]
+    assert last["text"].startswith("Den knap hører til en ældre besked.")
+    state = running.get(f"chat:{CHAT}")
+    assert state is not None and state["node"] == "gevinst"
+
+
+async def test_forged_press_changes_nothing(fake: FakeBotAPI, running: SqliteStore) -> None:
+    fake.send_text(CHAT, "/start anbefaling1")
+    sent = await wait(fake, 2)
+    before = running.get(f"chat:{CHAT}")
+    query = fake.press(CHAT, sent[-1]["message_id"], "1:999:menu/hoved:svar")
+    await asyncio.to_thread(fake.wait_answered, query)
+    await wait(fake, 3)
+    after = running.get(f"chat:{CHAT}")
+    assert before is not None and after is not None
+    assert (after["flow"], after["node"], after["turn"]) == (
+        before["flow"],
+        before["node"],
+        before["turn"],
+    )
+
+
+async def test_sticker_gets_a_friendly_answer(fake: FakeBotAPI, running: SqliteStore) -> None:
+    fake.send_text(CHAT, "/start anbefaling1")
+    await wait(fake, 2)
+    fake.send_update(
+        {
+            "message": {
+                "chat": {"id": CHAT, "type": "private"},
+                "from": {"id": CHAT, "is_bot": False, "first_name": "A"},
+                "sticker": {
+                    "file_id": "x",
+                    "file_unique_id": "y",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                },
+            }
+        }
+    )
+    last = (await wait(fake, 3))[-1]
+    assert last["text"].startswith("Vælg en af knapperne herunder.")
+
+
+def _start_bot_process(fake: FakeBotAPI, data_dir: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_BASE_URL=fake.base_url, BOT_DATA_DIR=str(data_dir)
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_mid_conversation_resumes_at_the_same_question(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    bot = _start_bot_process(fake, tmp_path)
+    try:
+        fake.send_text(CHAT, "/start anbefaling1")
+        fake.wait_for_messages(CHAT, 2, timeout=30)
+        while "Spørgsmål 2 af" not in fake.last_message(CHAT)["text"]:
+            count = len(fake.sent)
+            if "Spørgsmål 1 af" in fake.last_message(CHAT)["text"]:
+                fake.send_text(CHAT, "første svar")
+            else:
+                fake.press_button(
+                    CHAT, "Videre" if "Videre ➡️" in fake.buttons(CHAT) else "Spring over"
+                )
+            fake.wait_for(lambda n=count: len(fake.sent) > n)
+        question = fake.last_message(CHAT)["text"].split("\n\n", 1)[1]
+    finally:
+        bot.send_signal(signal.SIGKILL)
+        bot.wait()
+        assert bot.stderr is not None
+        bot.stderr.close()
+    count = len(fake.sent)
+    bot = _start_bot_process(fake, tmp_path)
+    try:
+        fake.send_text(CHAT, "/start")
+        fake.wait_for(lambda: len(fake.sent) > count, timeout=30)
+        assert "Vil du fortsætte, hvor du slap" in fake.last_message(CHAT)["text"]
+        fake.press_button(CHAT, "Fortsæt")
+        fake.wait_for(lambda: len(fake.sent) > count + 1)
+        assert fake.last_message(CHAT)["text"] == question
+        fake.send_text(CHAT, "/menu")
+        fake.wait_for(lambda: len(fake.sent) > count + 2)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=20) == 0
+        assert bot.stderr is not None
+        bot.stderr.close()
+    store = SqliteStore(tmp_path / "inklusionsguiden.sqlite")
+    state = store.get(f"chat:{CHAT}")
+    store.close()
+    assert state is not None
+    assert state["answers"]["anbefaling1/q_vaerdi"]["text"] == "første svar"

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 
-from dialogues import answers, callbacks
+from dialogues import callbacks, screens
 from dialogues.events import Event, Reply
+from dialogues.kind import nav_row
+from dialogues.kinds import KINDS, render
 from dialogues.model import Content
-from dialogues.nodes import nav_row, render
 from dialogues.state import ChatState
 from dialogues.turn import MENU_FLOW, Turn
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DEEP_LINKS = {"handleplan": "trin3"}  # start=<payload> names that are not flow ids
 
 
 def step(content: Content, state: ChatState, event: Event) -> tuple[ChatState, list[Reply]]:
     """Apply one event to a copy of the state; return the new state and the replies."""
-    turn = Turn(content=content, state=state.copy(), event=event)
+    turn = Turn(content=content, state=state.copy(), event=event, renderer=render)
     turn.state.updated_at = event.at.isoformat()
     HANDLERS[event.kind](turn)
     return turn.state, turn.replies
@@ -43,27 +45,33 @@ def _on_command(turn: Turn) -> None:
         _to_menu(turn)
     elif name in ("hjaelp", "help"):
         turn.say(turn.t("help"))
-        if turn.node is not None:
-            render(turn)
+        if turn.state.node is not None:
+            turn.show()
+    elif name in screens.COMMANDS:
+        screens.COMMANDS[name](turn)
     else:
         turn.say(turn.t("unknown_command"))
 
 
+def _deep_link(turn: Turn, payload: str) -> str | None:
+    if not _DEEP_LINK.match(payload):
+        return None
+    flow_id = DEEP_LINKS.get(payload.lower(), payload.lower())
+    return flow_id if flow_id in turn.content.flows else None
+
+
 def _start(turn: Turn, payload: str) -> None:
-    if payload and _DEEP_LINK.match(payload) and payload.lower() in turn.content.flows:
-        if not turn.state.started:
-            turn.say(turn.t("welcome"))
-        turn.state.started = True
-        turn.goto(f"flow:{payload.lower()}")
-        render(turn)
-        return
-    if not turn.state.started:
-        turn.state.started = True
+    target = _deep_link(turn, payload) if payload else None
+    first = not turn.state.started
+    turn.state.started = True
+    if first:
         turn.say(turn.t("welcome"))
-        _to_menu(turn)
+    if target is not None:
+        turn.goto(f"flow:{target}")
+        turn.show()
         return
     flow = turn.flow
-    if flow is None or flow.id == MENU_FLOW or turn.node is None:
+    if first or flow is None or flow.id == MENU_FLOW or turn.node is None:
         _to_menu(turn)
         return
     options = (
@@ -77,7 +85,7 @@ def _start(turn: Turn, payload: str) -> None:
 def _to_menu(turn: Turn) -> None:
     if turn.state.flow != MENU_FLOW or turn.state.node != turn.content.flows[MENU_FLOW].start:
         turn.goto(f"flow:{MENU_FLOW}")
-    render(turn)
+    turn.show()
 
 
 def _on_button(turn: Turn) -> None:
@@ -87,103 +95,72 @@ def _on_button(turn: Turn) -> None:
         return
     if press.turn != turn.state.turn or press.node_key != turn.state.node_key:
         turn.note(turn.t("stale"))
-        render(turn)
+        turn.show()
         return
-    node = turn.node
-    if node is None or not _apply_option(turn, press.option):
+    if not _apply_option(turn, press.option):
         turn.say(turn.t("unknown_button"))
 
 
-def _apply_option(turn: Turn, option_id: str) -> bool:
-    """Carry out a press on the current node; False when the option does not exist there."""
+def _apply_option(turn: Turn, option: str) -> bool:
+    """Carry out a press at the current position; False when the option does not exist there."""
+    screen = screens.SCREENS.get(turn.state.flow or "")
+    if screen is not None:
+        return screen.press(turn, option) or _navigate(turn, option)
     node = turn.node
-    assert node is not None
-    if option_id.startswith("_"):
-        return _navigate(turn, option_id)
-    option = node.option(option_id)
-    if option is None or node.kind not in ("choice", "menu"):
+    if node is None:
         return False
-    if node.kind == "choice":
-        answers.put(turn.state, turn.state.flow or "", node.id, option.id, turn.event)
-    if option.action is not None:
-        _action(turn, option.action)
-    elif option.next is not None:
-        turn.goto(option.next)
-        render(turn)
-    return True
+    kind = KINDS.get(node.kind)
+    if kind is not None and kind.press is not None and kind.press(turn, node, option):
+        return True
+    return _navigate(turn, option)
 
 
-def _navigate(turn: Turn, option_id: str) -> bool:
-    node = turn.node
-    assert node is not None
-    if option_id == "_back":
+def _navigate(turn: Turn, option: str) -> bool:
+    if option == "_back":
         if not turn.back():
             turn.goto(f"flow:{MENU_FLOW}")
-    elif option_id == "_menu":
+    elif option == "_menu":
         turn.goto(f"flow:{MENU_FLOW}")
-    elif option_id == "_more" and node.teaser:
-        turn.state.widget = {"open": True}
-    elif option_id == "_cont":
-        pass
-    elif option_id == "_restart" and turn.flow is not None:
+    elif option == "_restart" and turn.flow is not None:
         turn.goto(turn.flow.start)
-    elif option_id in ("_next", "_skip", "_keep"):
-        if option_id == "_skip":
+    elif option in ("_next", "_skip", "_keep") and turn.node is not None:
+        if option == "_skip":
             turn.note(turn.t("skipped"))
-        _advance(turn)
+        turn.advance()
         return True
-    else:
+    elif option != "_cont":
         return False
-    render(turn)
+    turn.show()
     return True
-
-
-def _advance(turn: Turn) -> None:
-    """Go to the current node's `next`, or finish the flow and show the menu."""
-    node, flow = turn.node, turn.flow
-    assert node is not None and flow is not None
-    if node.next:
-        turn.goto(node.next)
-    else:
-        turn.note(turn.t("flow_done", title=flow.title))
-        turn.goto(f"flow:{MENU_FLOW}")
-    render(turn)
-
-
-def _action(turn: Turn, action: str) -> None:
-    if action == "help":
-        turn.say(turn.t("help"))
-    elif action == "about" and "om" in turn.content.flows:
-        turn.goto("flow:om")
-    render(turn)
 
 
 def _on_text(turn: Turn) -> None:
+    screen = screens.SCREENS.get(turn.state.flow or "")
     node = turn.node
-    if node is None:
+    if screen is not None and screen.text is not None:
+        if screen.text(turn, turn.event.text):
+            return
+    elif node is None:
         _start(turn, "")
         return
-    if node.kind != "question":
-        turn.note(turn.t("use_buttons"))
-        render(turn)
+    kind = KINDS.get(node.kind) if node is not None else None
+    if node is not None and kind is not None and kind.text is not None and kind.text(
+        turn, node, turn.event.text
+    ):
         return
-    text = turn.event.text
-    if not text.strip():
-        turn.note(turn.t("empty_answer"))
-        render(turn)
-        return
-    answers.put(turn.state, turn.state.flow or "", node.id, text, turn.event)
-    turn.note(turn.t("saved"))
-    _advance(turn)
+    turn.note(turn.t("use_buttons"))
+    turn.show()
 
 
 def _on_media(turn: Turn) -> None:
-    node = turn.node
-    if node is None:
+    if turn.state.node is None:
         _start(turn, "")
         return
-    turn.note(turn.t("text_only" if node.kind == "question" else "use_buttons"))
-    render(turn)
+    node = turn.node
+    expects_text = node is not None and node.kind == "question"
+    expects_text = expects_text or bool(turn.state.widget.get("expects_text"))
+    turn.note(turn.t("text_only" if expects_text else "use_buttons"))
+    turn.show()
 
 
 HANDLERS = {"command": _on_command, "button": _on_button, "text": _on_text, "media": _on_media}

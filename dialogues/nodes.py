@@ -1,45 +1,21 @@
-"""How each kind of node is shown, and what its buttons and typed answers do."""
+"""The basic node kinds: info, question, choice and menu."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from dialogues import answers as store
-from dialogues.events import Button
+from dialogues import dates
+from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Node
-from dialogues.turn import MENU_FLOW, Turn
+from dialogues.turn import Turn
 
-Rows = tuple[tuple[Button, ...], ...]
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 
 
-def nav_row(turn: Turn, back: bool = True) -> tuple[Button, ...]:
-    """The row every node ends with: back (when there is somewhere to go) and menu."""
-    row = []
-    if back and turn.state.history:
-        row.append(turn.button(turn.t("btn_back"), "_back"))
-    if turn.state.flow != MENU_FLOW:
-        row.append(turn.button(turn.t("btn_menu"), "_menu"))
-    return tuple(row)
-
-
-def _rows(*rows: tuple[Button, ...]) -> Rows:
-    return tuple(r for r in rows if r)
-
-
-def render(turn: Turn) -> None:
-    """Show the current node."""
-    node = turn.node
-    if node is None:
-        turn.goto(f"flow:{MENU_FLOW}")
-        node = turn.node
-        assert node is not None
-    RENDERERS.get(node.kind, _render_info)(turn, node)
-
-
-def _style(turn: Turn, node: Node) -> str:
+def style_line(turn: Turn, node: Node) -> str:
+    """Return the bold 'Fakta'/'Tip'/'Eksempel' line for a styled node, else ''."""
     return f"<b>{turn.t('style_' + node.style)}</b>\n" if node.style else ""
 
 
@@ -54,51 +30,106 @@ def fill(turn: Turn, text: str) -> str:
     return _PLACEHOLDER.sub(answer, text)
 
 
-def _render_info(turn: Turn, node: Node) -> None:
+def render_info(turn: Turn, node: Node) -> None:
+    """Show an info node, or only its teaser until the user asks for more."""
     if node.teaser and not turn.state.widget.get("open"):
         more = (turn.button(turn.t("btn_more"), "_more"), turn.button(turn.t("btn_skip"), "_next"))
-        turn.say(_style(turn, node) + node.teaser, _rows(more, nav_row(turn)))
+        turn.say(style_line(turn, node) + node.teaser, rows(more, nav_row(turn)))
         return
     buttons = (turn.button(turn.t("btn_next"), "_next"),)
-    turn.say(_style(turn, node) + fill(turn, node.text), _rows(buttons, nav_row(turn)))
+    turn.say(style_line(turn, node) + fill(turn, node.text), rows(buttons, nav_row(turn)))
 
 
-def _render_question(turn: Turn, node: Node) -> None:
+def press_info(turn: Turn, node: Node, option: str) -> bool:
+    """Open the full text behind a teaser."""
+    if option != "_more" or not node.teaser:
+        return False
+    turn.set_widget(open=True)
+    turn.show()
+    return True
+
+
+def progress(turn: Turn, node: Node) -> str:
+    """Return 'Spørgsmål 2 af 6' for a question of the current flow ('' for others)."""
     flow = turn.flow
-    assert flow is not None
-    lines = []
-    if node.id in flow.questions:
-        n = flow.questions.index(node.id) + 1
-        lines.append(f"<i>{turn.t('progress', n=n, total=len(flow.questions))}</i>")
+    if flow is None or node.id not in flow.questions:
+        return ""
+    n = flow.questions.index(node.id) + 1
+    return f"<i>{turn.t('progress', n=n, total=len(flow.questions))}</i>"
+
+
+def render_question(turn: Turn, node: Node) -> None:
+    """Ask a free-text question with progress, group, hint and any earlier answer."""
+    lines = [progress(turn, node)] if progress(turn, node) else []
     if node.group:
         lines.append(f"<b>{node.group}</b>")
     lines.append(fill(turn, node.text))
     if node.hint:
         lines.append(f"<i>{node.hint}</i>")
-    previous = store.get(turn.state, flow.id, node.id)
+    previous = store.get(turn.state, turn.state.flow or "", node.id)
     if previous:
         lines.append("\n" + turn.t("previous_answer", answer=escape(previous["text"])))
         first = turn.button(turn.t("btn_keep"), "_keep")
     else:
         first = turn.button(turn.t("btn_skip"), "_skip")
-    turn.say("\n".join(lines), _rows((first,), nav_row(turn)))
+    turn.say("\n".join(lines), rows((first,), nav_row(turn)))
 
 
-def _render_choice(turn: Turn, node: Node) -> None:
-    flow_id = turn.state.flow or ""
-    chosen = store.get(turn.state, flow_id, node.id) if node.kind == "choice" else None
-    rows = []
+def answer_question(turn: Turn, node: Node, text: str) -> bool:
+    """Store a typed answer verbatim and move on; a blank answer is asked again."""
+    if not text.strip():
+        turn.note(turn.t("empty_answer"))
+        turn.show()
+        return True
+    if node.input != "text" and dates.parse(text, turn.event.at, turn.content.lang) is None:
+        turn.note(turn.t("bad_date" if node.input == "date" else "bad_time"))
+        turn.show()
+        return True
+    store.put(turn.state, turn.state.flow or "", node.id, text, turn.event)
+    turn.note(turn.t("saved"))
+    turn.advance()
+    return True
+
+
+def render_choice(turn: Turn, node: Node) -> None:
+    """Show a choice (the earlier choice ticked) or a menu."""
+    chosen = store.get(turn.state, turn.state.flow or "", node.id)
+    buttons = []
     for option in node.options:
-        mark = "✓ " if chosen and chosen["text"] == option.id else ""
-        rows.append((turn.button(mark + option.label, option.id),))
+        mark = "✓ " if node.kind == "choice" and chosen and chosen["text"] == option.id else ""
+        buttons.append((turn.button(mark + option.label, option.id),))
     skip = (turn.button(turn.t("btn_skip"), "_skip"),) if node.kind == "choice" else ()
-    turn.say(fill(turn, node.text), _rows(*rows, skip, nav_row(turn)))
+    turn.say(fill(turn, node.text), rows(*buttons, skip, nav_row(turn)))
 
 
-Renderer = Callable[[Turn, Node], None]
-RENDERERS: dict[str, Renderer] = {
-    "info": _render_info,
-    "question": _render_question,
-    "choice": _render_choice,
-    "menu": _render_choice,
-}
+def press_choice(turn: Turn, node: Node, option_id: str) -> bool:
+    """Store the chosen option (choice only) and follow it."""
+    option = node.option(option_id)
+    if option is None:
+        return False
+    if node.kind == "choice":
+        store.put(turn.state, turn.state.flow or "", node.id, option.id, turn.event)
+    if option.action is not None:
+        ACTIONS[option.action](turn)
+    elif option.next is not None:
+        turn.goto(option.next)
+        turn.show()
+    return True
+
+
+def _help(turn: Turn) -> None:
+    turn.say(turn.t("help"))
+    turn.show()
+
+
+def _about(turn: Turn) -> None:
+    turn.goto("flow:om")
+    turn.show()
+
+
+ACTIONS = {"help": _help, "about": _about}
+"""Menu actions; screens (answers, plan) add theirs when they are registered."""
+
+INFO = Kind(render_info, press_info)
+QUESTION = Kind(render_question, text=answer_question)
+CHOICE = Kind(render_choice, press_choice)

@@ -38,5 +38,5 @@ REQUIRED_UI = (
     "summary_by",
 )
 
-COMMANDS = ("start", "menu", "hjaelp", "annuller")
+COMMANDS = ("start", "menu", "svar", "hjaelp", "annuller")
 """Commands in the order of Telegram's command menu; each has a `cmd_<name>` text."""

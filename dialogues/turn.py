@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dialogues import callbacks
@@ -19,8 +20,24 @@ class Turn:
     content: Content
     state: ChatState
     event: Event
+    renderer: Callable[[Turn], None]
     replies: list[Reply] = field(default_factory=list)
     prefix: list[str] = field(default_factory=list)
+
+    def show(self) -> None:
+        """Show the current node (the renderer of its kind)."""
+        self.renderer(self)
+
+    def advance(self) -> None:
+        """Go to the current node's `next`, or finish the flow and show the menu."""
+        node, flow = self.node, self.flow
+        if node is not None and node.next:
+            self.goto(node.next)
+        else:
+            if flow is not None and flow.id != MENU_FLOW:
+                self.note(self.t("flow_done", title=flow.title))
+            self.goto(f"flow:{MENU_FLOW}")
+        self.show()
 
     def t(self, key: str, **values: object) -> str:
         """Return an interface text in the chat's language."""
@@ -60,12 +77,27 @@ class Turn:
         else:
             self._move(self.state.flow or MENU_FLOW, target, remember=True)
 
+    def open(self, flow_id: str, node_id: str, **widget: object) -> None:
+        """Move to a position by flow and node (also screens such as '@svar'), remembering."""
+        self._move(flow_id, node_id, remember=True)
+        self.state.widget = dict(widget)
+
+    def jump(self, flow_id: str, node_id: str, **widget: object) -> None:
+        """Move to a position without remembering the current one (it was a detour)."""
+        self._move(flow_id, node_id, remember=False)
+        self.state.widget = dict(widget)
+
+    def set_widget(self, **widget: object) -> None:
+        """Change the current node's inner step; old buttons of the node become stale."""
+        self.state.widget = dict(widget)
+        self.state.turn += 1
+
     def back(self) -> bool:
         """Return to the node the user actually saw before; False when there is none."""
         while self.state.history:
             flow_id, node_id = self.state.history.pop()
             flow = self.content.flows.get(flow_id)
-            if flow and node_id in flow.nodes:
+            if (flow and node_id in flow.nodes) or flow_id.startswith("@"):
                 self._move(flow_id, node_id, remember=False)
                 return True
         return False

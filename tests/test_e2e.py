@@ -62,7 +62,7 @@ async def test_start_greets_shows_menu_and_registers_commands(
     assert sent[0]["text"].startswith("Hej! Jeg er <b>Inklusionsguiden</b>")
     assert fake.buttons(CHAT)[0] == "📘 De fire anbefalinger"
     commands = [c["command"] for c in fake.commands()]
-    assert commands == ["start", "menu", "hjaelp", "annuller"]
+    assert commands == ["start", "menu", "svar", "hjaelp", "annuller"]
     assert fake.unknown_methods == []
 
 

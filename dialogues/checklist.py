@@ -1,0 +1,163 @@
+"""The first-steps checklist: done, planned or not relevant; planned steps get who and when."""
+
+from __future__ import annotations
+
+from dialogues import dates
+from dialogues.kind import Kind, nav_row, rows
+from dialogues.markup import escape
+from dialogues.model import ChecklistItem, Node
+from dialogues.state import JSON, ChatState
+from dialogues.turn import Turn
+
+MARKS = {"d": "done", "p": "planned", "n": "na"}
+ICONS = {"done": "✅", "planned": "🗓", "na": "➖"}
+STAGES = ("mark", "who", "when", "when_text")
+
+
+def record_key(flow_id: str, node_id: str, item_id: str) -> str:
+    """Return the state key of one checklist item."""
+    return f"{flow_id}/{node_id}/{item_id}"
+
+
+def records(state: ChatState, flow_id: str, node: Node) -> list[tuple[ChecklistItem, JSON]]:
+    """Return the marked items of one checklist node, in order."""
+    found = []
+    for item in node.items:
+        record = state.checklists.get(record_key(flow_id, node.id, item.id))
+        if record:
+            found.append((item, record))
+    return found
+
+
+def describe(turn: Turn, record: JSON) -> str:
+    """Return '🗓 Planlagt – Anna, uge 48 (2026)' for a marked item."""
+    text = f"{ICONS[record['status']]} {turn.t('mark_' + record['status'])}"
+    details = [escape(record["who"])] if record.get("who") else []
+    if record.get("when"):
+        details.append(escape(record["when"]["label"]))
+    return f"{text} – {', '.join(details)}" if details else text
+
+
+def _where(turn: Turn, node: Node) -> tuple[int, str, ChecklistItem, JSON | None]:
+    index = min(int(turn.state.widget.get("item", 0)), len(node.items) - 1)
+    stage = str(turn.state.widget.get("stage", "mark"))
+    item = node.items[index]
+    key = record_key(turn.state.flow or "", node.id, item.id)
+    return index, stage, item, turn.state.checklists.get(key)
+
+
+def render(turn: Turn, node: Node) -> None:
+    """Show the current item at its current stage."""
+    index, stage, item, record = _where(turn, node)
+    head = f"<i>{turn.t('checklist_progress', n=index + 1, total=len(node.items))}</i>\n"
+    if index == 0 and stage == "mark":
+        head += node.text + "\n"
+        if node.suggested:
+            head += f"<i>{turn.t('checklist_suggested')}</i>\n"
+    head += f"\n<b>{item.text}</b>"
+    skip = (turn.button(turn.t("btn_skip"), "_skip"),)
+    if stage == "mark":
+        now = f"\n\n{turn.t('checklist_now', mark=describe(turn, record))}" if record else ""
+        marks = (turn.button(turn.t("btn_done"), "d"), turn.button(turn.t("btn_plan"), "p"))
+        other = (turn.button(turn.t("btn_na"), "n"), *skip)
+        turn.say(head + now, rows(marks, other, nav_row(turn)))
+    elif stage == "who":
+        turn.say(f"{head}\n\n{turn.t('ask_who')}", rows(skip, nav_row(turn)))
+    elif stage == "when":
+        quick = [turn.button(turn.t(f"btn_{q}"), q) for q in dates.QUICK]
+        pick = (turn.button(turn.t("btn_pick_time"), "wx"), *skip)
+        turn.say(f"{head}\n\n{turn.t('ask_when')}", rows(tuple(quick), pick, nav_row(turn)))
+    else:
+        turn.say(f"{head}\n\n{turn.t('ask_when_text')}", rows(skip, nav_row(turn)))
+
+
+def _save(turn: Turn, node: Node, item: ChecklistItem, **changes: object) -> None:
+    key = record_key(turn.state.flow or "", node.id, item.id)
+    who = {"id": turn.event.user_id, "name": turn.event.user_name}
+    record = turn.state.checklists.setdefault(key, {})
+    record.update(changes, by=who, at=turn.event.at.isoformat())
+
+
+def _next_item(turn: Turn, node: Node, index: int) -> None:
+    if index + 1 < len(node.items):
+        turn.set_widget(item=index + 1, stage="mark")
+        turn.show()
+    else:
+        turn.advance()
+
+
+def press(turn: Turn, node: Node, option: str) -> bool:
+    """Mark an item, pick a time, skip a stage, or step back inside the checklist."""
+    index, stage, item, _ = _where(turn, node)
+    if stage == "mark" and option in MARKS:
+        status = MARKS[option]
+        if status == "planned":
+            _save(turn, node, item, status=status)
+            turn.set_widget(item=index, stage="who", expects_text=True)
+            turn.show()
+        else:
+            _save(turn, node, item, status=status, who=None, when=None)
+            _next_item(turn, node, index)
+        return True
+    if stage == "when" and option in dates.QUICK:
+        label, day = dates.quick(option, turn.event.at, turn.content.lang)
+        _save(turn, node, item, when={"label": label, "date": day.isoformat()})
+        _next_item(turn, node, index)
+        return True
+    if stage == "when" and option == "wx":
+        turn.set_widget(item=index, stage="when_text", expects_text=True)
+        turn.show()
+        return True
+    if option == "_skip":
+        _skip(turn, node, index, stage)
+        return True
+    return option == "_back" and _back(turn, index, stage)
+
+
+def _skip(turn: Turn, node: Node, index: int, stage: str) -> None:
+    if stage == "who":
+        turn.set_widget(item=index, stage="when")
+        turn.show()
+    else:
+        _next_item(turn, node, index)
+
+
+def _back(turn: Turn, index: int, stage: str) -> bool:
+    """Step back one stage or one item; False at the first item (normal back applies)."""
+    previous = {"who": "mark", "when": "who", "when_text": "when"}
+    if stage in previous:
+        stage = previous[stage]
+        turn.set_widget(item=index, stage=stage, expects_text=stage in ("who", "when_text"))
+    elif index > 0:
+        turn.set_widget(item=index - 1, stage="mark")
+    else:
+        return False
+    turn.show()
+    return True
+
+
+def text(turn: Turn, node: Node, typed: str) -> bool:
+    """Take the responsible person, or a typed week or date."""
+    index, stage, item, _ = _where(turn, node)
+    if stage == "who" and typed.strip():
+        _save(turn, node, item, who=typed.strip())
+        turn.set_widget(item=index, stage="when")
+        turn.show()
+        return True
+    if stage == "when_text":
+        parsed = dates.parse(typed, turn.event.at, turn.content.lang)
+        if parsed is None:
+            turn.note(turn.t("bad_time"))
+            turn.show()
+            return True
+        _save(turn, node, item, when={"label": parsed[0], "date": parsed[1].isoformat()})
+        _next_item(turn, node, index)
+        return True
+    if stage == "who":
+        turn.note(turn.t("empty_answer"))
+        turn.show()
+        return True
+    return False
+
+
+CHECKLIST = Kind(render, press, text)

@@ -1,0 +1,88 @@
+"""Deadlines people type or pick: weeks and dates, in Danish local time."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
+QUICK = ("w0", "w1", "m1")  # this week, next week, in a month
+_WEEK = re.compile(r"^(?:uge|u|week|w)?\s*(\d{1,2})(?:\s*[/-]?\s*(\d{4}))?$")
+_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+MONTHS = {
+    "da": "januar februar marts april maj juni juli august september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+def today(at: datetime) -> date:
+    """Return the local date at the moment `at`."""
+    return at.astimezone(LOCAL).date()
+
+
+def week_end(year: int, week: int) -> date:
+    """Return the Friday of an ISO week: the natural deadline of 'week N'."""
+    return date.fromisocalendar(year, week, 5)
+
+
+def week_label(day: date, lang: str = "da") -> str:
+    """Return 'uge 12 (2027)' for a date."""
+    year, week, _ = day.isocalendar()
+    return f"{'uge' if lang == 'da' else 'week'} {week} ({year})"
+
+
+def date_label(day: date, lang: str = "da") -> str:
+    """Return '15. marts 2027' (Danish) or '15 March 2027' (English)."""
+    month = MONTHS.get(lang, MONTHS["da"]).split()[day.month - 1]
+    return f"{day.day}. {month} {day.year}" if lang == "da" else f"{day.day} {month} {day.year}"
+
+
+def quick(choice: str, at: datetime, lang: str = "da") -> tuple[str, date]:
+    """Resolve a quick button (this week, next week, in a month) to a label and a date."""
+    now = today(at)
+    if choice == "m1":
+        day = now + timedelta(days=30)
+        return date_label(day, lang), day
+    monday = now - timedelta(days=now.weekday())
+    day = monday + timedelta(days=4 + (7 if choice == "w1" else 0))
+    return week_label(day, lang), day
+
+
+def parse(text: str, at: datetime, lang: str = "da") -> tuple[str, date] | None:
+    """Read 'uge 12', '12', '15.3.2027', '15/3' or '2027-03-15'; None when it is not a time."""
+    clean = text.strip().lower().rstrip(".")
+    now = today(at)
+    try:
+        return _parse_week(clean, now, lang) or _parse_date(clean, now, lang)
+    except ValueError:
+        return None
+
+
+def _parse_week(clean: str, now: date, lang: str) -> tuple[str, date] | None:
+    match = _WEEK.match(clean)
+    if not match:
+        return None
+    week = int(match.group(1))
+    year = int(match.group(2)) if match.group(2) else now.isocalendar()[0]
+    day = week_end(year, week)
+    if not match.group(2) and day < now - timedelta(days=7):
+        day = week_end(year + 1, week)  # "uge 3" in November means next year's week 3
+    return week_label(day, lang), day
+
+
+def _parse_date(clean: str, now: date, lang: str) -> tuple[str, date] | None:
+    iso = _ISO.match(clean)
+    if iso:
+        day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        return date_label(day, lang), day
+    dmy = _DMY.match(clean)
+    if not dmy:
+        return None
+    year = int(dmy.group(3)) if dmy.group(3) else now.year
+    year += 2000 if year < 100 else 0
+    day = date(year, int(dmy.group(2)), int(dmy.group(1)))
+    if not dmy.group(3) and day < now:
+        day = day.replace(year=year + 1)
+    return date_label(day, lang), day

@@ -1,0 +1,29 @@
+"""The registry of node kinds, and showing whatever node the chat is at."""
+
+from __future__ import annotations
+
+from dialogues import checklist, nodes, screens, summary
+from dialogues.kind import Kind
+from dialogues.turn import MENU_FLOW, Turn
+
+KINDS: dict[str, Kind] = {
+    "info": nodes.INFO,
+    "question": nodes.QUESTION,
+    "choice": nodes.CHOICE,
+    "menu": nodes.CHOICE,
+    "checklist": checklist.CHECKLIST,
+    "summary": summary.SUMMARY,
+}
+
+
+def render(turn: Turn) -> None:
+    """Show the current node or screen; a position that no longer exists shows the menu."""
+    if turn.state.flow in screens.SCREENS:
+        screens.SCREENS[turn.state.flow].render(turn)
+        return
+    node = turn.node
+    if node is None:
+        turn.goto(f"flow:{MENU_FLOW}")
+        node = turn.node
+        assert node is not None
+    KINDS.get(node.kind, nodes.INFO).render(turn, node)

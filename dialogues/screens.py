@@ -1,0 +1,130 @@
+"""Screens outside the flows: 'Mine svar' (see, edit, delete answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dialogues import answers
+from dialogues.kind import nav_row, rows, shorten
+from dialogues.markup import escape
+from dialogues.model import Flow, Node
+from dialogues.nodes import ACTIONS
+from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
+from dialogues.turn import Turn
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A position that is not a content node: it renders itself and takes its own input."""
+
+    render: Callable[[Turn], None]
+    press: Callable[[Turn, str], bool]
+    text: Callable[[Turn, str], bool] | None = None
+
+
+def open_answers(turn: Turn) -> None:
+    """Open 'Mine svar' at the list of flows that have answers."""
+    turn.open(ANSWER_SCREEN, "flows")
+    turn.show()
+
+
+def _flows_with_answers(turn: Turn) -> list[Flow]:
+    keys = {k.split("/")[0] for k in turn.state.answers}
+    return [f for f in turn.content.flows.values() if f.id in keys]
+
+
+def _target(turn: Turn) -> tuple[Flow, Node | None] | None:
+    flow = turn.content.flows.get(str(turn.state.widget.get("flow", "")))
+    if flow is None:
+        return None
+    return flow, flow.nodes.get(str(turn.state.widget.get("q", "")))
+
+
+def render(turn: Turn) -> None:
+    """Show the page of 'Mine svar' the chat is on."""
+    page, target = turn.state.node, _target(turn)
+    if page == "flows" or target is None:
+        flows = _flows_with_answers(turn)
+        buttons = [(turn.button(shorten(f.title), f"f:{f.id}"),) for f in flows]
+        text = turn.t("answers_pick") if flows else turn.t("summary_empty")
+        turn.say(text, rows(*buttons, nav_row(turn)))
+        return
+    flow, node = target
+    if page == "list" or node is None:
+        _render_list(turn, flow)
+    elif page == "edit":
+        current = answers.get(turn.state, flow.id, node.id)
+        now = turn.t("previous_answer", answer=escape(current["text"])) if current else ""
+        cancel = (turn.button(turn.t("btn_cancel"), "cancel"),)
+        turn.say(f"<b>{node.text}</b>\n\n{now}\n\n{turn.t('answers_type_new')}", rows(cancel))
+    else:
+        confirm = (
+            turn.button(turn.t("btn_yes_delete"), "yes"),
+            turn.button(turn.t("btn_no"), "cancel"),
+        )
+        turn.say(turn.t("answers_confirm_delete", question=node.text), rows(confirm))
+
+
+def _render_list(turn: Turn, flow: Flow) -> None:
+    text = f"<b>{flow.title}</b>\n\n{flow_summary(turn, flow, numbered=True)}"
+    buttons = []
+    for number, node in enumerate(answered_nodes(flow), 1):
+        if node.kind != "question":
+            continue
+        row = [turn.button(f"✏️ {number}", f"e:{node.id}")]
+        if answers.get(turn.state, flow.id, node.id):
+            row.append(turn.button(f"🗑 {number}", f"d:{node.id}"))
+        buttons.append(tuple(row))
+    paired = [
+        buttons[i] + buttons[i + 1] if i + 1 < len(buttons) else buttons[i]
+        for i in range(0, len(buttons), 2)
+    ]
+    turn.say(text, rows(*paired, nav_row(turn)))
+
+
+def press(turn: Turn, option: str) -> bool:
+    """Pick a flow, start an edit or a delete, confirm or cancel."""
+    prefix, _, rest = option.partition(":")
+    target = _target(turn)
+    if prefix == "f" and rest in turn.content.flows:
+        turn.open(ANSWER_SCREEN, "list", flow=rest)
+    elif prefix in ("e", "d") and target and rest in target[0].nodes:
+        page = "edit" if prefix == "e" else "delete"
+        turn.open(ANSWER_SCREEN, page, flow=target[0].id, q=rest, expects_text=page == "edit")
+    elif option == "yes" and turn.state.node == "delete" and target and target[1]:
+        answers.delete(turn.state, target[0].id, target[1].id)
+        _back_to_list(turn, target[0], turn.t("answers_deleted"))
+    elif option == "cancel" and target:
+        _back_to_list(turn, target[0], "")
+    else:
+        return False
+    turn.show()
+    return True
+
+
+def _back_to_list(turn: Turn, flow: Flow, note: str) -> None:
+    if note:
+        turn.note(note)
+    turn.state.history = turn.state.history[:-1]  # the edit page is not a place to go back to
+    turn.jump(ANSWER_SCREEN, "list", flow=flow.id)
+
+
+def text(turn: Turn, typed: str) -> bool:
+    """Store an edited answer (who changed it and when are recorded)."""
+    target = _target(turn)
+    if turn.state.node != "edit" or target is None or target[1] is None:
+        return False
+    if not typed.strip():
+        turn.note(turn.t("empty_answer"))
+        turn.show()
+        return True
+    answers.put(turn.state, target[0].id, target[1].id, typed, turn.event)
+    _back_to_list(turn, target[0], turn.t("answers_changed"))
+    turn.show()
+    return True
+
+
+SCREENS: dict[str, Screen] = {ANSWER_SCREEN: Screen(render, press, text)}
+COMMANDS: dict[str, Callable[[Turn], None]] = {"svar": open_answers}
+ACTIONS["answers"] = open_answers

@@ -1,0 +1,84 @@
+"""The summary at the end of a flow: every answer and every marked first step."""
+
+from __future__ import annotations
+
+from dialogues import answers, checklist
+from dialogues.kind import Kind, nav_row, rows
+from dialogues.markup import escape
+from dialogues.model import Flow, Node
+from dialogues.state import ChatState
+from dialogues.turn import Turn
+
+ANSWER_SCREEN = "@svar"
+
+
+def answered_nodes(flow: Flow) -> list[Node]:
+    """Return the nodes of a flow whose answers are stored: questions and choices, in order."""
+    return [n for n in flow.nodes.values() if n.kind in ("question", "choice")]
+
+
+def authors(state: ChatState) -> set[int]:
+    """Return the ids of everyone who answered in this chat."""
+    return {a["by"]["id"] for a in state.answers.values() if a.get("by")}
+
+
+def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
+    """Return one block per question: the question in bold and the answer, escaped."""
+    show_names = len(authors(turn.state)) > 1
+    blocks = []
+    for number, node in enumerate(answered_nodes(flow), 1):
+        found = answers.get(turn.state, flow.id, node.id)
+        title = f"{number}. {node.text}" if numbered else node.text
+        if found is None:
+            blocks.append(f"<b>{title}</b>\n<i>{turn.t('summary_skipped')}</i>")
+            continue
+        value = found["text"]
+        if node.kind == "choice":
+            option = node.option(value)
+            value = option.label if option else value
+        by = found.get("by") or {}
+        name = f"\n<i>– {escape(by.get('name', ''))}</i>" if show_names and by else ""
+        blocks.append(f"<b>{title}</b>\n{escape(value)}{name}")
+    return blocks
+
+
+def step_lines(turn: Turn, flow: Flow) -> list[str]:
+    """Return the first steps that were marked, with who and when for planned ones."""
+    lines = []
+    for node in flow.nodes.values():
+        if node.kind != "checklist":
+            continue
+        for item, record in checklist.records(turn.state, flow.id, node):
+            lines.append(f"{item.text}\n{checklist.describe(turn, record)}")
+    return lines
+
+
+def flow_summary(turn: Turn, flow: Flow, numbered: bool = False) -> str:
+    """Return the whole summary text of one flow (the adapter splits it if long)."""
+    parts = answer_lines(turn, flow, numbered)
+    steps = step_lines(turn, flow)
+    if steps:
+        parts.append(f"<b>{turn.t('summary_steps')}</b>\n" + "\n\n".join(steps))
+    return "\n\n".join(parts) if parts else turn.t("summary_empty")
+
+
+def render(turn: Turn, node: Node) -> None:
+    """Show the summary with buttons to edit answers, go on, or go to the menu."""
+    flow = turn.flow
+    assert flow is not None
+    text = f"<b>{node.text}</b>\n\n{flow_summary(turn, flow)}"
+    edit = (turn.button(turn.t("btn_edit_answers"), "edit"),) if answered_nodes(flow) else ()
+    go_on = (turn.button(turn.t("btn_next"), "_next"),) if node.next else ()
+    turn.say(text, rows(edit, go_on, nav_row(turn)))
+
+
+def press(turn: Turn, node: Node, option: str) -> bool:
+    """Open 'Mine svar' for this flow."""
+    if option != "edit" or turn.flow is None:
+        return False
+    turn.open(ANSWER_SCREEN, "list", flow=turn.flow.id)
+    turn.show()
+    return True
+
+
+SUMMARY = Kind(render, press)

@@ -67,7 +67,7 @@ def _parse_week(clean: str, now: date, lang: str) -> tuple[str, date] | None:
     week = int(match.group(1))
     year = int(match.group(2)) if match.group(2) else now.isocalendar()[0]
     day = week_end(year, week)
-    if not match.group(2) and day < now - timedelta(days=7):
+    if not match.group(2) and (year, week) < now.isocalendar()[:2]:
         day = week_end(year + 1, week)  # "uge 3" in November means next year's week 3
     return week_label(day, lang), day
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dialogues import checklist, nodes, screens, summary
+from dialogues import (
+    checklist,
+    nodes,
+    plan_input,
+    planscreen,  # noqa: F401  (registers the 'Hele planen' screen)
+    schedule,
+    screens,
+    summary,
+)
 from dialogues.kind import Kind
 from dialogues.turn import MENU_FLOW, Turn
 
@@ -13,6 +21,8 @@ KINDS: dict[str, Kind] = {
     "menu": nodes.CHOICE,
     "checklist": checklist.CHECKLIST,
     "summary": summary.SUMMARY,
+    "plan": plan_input.PLAN,
+    "schedule": schedule.SCHEDULE,
 }
 
 
@@ -26,4 +36,4 @@ def render(turn: Turn) -> None:
         turn.goto(f"flow:{MENU_FLOW}")
         node = turn.node
         assert node is not None
-    KINDS.get(node.kind, nodes.INFO).render(turn, node)
+    KINDS[node.kind].render(turn, node)

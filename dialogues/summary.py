@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dialogues import answers, checklist
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
@@ -59,7 +61,18 @@ def flow_summary(turn: Turn, flow: Flow, numbered: bool = False) -> str:
     steps = step_lines(turn, flow)
     if steps:
         parts.append(f"<b>{turn.t('summary_steps')}</b>\n" + "\n\n".join(steps))
+    parts += [extra(turn, node) for node in flow.nodes.values() if node.kind in EXTRAS]
+    parts = [p for p in parts if p]
     return "\n\n".join(parts) if parts else turn.t("summary_empty")
+
+
+EXTRAS: dict[str, Callable[[Turn, Node], str]] = {}
+"""Summary sections of other node kinds (the plan's rows, the follow-up rhythm)."""
+
+
+def extra(turn: Turn, node: Node) -> str:
+    """Return the summary section that a plan or schedule node contributes."""
+    return EXTRAS[node.kind](turn, node)
 
 
 def render(turn: Turn, node: Node) -> None:

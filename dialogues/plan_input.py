@@ -1,0 +1,177 @@
+"""What the plan node does with buttons and typed text."""
+
+from __future__ import annotations
+
+from dialogues import dates
+from dialogues.kind import Kind
+from dialogues.model import Node
+from dialogues.plan import FIELDS, LIST_FIELDS, add_row, find_row, from_template, render
+from dialogues.state import JSON
+from dialogues.turn import Turn
+
+FIELD_OF = {"fokus_text": "fokus", "tid_text": "tid"}
+TEXT_STAGES = {"fokus_text", "maal", "delmaal", "handlinger", "tid_text", "roller"}
+
+
+def _go(turn: Turn, stage: str, row: JSON | None = None, wizard: bool | None = None) -> None:
+    widget = turn.state.widget
+    wizard = bool(widget.get("wizard")) if wizard is None else wizard
+    row_id = row["id"] if row else widget.get("row")
+    turn.set_widget(stage=stage, row=row_id, wizard=wizard, expects_text=stage in TEXT_STAGES)
+    turn.show()
+
+
+def _after_field(turn: Turn, row: JSON, field: str) -> None:
+    """Move on: the next field when adding a row, back to the row page when editing."""
+    turn.note(turn.t("saved"))
+    if not turn.state.widget.get("wizard"):
+        _go(turn, "row", row)
+        return
+    index = FIELDS.index(field)
+    if index + 1 < len(FIELDS):
+        _go(turn, FIELDS[index + 1], row)
+    else:
+        turn.note(turn.t("plan_row_saved"))
+        _go(turn, "overview", None, wizard=False)
+
+
+def _set(turn: Turn, row: JSON, field: str, value: object) -> None:
+    row[field] = value
+    row["edited"] = {
+        "by": {"id": turn.event.user_id, "name": turn.event.user_name},
+        "at": turn.event.at.isoformat(),
+    }
+
+
+def press(turn: Turn, node: Node, option: str) -> bool:
+    """Handle the plan's own buttons; False for anything else."""
+    stage = str(turn.state.widget.get("stage", "overview"))
+    row = find_row(turn, turn.state.widget.get("row"))
+    if stage == "templates":
+        return _press_templates(turn, node, option)
+    if stage == "overview" or row is None:
+        return _press_overview(turn, node, option)
+    if stage == "row":
+        return _press_row(turn, row, option)
+    if stage == "delete":
+        return _press_delete(turn, row, option)
+    return _press_field(turn, row, stage, option)
+
+
+def _press_overview(turn: Turn, node: Node, option: str) -> bool:
+    if option == "add":
+        _go(turn, "fokus", add_row(turn), wizard=True)
+    elif option == "tpl" and node.templates:
+        _go(turn, "templates", None, wizard=False)
+    elif (
+        option.startswith("e")
+        and option[1:].isdigit()
+        and 0 < int(option[1:]) <= len(turn.state.plan)
+    ):
+        _go(turn, "row", turn.state.plan[int(option[1:]) - 1], wizard=False)
+    else:
+        return False
+    return True
+
+
+def _press_templates(turn: Turn, node: Node, option: str) -> bool:
+    if option == "no":
+        _go(turn, "overview", None, wizard=False)
+    elif (
+        option.startswith("t")
+        and option[1:].isdigit()
+        and 0 < int(option[1:]) <= len(node.templates)
+    ):
+        row = from_template(turn, node.templates[int(option[1:]) - 1])
+        turn.note(turn.t("plan_from_example"))
+        _go(turn, "row", row, wizard=False)
+    else:
+        return False
+    return True
+
+
+def _press_row(turn: Turn, row: JSON, option: str) -> bool:
+    if option.startswith("f:") and option[2:] in FIELDS:
+        _go(turn, option[2:], row, wizard=False)
+    elif option == "ok":
+        _go(turn, "overview", None, wizard=False)
+    elif option == "del":
+        _go(turn, "delete", row, wizard=False)
+    else:
+        return False
+    return True
+
+
+def _press_delete(turn: Turn, row: JSON, option: str) -> bool:
+    if option == "yes":
+        turn.state.plan = [r for r in turn.state.plan if r["id"] != row["id"]]
+        turn.note(turn.t("plan_row_deleted"))
+        _go(turn, "overview", None, wizard=False)
+    elif option == "no":
+        _go(turn, "row", row, wizard=False)
+    else:
+        return False
+    return True
+
+
+def _press_field(turn: Turn, row: JSON, stage: str, option: str) -> bool:
+    field = FIELD_OF.get(stage, stage)
+    if stage == "fokus" and option.startswith("o:"):
+        _set(turn, row, "fokus", option[2:])
+        _after_field(turn, row, "fokus")
+    elif stage == "fokus" and option == "own":
+        _go(turn, "fokus_text", row)
+    elif stage == "tid" and option in dates.QUICK:
+        label, day = dates.quick(option, turn.event.at, turn.content.lang)
+        _set(turn, row, "tid", {"label": label, "date": day.isoformat()})
+        _after_field(turn, row, "tid")
+    elif stage == "tid" and option == "wx":
+        _go(turn, "tid_text", row)
+    elif option == "_skip":
+        turn.note(turn.t("skipped"))
+        _after_field(turn, row, field)
+    elif option == "no":
+        _cancel(turn, row)
+    else:
+        return False
+    return True
+
+
+def _cancel(turn: Turn, row: JSON) -> None:
+    """Leave the field; a row that is still completely empty is dropped."""
+    empty = not any(row.get(f) for f in FIELDS)
+    if empty:
+        turn.state.plan = [r for r in turn.state.plan if r["id"] != row["id"]]
+    wizard = bool(turn.state.widget.get("wizard"))
+    _go(turn, "overview" if wizard or empty else "row", None if empty else row, wizard=False)
+
+
+def text(turn: Turn, node: Node, typed: str) -> bool:
+    """Take a typed field value: a goal, sub-goals or actions (one per line), a time, roles."""
+    stage = str(turn.state.widget.get("stage", "overview"))
+    row = find_row(turn, turn.state.widget.get("row"))
+    if row is None or stage not in TEXT_STAGES:
+        return False
+    if not typed.strip():
+        turn.note(turn.t("empty_answer"))
+        turn.show()
+        return True
+    field = FIELD_OF.get(stage, stage)
+    value: object = typed.strip()
+    if field in LIST_FIELDS:
+        value = [line.strip(" -•*\t") for line in typed.splitlines() if line.strip(" -•*\t")]
+    elif field == "fokus":
+        value = f"own:{typed.strip()}"
+    elif field == "tid":
+        parsed = dates.parse(typed, turn.event.at, turn.content.lang)
+        if parsed is None:
+            turn.note(turn.t("bad_time"))
+            turn.show()
+            return True
+        value = {"label": parsed[0], "date": parsed[1].isoformat()}
+    _set(turn, row, field, value)
+    _after_field(turn, row, field)
+    return True
+
+
+PLAN = Kind(render, press, text)

@@ -1,0 +1,125 @@
+"""The follow-up rhythm of step 4: a cadence and the date of the next board meeting."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+from dialogues import dates
+from dialogues.kind import Kind, nav_row, rows
+from dialogues.markup import escape
+from dialogues.model import Node
+from dialogues.state import JSON, ChatState
+from dialogues.summary import EXTRAS
+from dialogues.turn import Turn
+
+CADENCES = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months between follow-ups
+
+
+def followup(state: ChatState) -> JSON:
+    """Return the stored follow-up settings (empty when none were chosen)."""
+    value = state.settings.get("followup")
+    return value if isinstance(value, dict) else {}
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day `months` later (clamped to the month's last day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[date]:
+    """Return the planned follow-up meetings within the horizon, the next one first."""
+    settings = followup(state)
+    months = CADENCES.get(str(settings.get("cadence")), 0)
+    start = settings.get("next_meeting")
+    today = dates.today(at)
+    first = date.fromisoformat(start["date"]) if start else None
+    if first is None and months:
+        first = add_months(today, months)
+    if first is None:
+        return []
+    days = [first]
+    while months and add_months(first, months * len(days)) <= add_months(today, horizon_months):
+        days.append(add_months(first, months * len(days)))
+    return [d for d in days if d >= today - timedelta(days=1)]
+
+
+def render(turn: Turn, node: Node) -> None:
+    """Ask for the cadence, then the date of the next meeting."""
+    settings = followup(turn.state)
+    if turn.state.widget.get("stage") == "meeting":
+        skip = (turn.button(turn.t("btn_skip"), "_skip"),)
+        turn.say(turn.t("ask_next_meeting"), rows(skip, nav_row(turn)))
+        return
+    chosen = settings.get("cadence")
+    now = ""
+    if chosen:
+        meeting = settings.get("next_meeting")
+        now = "\n\n" + turn.t(
+            "schedule_now",
+            cadence=turn.t(f"cad_{chosen}"),
+            meeting=escape(meeting["label"]) if meeting else "–",
+        )
+    buttons = [
+        (turn.button(("✓ " if c == chosen else "") + turn.t(f"cad_{c}"), c),) for c in CADENCES
+    ]
+    keep = (turn.button(turn.t("btn_keep"), "_next"),) if chosen else ()
+    turn.say(node.text + now, rows(*buttons, keep, nav_row(turn)))
+
+
+def press(turn: Turn, node: Node, option: str) -> bool:
+    """Store a cadence and ask for the meeting date; skipping the date moves on."""
+    stage = turn.state.widget.get("stage")
+    if stage != "meeting" and option in CADENCES:
+        _store(turn, cadence=option)
+        turn.set_widget(stage="meeting", expects_text=True)
+        turn.show()
+        return True
+    if stage == "meeting" and option == "_skip":
+        turn.advance()
+        return True
+    return False
+
+
+def text(turn: Turn, node: Node, typed: str) -> bool:
+    """Take the date of the next board meeting."""
+    if turn.state.widget.get("stage") != "meeting":
+        return False
+    parsed = dates.parse(typed, turn.event.at, turn.content.lang)
+    if parsed is None:
+        turn.note(turn.t("bad_date"))
+        turn.show()
+        return True
+    _store(turn, next_meeting={"label": parsed[0], "date": parsed[1].isoformat()})
+    turn.note(turn.t("saved"))
+    turn.advance()
+    return True
+
+
+def _store(turn: Turn, **values: object) -> None:
+    settings = dict(followup(turn.state))
+    settings.update(
+        values,
+        by={"id": turn.event.user_id, "name": turn.event.user_name},
+        at=turn.event.at.isoformat(),
+    )
+    turn.state.settings["followup"] = settings
+
+
+def summary_section(turn: Turn, node: Node) -> str:
+    """Return the chosen rhythm and next meeting for the step's summary."""
+    settings = followup(turn.state)
+    if not settings.get("cadence"):
+        return ""
+    meeting = settings.get("next_meeting")
+    return turn.t(
+        "schedule_now",
+        cadence=turn.t(f"cad_{settings['cadence']}"),
+        meeting=escape(meeting["label"]) if meeting else "–",
+    )
+
+
+SCHEDULE = Kind(render, press, text)
+EXTRAS["schedule"] = summary_section

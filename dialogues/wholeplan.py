@@ -1,0 +1,153 @@
+"""The whole plan: the tool's rows and the catalogue's planned steps, as one document."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from dialogues import answers, checklist, dates, schedule
+from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
+from dialogues.model import Content, Flow, Node
+from dialogues.plan import focus_label
+from dialogues.state import JSON, ChatState
+from dialogues.summary import answered_nodes
+
+LABELS = (
+    "fokus",
+    "maal",
+    "delmaal",
+    "handlinger",
+    "tid",
+    "roller",
+    "status",
+    "plan",
+    "reflections",
+    "meetings",
+    "organisation",
+    "date",
+    "empty_plan",
+    "credits",
+)
+_TAGS = re.compile(r"</?[a-z]+>")
+
+
+def plain(text: str) -> str:
+    """Drop the content's <b>/<i> tags for documents."""
+    return _TAGS.sub("", text)
+
+
+def plan_node(content: Content) -> tuple[Flow, Node] | None:
+    """Return the flow and node of the action-plan builder, if the content has one."""
+    for flow in content.flows.values():
+        for node in flow.nodes.values():
+            if node.kind == "plan":
+                return flow, node
+    return None
+
+
+def _due(value: JSON | None) -> date | None:
+    return date.fromisoformat(value["date"]) if value and value.get("date") else None
+
+
+def _status(content: Content, record: JSON) -> str:
+    """Return the label of an action item's progress (set from nudges), '' when none."""
+    progress = record.get("progress") or ""
+    return content.text(f"status_{progress}") if progress else ""
+
+
+def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
+    """Return the rows built in the plan node."""
+    found = plan_node(content)
+    source, node = (found[0].title, found[1]) if found else ("", None)
+    return [
+        PlanRow(
+            uid=f"plan-{r['id']}",
+            fokus=focus_label(node, r.get("fokus", "")),
+            maal=r.get("maal", ""),
+            delmaal=tuple(r.get("delmaal") or ()),
+            handlinger=tuple(r.get("handlinger") or ()),
+            tid=(r.get("tid") or {}).get("label", ""),
+            due=_due(r.get("tid")),
+            roller=r.get("roller", ""),
+            status=_status(content, r),
+            source=source,
+        )
+        for r in state.plan
+    ]
+
+
+def step_rows(content: Content, state: ChatState) -> list[PlanRow]:
+    """Return the catalogue's planned first steps as action items."""
+    found = []
+    for flow in content.flows.values():
+        for node in flow.nodes.values():
+            if node.kind != "checklist":
+                continue
+            for item, record in checklist.records(state, flow.id, node):
+                if record["status"] == "planned":
+                    found.append(
+                        PlanRow(
+                            uid=f"{flow.id}-{item.id}",
+                            fokus=plain(flow.title),
+                            maal=item.text,
+                            delmaal=(),
+                            handlinger=(),
+                            tid=(record.get("when") or {}).get("label", ""),
+                            due=_due(record.get("when")),
+                            roller=record.get("who") or "",
+                            status=_status(content, record),
+                            source=plain(flow.title),
+                        )
+                    )
+    return found
+
+
+def ordered(rows: list[PlanRow]) -> list[PlanRow]:
+    """Group rows by Fokus (in order of first appearance) and sort each group by time."""
+    order = {fokus: i for i, fokus in reversed(list(enumerate(r.fokus for r in rows)))}
+    return sorted(rows, key=lambda r: (order[r.fokus], r.due is None, r.due or date.max))
+
+
+def sections(content: Content, state: ChatState) -> list[Section]:
+    """Return the reflections per flow that has answers."""
+    result = []
+    for flow in content.flows.values():
+        items = []
+        for node in answered_nodes(flow):
+            found = answers.get(state, flow.id, node.id)
+            if found is None:
+                continue
+            value = found["text"]
+            option = node.option(value) if node.kind == "choice" else None
+            by = (found.get("by") or {}).get("name", "")
+            items.append(
+                Answer(
+                    plain(node.text),
+                    option.label if option else value,
+                    by,
+                    str(found.get("at") or "")[:10],
+                )
+            )
+        if items:
+            result.append(Section(plain(flow.title), tuple(items)))
+    return result
+
+
+def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocument:
+    """Build the whole plan of a chat in its language."""
+    org = answers.get(state, "moede", "org")
+    meetings = tuple(
+        Meeting(uid=f"meeting-{d.isoformat()}", title=content.text("meeting_title"), day=d)
+        for d in schedule.meetings(state, at)
+    )
+    return PlanDocument(
+        lang=content.lang,
+        title=content.text("plan_title"),
+        organisation=org["text"].strip() if org else "",
+        created=dates.today(at),
+        rows=tuple(ordered(tool_rows(content, state) + step_rows(content, state))),
+        sections=tuple(sections(content, state)),
+        meetings=meetings,
+        credits=(content.text("credit_catalogue"), content.text("credit_tool")),
+        labels={key: content.text(f"label_{key}") for key in LABELS},
+    )

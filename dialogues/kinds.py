@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dialogues import (
     checklist,
+    custom,
     nodes,
     plan_input,
     planscreen,  # noqa: F401  (registers the 'Hele planen' screen)
@@ -23,6 +24,7 @@ KINDS: dict[str, Kind] = {
     "summary": summary.SUMMARY,
     "plan": plan_input.PLAN,
     "schedule": schedule.SCHEDULE,
+    "custom": custom.CUSTOM,
 }
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NODE_KINDS = ("info", "question", "choice", "menu", "checklist", "summary", "plan", "schedule")
+NODE_KINDS = (
+    "info",
+    "question",
+    "choice",
+    "menu",
+    "checklist",
+    "summary",
+    "plan",
+    "schedule",
+    "custom",
+)
 INFO_STYLES = ("fakta", "tip", "eksempel")
 INPUT_KINDS = ("text", "date", "week")
 MENU_ACTIONS = ("answers", "plan", "help", "about")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dialogues import answers, checklist
+from dialogues.custom import own_answers
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
@@ -41,6 +42,8 @@ def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
         by = found.get("by") or {}
         name = f"\n<i>– {escape(by.get('name', ''))}</i>" if show_names and by else ""
         blocks.append(f"<b>{title}</b>\n{escape(value)}{name}")
+    for _, own in own_answers(turn.state, flow.id):
+        blocks.append(f"<b>{escape(own['question'])}</b>\n{escape(own['text'])}")
     return blocks
 
 

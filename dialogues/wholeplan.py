@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 
 from dialogues import answers, checklist, dates, schedule
+from dialogues.custom import own_answers
 from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
 from dialogues.model import Content, Flow, Node
 from dialogues.plan import focus_label
@@ -128,6 +129,9 @@ def sections(content: Content, state: ChatState) -> list[Section]:
                     str(found.get("at") or "")[:10],
                 )
             )
+        for _, own in own_answers(state, flow.id):
+            by = (own.get("by") or {}).get("name", "")
+            items.append(Answer(own["question"], own["text"], by, str(own.get("at"))[:10]))
         if items:
             result.append(Section(plain(flow.title), tuple(items)))
     return result

@@ -184,3 +184,28 @@ def test_meeting_guide_fills_in_organisation_and_date(user: Transcript, library:
     user.send("3.2.2027")
     assert "Velkommen her &amp; co" in user.last.text
     assert "3.2.2027" in user.last.text
+
+
+def test_own_questions_are_asked_answered_and_summarised(
+    user: Transcript, library: Library
+) -> None:
+    go_to(user, library, "trin1", "egne")
+    user.send("Hvordan tager vi imod nye <frivillige>?")
+    assert user.last.text.startswith("<b>Hvordan tager vi imod nye &lt;frivillige&gt;?</b>")
+    user.send("Med kaffe & en makker")
+    assert "Egne spørgsmål indtil nu: 1." in user.last.text
+    user.send("Hvem ringer til nye?")
+    user.press("Spring over")
+    user.send("Et tredje spørgsmål")
+    user.send("Et svar")
+    assert [v["question"] for _, v in sorted(user.state.answers.items()) if "question" in v] == [
+        "Hvordan tager vi imod nye <frivillige>?",
+        "Et tredje spørgsmål",
+    ]
+    user.press("Videre")
+    while user.state.node != "opsummering":
+        user.press("Videre") if "Videre ➡️" in user.labels() else user.press("Spring over")
+    assert (
+        "<b>Hvordan tager vi imod nye &lt;frivillige&gt;?</b>\nMed kaffe &amp; en makker"
+        in user.last.text
+    )

@@ -1,0 +1,67 @@
+"""Questions of the users' own: they write a question, then their answer to it."""
+
+from __future__ import annotations
+
+from dialogues.kind import Kind, nav_row, rows
+from dialogues.markup import escape
+from dialogues.model import Node
+from dialogues.state import JSON, ChatState
+from dialogues.turn import Turn
+
+PREFIX = "+"
+
+
+def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JSON]]:
+    """Return the chat's own questions of a flow with their answers, in the order written."""
+    start = f"{flow_id}/{PREFIX}"
+    found = [(k, v) for k, v in state.answers.items() if k.startswith(start)]
+    return sorted(found, key=lambda kv: int(kv[0][len(start) :]))
+
+
+def render(turn: Turn, node: Node) -> None:
+    """Invite a question of their own, or ask for the answer to the one just written."""
+    pending = turn.state.widget.get("question")
+    if pending:
+        text = f"<b>{escape(str(pending))}</b>\n\n{turn.t('own_answer')}"
+        turn.say(text, rows((turn.button(turn.t("btn_skip"), "_skip"),)))
+        return
+    count = len(own_answers(turn.state, turn.state.flow or ""))
+    text = node.text + (f"\n\n<i>{turn.t('own_count', n=count)}</i>" if count else "")
+    turn.say(text, rows((turn.button(turn.t("btn_next"), "_next"),), nav_row(turn)))
+
+
+def press(turn: Turn, node: Node, option: str) -> bool:
+    """Skipping the answer keeps the question with an empty answer noted as skipped."""
+    if option == "_skip" and turn.state.widget.get("question"):
+        turn.set_widget(expects_text=True)
+        turn.show()
+        return True
+    return False
+
+
+def text(turn: Turn, node: Node, typed: str) -> bool:
+    """Take the question, then its answer; both are stored with who and when."""
+    if not typed.strip():
+        turn.note(turn.t("empty_answer"))
+        turn.show()
+        return True
+    pending = turn.state.widget.get("question")
+    if not pending:
+        turn.set_widget(question=typed.strip(), expects_text=True)
+        turn.show()
+        return True
+    flow_id = turn.state.flow or ""
+    number = 1 + len(own_answers(turn.state, flow_id))
+    turn.state.answers[f"{flow_id}/{PREFIX}{number}"] = {
+        "question": str(pending),
+        "text": typed,
+        "by": {"id": turn.event.user_id, "name": turn.event.user_name},
+        "at": turn.event.at.isoformat(),
+    }
+    turn.note(turn.t("saved"))
+    turn.set_widget(expects_text=True)
+    turn.show()
+    return True
+
+
+CUSTOM = Kind(render, press, text)

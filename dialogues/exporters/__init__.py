@@ -1,0 +1,227 @@
+"""Export a PlanDocument as PDF, Word (docx), iCalendar (ics) or Markdown (md).
+
+`render(doc, fmt)` returns the file's bytes and `filename(doc, fmt)` the name to send it under.
+Each format lives in its own module, imported on first use so that importing this package stays
+cheap (fpdf2 and python-docx are loaded only when a chat asks for their format).
+
+The helpers the format modules share live here too: labels with defaults per language, the row
+order (grouped by focus, then by deadline, undated last), text cleaning, and date formatting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from datetime import date
+
+from dialogues.document import Answer, Meeting, PlanDocument, PlanRow
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "bullets",
+    "byline",
+    "clean_text",
+    "filename",
+    "grouped_rows",
+    "human_date",
+    "label",
+    "ordered_meetings",
+    "render",
+    "row_cells",
+    "slugify",
+    "time_text",
+]
+
+FORMATS: tuple[str, ...] = ("pdf", "docx", "ics", "md")
+# The plan's columns, as keys of PlanDocument.labels, in the source tool's order.
+COLUMNS: tuple[str, ...] = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller", "status")
+
+_DEFAULT_LABELS: dict[str, dict[str, str]] = {
+    "da": {
+        "fokus": "Fokus",
+        "maal": "Mål",
+        "delmaal": "Delmål",
+        "handlinger": "Handlinger",
+        "tid": "Tid",
+        "roller": "Roller",
+        "status": "Status",
+        "plan": "Handleplan",
+        "reflections": "Refleksioner",
+        "meetings": "Opfølgningsmøder",
+        "organisation": "Organisation",
+        "date": "Dato",
+        "empty_plan": "Handleplanen har ingen rækker endnu.",
+        "credits": "Kilder",
+        "page": "Side",
+        "of": "af",
+    },
+    "en": {
+        "fokus": "Focus",
+        "maal": "Goal",
+        "delmaal": "Sub-goals",
+        "handlinger": "Actions",
+        "tid": "Time",
+        "roller": "Roles",
+        "status": "Status",
+        "plan": "Action plan",
+        "reflections": "Reflections",
+        "meetings": "Follow-up meetings",
+        "organisation": "Organisation",
+        "date": "Date",
+        "empty_plan": "The action plan has no rows yet.",
+        "credits": "Credits",
+        "page": "Page",
+        "of": "of",
+    },
+}
+
+_MONTHS: dict[str, list[str]] = {
+    "da": [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+# Characters XML 1.0 cannot hold (and that no format needs): C0 controls other than tab and
+# newline, DEL and the C1 controls, lone surrogates, and the non-characters U+FFFE and U+FFFF.
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
+
+
+def render(doc: PlanDocument, fmt: str, calendar_id: str = "") -> bytes:
+    """Render the document in one of FORMATS and return the file's bytes."""
+    if fmt == "pdf":
+        from dialogues.exporters.pdf import render as render_pdf
+
+        return render_pdf(doc)
+    if fmt == "docx":
+        from dialogues.exporters.docx import render as render_docx
+
+        return render_docx(doc)
+    if fmt == "ics":
+        from dialogues.exporters.ics import render as render_ics
+
+        return render_ics(doc, calendar_id)
+    if fmt == "md":
+        from dialogues.exporters.markdown import render as render_md
+
+        return render_md(doc)
+    raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+
+
+def filename(doc: PlanDocument, fmt: str) -> str:
+    """Return the file name for an export, e.g. inklusionsplan-roede-kors-2026-11-22.pdf."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+    stem = "inclusion-plan" if doc.lang == "en" else "inklusionsplan"
+    return f"{stem}-{slugify(doc.organisation)}-{doc.created.isoformat()}.{fmt}"
+
+
+def slugify(text: str, fallback: str = "plan", max_length: int = 60) -> str:
+    """Turn text into a lowercase ASCII slug (æ→ae, ø→oe, å→aa), or fallback when empty."""
+    text = text.lower().translate(_SLUG_LETTERS)
+    # Decompose accented letters (é → e + ´) and drop what is not ASCII.
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or fallback
+
+
+def label(doc: PlanDocument, key: str) -> str:
+    """Return the document's label for key, else the default text in the document's language."""
+    given = doc.labels.get(key, "").strip()
+    if given:
+        return given
+    defaults = _DEFAULT_LABELS["en" if doc.lang == "en" else "da"]
+    return defaults.get(key, key)
+
+
+def clean_text(text: str) -> str:
+    """Return text in NFC with Unix newlines and without control characters XML cannot hold."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNWANTED.sub("", unicodedata.normalize("NFC", text))
+
+
+def grouped_rows(doc: PlanDocument) -> list[tuple[str, list[PlanRow]]]:
+    """Group rows by focus (groups in order of first appearance), each by deadline, undated last."""
+    groups: dict[str, list[PlanRow]] = {}
+    for row in doc.rows:
+        groups.setdefault(row.fokus.strip(), []).append(row)
+    return [(fokus, sorted(rows, key=_due_key)) for fokus, rows in groups.items()]
+
+
+def _due_key(row: PlanRow) -> tuple[bool, date]:
+    """Sort key: dated rows first, by date; the sort is stable, so ties keep their order."""
+    return (row.due is None, row.due or date.min)
+
+
+def ordered_meetings(doc: PlanDocument) -> list[Meeting]:
+    """Return the meetings by day."""
+    return sorted(doc.meetings, key=lambda meeting: meeting.day)
+
+
+def human_date(day: date, lang: str) -> str:
+    """Format a date for people: "15. marts 2027" in Danish, "15 March 2027" in English."""
+    if lang == "en":
+        return f"{day.day} {_MONTHS['en'][day.month - 1]} {day.year}"
+    return f"{day.day}. {_MONTHS['da'][day.month - 1]} {day.year}"
+
+
+def time_text(row: PlanRow, lang: str) -> str:
+    """Return the row's time as written, or its deadline when no time text was given."""
+    if row.tid.strip():
+        return row.tid.strip()
+    return human_date(row.due, lang) if row.due else ""
+
+
+def byline(answer: Answer, lang: str) -> str:
+    """Return "by, date" for an answer, with an ISO date shown for people; "" when neither."""
+    when = answer.at.strip()
+    with contextlib.suppress(ValueError):  # not an ISO date: show it as given
+        when = human_date(date.fromisoformat(when[:10]), lang)
+    return ", ".join(part for part in (answer.by.strip(), when) if part)
+
+
+def row_cells(row: PlanRow, lang: str) -> tuple[str, ...]:
+    """Return the texts of a row's cells in COLUMNS order; sub-goals and actions as bullets."""
+    texts = (
+        row.fokus,
+        row.maal,
+        bullets(row.delmaal),
+        bullets(row.handlinger),
+        time_text(row, lang),
+        row.roller,
+        row.status,
+    )
+    return tuple(text.strip() for text in texts)
+
+
+def bullets(items: tuple[str, ...], mark: str = "•") -> str:
+    """Return the non-empty items as bullet lines, one per line."""
+    return "\n".join(f"{mark} {item.strip()}" for item in items if item.strip())

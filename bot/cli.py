@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Config, ConfigError, setup_logging
 from bot.graph import mermaid
@@ -28,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check", help="validate all content and print one line per flow")
     graph = sub.add_parser("graph", help="print the flows as a Mermaid diagram")
     graph.add_argument("flow", nargs="?", help="only this flow")
+    export_cmd = sub.add_parser("export", help="write one chat's plan or data to a file")
+    export_cmd.add_argument("--chat", type=int, required=True, help="the chat id")
+    export_cmd.add_argument("--format", required=True, choices=["pdf", "docx", "ics", "md", "json"])
+    export_cmd.add_argument("--out", type=Path, required=True, help="the file to write")
     args = parser.parse_args(argv)
     try:
         config = Config.from_env()
@@ -44,8 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check(library)
     if command == "graph":
         return print_graph(library, args.flow)
-    from bot.run import run, run_chat  # imports telegram only when needed
+    from bot.run import export, run, run_chat  # imports telegram only when needed
 
+    if command == "export":
+        return export(config, library, args.chat, args.format, args.out)
     return run_chat(config, library) if command == "chat" else run(config, library)
 
 

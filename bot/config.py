@@ -7,9 +7,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialogues import CONTENT_DIR
+from dialogues.dates import LOCAL
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -29,6 +32,7 @@ class Config:
     data_dir: Path
     content_dir: Path
     log_level: str
+    tz: tzinfo = LOCAL
 
     @property
     def db_path(self) -> Path:
@@ -56,7 +60,15 @@ class Config:
         data_dir = Path(env.get("BOT_DATA_DIR", "").strip() or "data")
         if data_dir.exists() and not data_dir.is_dir():
             raise ConfigError(f"BOT_DATA_DIR {data_dir} exists and is not a directory")
-        return cls(token, base_url, data_dir, content_dir, level)
+        return cls(token, base_url, data_dir, content_dir, level, _timezone(env))
+
+
+def _timezone(env: Mapping[str, str]) -> tzinfo:
+    name = env.get("BOT_TIMEZONE", "").strip() or "Europe/Copenhagen"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"BOT_TIMEZONE {name!r} is not a known time zone") from None
 
 
 def setup_logging(level: str) -> None:

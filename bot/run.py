@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+from pathlib import Path
 
 from bot.config import Config
-from bot.service import Conversations
+from bot.service import Conversations, chat_key
 from bot.terminal import chat
 from dialogues import Library
 from storage import SqliteStore
+from storage.nudges import SqliteNudgeStore
 
 log = logging.getLogger("inklusionsguiden")
 EXIT_USAGE = 2
@@ -35,7 +38,8 @@ def run(config: Config, library: Library) -> int:
     from bot.telegram_app import build_application
 
     store = SqliteStore(config.db_path)
-    application = build_application(config, Conversations(library, store))
+    nudges = SqliteNudgeStore(config.db_path)
+    application = build_application(config, Conversations(library, store, nudges=nudges))
     log.info("starting polling db=%s", config.db_path)
     try:
         application.run_polling(
@@ -43,6 +47,7 @@ def run(config: Config, library: Library) -> int:
             stop_signals=(signal.SIGINT, signal.SIGTERM),
         )
     finally:
+        nudges.close()
         store.close()
         log.info("stopped; database closed")
     return 0
@@ -53,11 +58,32 @@ def run_chat(config: Config, library: Library) -> int:
     if config.log_level != "DEBUG":
         logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
     store = SqliteStore(config.db_path)
+    nudges = SqliteNudgeStore(config.db_path)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        chat(Conversations(library, store), sys.stdin)
+        conversations = Conversations(library, store, nudges=nudges)
+        chat(conversations, sys.stdin, export_dir=config.data_dir / "exports")
     except (KeyboardInterrupt, SystemExit):
         print()
     finally:
+        nudges.close()
         store.close()
+    return 0
+
+
+def export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) -> int:
+    """Write one chat's plan (or all its data, for json) to a file, for an operator."""
+    store = SqliteStore(config.db_path)
+    nudges = SqliteNudgeStore(config.db_path)
+    try:
+        if store.get(chat_key(chat_id)) is None:
+            print(f"error: no chat {chat_id} in {config.db_path}", file=sys.stderr)
+            return EXIT_USAGE
+        name, data = Conversations(library, store, nudges=nudges).export(chat_id, fmt)
+    finally:
+        nudges.close()
+        store.close()
+    out.write_bytes(data)
+    os.chmod(out, 0o600)
+    print(f"wrote {out} ({len(data)} bytes; suggested name {name})")
     return 0

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dialogues import ChatState, Event, Library, Reply, step
+from dialogues.exporters import filename, render
+from dialogues.nudges import Nudge, wanted
+from dialogues.wholeplan import build_document
 from storage import Store
+from storage.nudges import NudgeRow, SqliteNudgeStore
 
 log = logging.getLogger("inklusionsguiden.turn")
 
@@ -23,35 +29,84 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def to_row(nudge: Nudge) -> NudgeRow:
+    """Turn the engine's nudge into a storage row."""
+    return NudgeRow(nudge.id, nudge.chat_id, nudge.kind, nudge.ref, nudge.due.isoformat())
+
+
 class Conversations:
     """Runs turns for many chats; a chat's turns run one at a time, in order."""
 
-    def __init__(self, library: Library, store: Store, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        library: Library,
+        store: Store,
+        clock: Callable[[], datetime] = utcnow,
+        nudges: SqliteNudgeStore | None = None,
+    ) -> None:
         self.library = library
         self.store = store
         self.clock = clock
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.nudges = nudges
+        # Weak values: a chat's lock lives only while a turn holds or awaits it.
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def load(self, chat_id: int) -> ChatState:
         """Return the chat's stored state (a fresh one for a new chat)."""
         return ChatState.from_dict(self.store.get(chat_key(chat_id)))
+
+    def save(self, chat_id: int, state: ChatState) -> None:
+        """Commit a chat's state, then bring its nudges in line with it."""
+        self.store.put(chat_key(chat_id), state.to_dict())
+        self.sync_nudges(chat_id, state)
+
+    def sync_nudges(self, chat_id: int, state: ChatState) -> None:
+        """Store the nudges the state calls for; drop future ones it no longer does."""
+        if self.nudges is None:
+            return
+        now = self.clock()
+        content = self.library.get(state.lang)
+        rows = [to_row(n) for n in wanted(content, state, chat_id, now)]
+        self.nudges.sync(chat_id, rows, now.isoformat())
 
     def handle(self, event: Event) -> list[Reply]:
         """Run one turn synchronously: the new state is committed before this returns."""
         state = self.load(event.chat_id)
         if state.lang is None:
             state.lang = self.library.default
+        state.settings.pop("inactive", None)  # the user is here: the chat is active again
         new_state, replies = step(self.library.get(state.lang), state, event)
-        self.store.put(chat_key(event.chat_id), new_state.to_dict())
+        self.save(event.chat_id, new_state)
         log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))
         return replies
 
     async def handle_async(self, event: Event) -> list[Reply]:
         """Run one turn off the event loop, after any earlier turn of the same chat."""
-        lock = self._locks.setdefault(event.chat_id, asyncio.Lock())
-        try:
-            async with lock:
-                return await asyncio.to_thread(self.handle, event)
-        finally:
-            if not lock.locked() and not lock._waiters:
-                self._locks.pop(event.chat_id, None)
+        async with self.lock(event.chat_id):
+            return await asyncio.to_thread(self.handle, event)
+
+    def lock(self, chat_id: int) -> asyncio.Lock:
+        """Return the lock that keeps one chat's turns (and nudges) in order."""
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock
+
+    def export(self, chat_id: int, fmt: str) -> tuple[str, bytes]:
+        """Return (file name, bytes) of the chat's plan in `fmt`, or of all its data as JSON."""
+        state = self.load(chat_id)
+        now = self.clock()
+        if fmt == "json":
+            data = {
+                "chat_id": chat_id,
+                "exported_at": now.isoformat(),
+                "state": state.to_dict(),
+                "pending_nudges": [
+                    {"kind": n.kind, "about": n.ref, "due": n.due}
+                    for n in (self.nudges.pending(chat_id) if self.nudges else [])
+                ],
+            }
+            body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+            return f"inklusionsguiden-data-{chat_id}-{now:%Y-%m-%d}.json", body
+        doc = build_document(self.library.get(state.lang), state, now)
+        return filename(doc, fmt), render(doc, fmt, calendar_id=str(chat_id))

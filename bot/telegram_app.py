@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.config import Config
+from bot.nudger import TICK_SECONDS, Nudger
 from bot.service import Conversations
 from dialogues import Event, Reply
 from dialogues.markup import split_message
@@ -43,10 +46,20 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
         .build()
     )
     application.bot_data["conversations"] = conversations
+    if conversations.nudges is not None and application.job_queue is not None:
+        nudger = Nudger(conversations, config.tz)
+        application.bot_data["nudger"] = nudger
+        application.job_queue.run_repeating(_nudge_tick, interval=TICK_SECONDS, first=1)
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, on_message))
     application.add_error_handler(on_error)
     return application
+
+
+async def _nudge_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the nudges that are due (a JobQueue callback)."""
+    nudger: Nudger = context.bot_data["nudger"]
+    await nudger.tick(context.bot)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -92,10 +105,15 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_replies(bot: object, chat_id: int, replies: list[Reply]) -> list[Message]:
+async def send_replies(
+    bot: object, chat_id: int, replies: list[Reply], conversations: Conversations
+) -> list[Message]:
     """Send each reply as HTML, split under 4096 characters; buttons go on the last part."""
     sent = []
     for reply in replies:
+        if reply.export is not None:
+            sent.append(await send_export(bot, chat_id, reply, conversations))
+            continue
         parts = split_message(reply.text)
         for index, part in enumerate(parts):
             markup = keyboard(reply) if index == len(parts) - 1 else None
@@ -105,6 +123,19 @@ async def send_replies(bot: object, chat_id: int, replies: list[Reply]) -> list[
                 )
             )
     return sent
+
+
+async def send_export(
+    bot: object, chat_id: int, reply: Reply, conversations: Conversations
+) -> Message:
+    """Render the plan file off the event loop and send it as a document with a caption."""
+    assert reply.export is not None
+    await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)  # type: ignore[attr-defined]
+    name, data = await asyncio.to_thread(conversations.export, chat_id, reply.export)
+    log.info("export chat=%s format=%s bytes=%d", chat_id, reply.export, len(data))
+    return await bot.send_document(  # type: ignore[attr-defined, no-any-return]
+        chat_id, InputFile(data, filename=name), caption=reply.text, parse_mode=ParseMode.HTML
+    )
 
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,7 +156,7 @@ async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if event is None:
         return
     replies = await conversations.handle_async(event)  # state is committed here
-    await send_replies(context.bot, event.chat_id, replies)
+    await send_replies(context.bot, event.chat_id, replies, conversations)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from bot.service import Conversations
 from dialogues import Event, Reply
@@ -21,11 +22,21 @@ def plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def show(replies: list[Reply], write: Callable[[str], None]) -> list[str]:
+def show(
+    replies: list[Reply],
+    write: Callable[[str], None],
+    conversations: Conversations | None = None,
+    export_dir: Path | None = None,
+) -> list[str]:
     """Print replies; return the callback data of the last reply's buttons, numbered from 1."""
     options: list[str] = []
     for reply in replies:
         write(plain(reply.text))
+        if reply.export and conversations is not None and export_dir is not None:
+            name, data = conversations.export(TERMINAL_CHAT_ID, reply.export)
+            export_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (export_dir / name).write_bytes(data)
+            write(f"→ {export_dir / name}")
         options = []
         for row in reply.buttons:
             cells = []
@@ -53,15 +64,17 @@ def chat(
     lines: Iterable[str],
     write: Callable[[str], None] = print,
     user: str = "Dig",
+    export_dir: Path | None = None,
 ) -> None:
     """Run the chat over `lines` (stdin in real use) until they end or the user types /quit."""
     write("Inklusionsguiden i terminalen. Skriv /quit for at stoppe.\n")
-    options = show(conversations.handle(_start(conversations, user)), write)
+    replies = conversations.handle(_start(conversations, user))
+    options = show(replies, write, conversations, export_dir)
     for line in lines:
         if line.strip() in ("/quit", "/exit"):
             break
         event = to_event(line.rstrip("\n"), options, conversations, user)
-        options = show(conversations.handle(event), write)
+        options = show(conversations.handle(event), write, conversations, export_dir)
 
 
 def _start(conversations: Conversations, user: str) -> Event:

@@ -86,3 +86,9 @@ def _parse_date(clean: str, now: date, lang: str) -> tuple[str, date] | None:
     if not dmy.group(3) and day < now:
         day = day.replace(year=year + 1)
     return date_label(day, lang), day
+
+
+def relabel(old: str, day: date, lang: str = "da") -> str:
+    """Label a moved deadline the way the old one was written: as a week or as a date."""
+    is_week = old.split(" ", 1)[0].lower() in ("uge", "week")
+    return week_label(day, lang) if is_week else date_label(day, lang)

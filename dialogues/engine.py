@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, screens
+from dialogues import callbacks, followup, screens
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.kinds import KINDS, render
@@ -89,6 +89,10 @@ def _to_menu(turn: Turn) -> None:
 
 
 def _on_button(turn: Turn) -> None:
+    nudge_press = followup.decode(turn.event.data)
+    if nudge_press is not None:
+        followup.press(turn, *nudge_press)
+        return
     press = callbacks.decode(turn.event.data)
     if press is None:
         turn.say(turn.t("unknown_button"))
@@ -144,8 +148,11 @@ def _on_text(turn: Turn) -> None:
         _start(turn, "")
         return
     kind = KINDS.get(node.kind) if node is not None else None
-    if node is not None and kind is not None and kind.text is not None and kind.text(
-        turn, node, turn.event.text
+    if (
+        node is not None
+        and kind is not None
+        and kind.text is not None
+        and kind.text(turn, node, turn.event.text)
     ):
         return
     turn.note(turn.t("use_buttons"))

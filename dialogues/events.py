@@ -36,6 +36,7 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    export: str | None = None  # a file format: the adapter sends the plan as a document
 
     def labels(self) -> list[str]:
         """Return the button labels, row by row flattened (handy in tests and the terminal)."""

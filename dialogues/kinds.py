@@ -5,9 +5,11 @@ from __future__ import annotations
 from dialogues import (
     checklist,
     custom,
+    exportscreen,  # noqa: F401  (registers the export screen)
     nodes,
     plan_input,
     planscreen,  # noqa: F401  (registers the 'Hele planen' screen)
+    reminderscreen,  # noqa: F401  (registers the reminders screen)
     schedule,
     screens,
     summary,

@@ -17,7 +17,7 @@ NODE_KINDS = (
 )
 INFO_STYLES = ("fakta", "tip", "eksempel")
 INPUT_KINDS = ("text", "date", "week")
-MENU_ACTIONS = ("answers", "plan", "help", "about")
+MENU_ACTIONS = ("answers", "plan", "export", "reminders", "help", "about")
 
 
 @dataclass(frozen=True)

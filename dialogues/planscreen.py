@@ -69,6 +69,7 @@ def render(turn: Turn) -> None:
     buttons = [(turn.button(turn.t("btn_reflections"), "refl"),)] if doc.sections else []
     if plan_node(turn.content):
         buttons.append((turn.button(turn.t("btn_edit_plan"), "edit"),))
+    buttons.append((turn.button(turn.t("btn_export"), "export"),))
     turn.say(text, rows(*buttons, nav_row(turn)))
 
 
@@ -77,6 +78,8 @@ def press(turn: Turn, option: str) -> bool:
     found = plan_node(turn.content)
     if option == "refl":
         open_answers(turn)
+    elif option == "export":
+        ACTIONS["export"](turn)
     elif option == "edit" and found:
         turn.open(found[0].id, found[1].id)
         turn.show()

@@ -9,6 +9,7 @@ from dialogues.custom import own_answers
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
+from dialogues.nodes import ACTIONS
 from dialogues.state import ChatState
 from dialogues.turn import Turn
 
@@ -84,12 +85,16 @@ def render(turn: Turn, node: Node) -> None:
     assert flow is not None
     text = f"<b>{node.text}</b>\n\n{flow_summary(turn, flow)}"
     edit = (turn.button(turn.t("btn_edit_answers"), "edit"),) if answered_nodes(flow) else ()
+    export = (turn.button(turn.t("btn_export"), "export"),)
     go_on = (turn.button(turn.t("btn_next"), "_next"),) if node.next else ()
-    turn.say(text, rows(edit, go_on, nav_row(turn)))
+    turn.say(text, rows(edit + export, go_on, nav_row(turn)))
 
 
 def press(turn: Turn, node: Node, option: str) -> bool:
-    """Open 'Mine svar' for this flow."""
+    """Open 'Mine svar' for this flow, or the export choices."""
+    if option == "export":
+        ACTIONS["export"](turn)
+        return True
     if option != "edit" or turn.flow is None:
         return False
     turn.open(ANSWER_SCREEN, "list", flow=turn.flow.id)

@@ -61,6 +61,10 @@ class Turn:
             self.prefix.clear()
         self.replies.append(Reply(text=text, buttons=buttons))
 
+    def send_file(self, fmt: str, caption: str) -> None:
+        """Queue the plan as a file in `fmt`; the adapter renders and sends it."""
+        self.replies.append(Reply(text=caption, export=fmt))
+
     def note(self, text: str) -> None:
         """Add a short line that leads the next message instead of sending one of its own."""
         self.prefix.append(text)

@@ -28,7 +28,13 @@ FLOW_ID = re.compile(r"^[a-z][a-z0-9_]{0,11}$")
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,11}$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
-NEEDS_NEXT = ("question", "checklist", "plan", "schedule", "custom")  # an info without next ends the flow
+NEEDS_NEXT = (
+    "question",
+    "checklist",
+    "plan",
+    "schedule",
+    "custom",
+)  # an info without next ends the flow
 
 
 def validate_content(content: Content, lang_dir: Path) -> list[Problem]:

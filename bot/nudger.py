@@ -1,0 +1,86 @@
+"""Sends the nudges that are due: once each, outside quiet hours, within Telegram's limits.
+
+The scheduler keeps no state of its own: every tick asks storage for what is due (an indexed
+query, so its cost follows what is due, not the number of chats). A restart therefore loses
+nothing, and a nudge that fell due while the bot was down goes out at the first tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, tzinfo
+
+from telegram.error import Forbidden, RetryAfter
+
+from bot.service import Conversations
+from dialogues import followup
+from dialogues.dates import LOCAL
+from dialogues.nudges import Nudge, in_quiet_hours
+from storage.nudges import NudgeRow
+
+log = logging.getLogger("inklusionsguiden.nudges")
+TICK_SECONDS = 30
+BATCH = 200
+
+
+class Nudger:
+    """One tick sends every due nudge (up to a batch); the rate limiter paces the sending."""
+
+    def __init__(self, conversations: Conversations, tz: tzinfo = LOCAL) -> None:
+        assert conversations.nudges is not None
+        self.conversations = conversations
+        self.nudges = conversations.nudges
+        self.tz = tz
+
+    async def tick(self, bot: object) -> int:
+        """Send what is due now; return how many nudges went out."""
+        now = self.conversations.clock()
+        if in_quiet_hours(now, self.tz):
+            return 0
+        rows = await asyncio.to_thread(self.nudges.due, now.isoformat(), BATCH)
+        sent = 0
+        for row in rows:
+            async with self.conversations.lock(row.chat_id):
+                sent += await self._send_one(bot, row, now)
+        if rows:
+            log.info("nudge tick due=%d sent=%d", len(rows), sent)
+        return sent
+
+    async def _send_one(self, bot: object, row: NudgeRow, now: datetime) -> int:
+        from bot.telegram_app import send_replies  # the adapter's one way of sending
+
+        state = await asyncio.to_thread(self.conversations.load, row.chat_id)
+        nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
+        off = set(state.settings.get("nudges_off") or ())
+        muted = state.settings.get("inactive") or state.settings.get("nudges_off_all")
+        content = self.conversations.library.get(state.lang)
+        reply = (
+            None if muted or nudge.category in off else followup.render(content, state, nudge, now)
+        )
+        if not await asyncio.to_thread(self.nudges.claim, row.id) or reply is None:
+            return 0  # already sent, or nothing left to remind of: claimed so it stays quiet
+        try:
+            await send_replies(bot, row.chat_id, [reply], self.conversations)
+        except Forbidden:
+            await asyncio.to_thread(self._deactivate, row.chat_id)
+            return 0
+        except RetryAfter as exc:
+            wait = (
+                exc.retry_after
+                if isinstance(exc.retry_after, timedelta)
+                else timedelta(seconds=float(exc.retry_after))
+            )
+            await asyncio.to_thread(self.nudges.defer, row.id, (now + wait).isoformat())
+            log.warning("nudge deferred chat=%s retry_after=%s", row.chat_id, wait)
+            return 0
+        log.info("nudge sent chat=%s kind=%s", row.chat_id, row.kind)
+        return 1
+
+    def _deactivate(self, chat_id: int) -> None:
+        """The user blocked the bot or it left the group: stop this chat's nudges only."""
+        state = self.conversations.load(chat_id)
+        state.settings["inactive"] = True
+        self.conversations.save(chat_id, state)
+        self.nudges.delete_chat(chat_id)
+        log.info("chat inactive chat=%s reason=forbidden", chat_id)

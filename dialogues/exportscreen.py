@@ -1,0 +1,48 @@
+"""'Eksport': the plan as PDF, Word, calendar or Markdown, and all stored data as JSON."""
+
+from __future__ import annotations
+
+from dialogues.document import PlanDocument
+from dialogues.kind import nav_row, rows
+from dialogues.nodes import ACTIONS
+from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.turn import Turn
+from dialogues.wholeplan import build_document
+
+EXPORT_SCREEN = "@eksport"
+FORMATS = ("pdf", "docx", "ics", "md", "json")
+
+
+def open_export(turn: Turn) -> None:
+    """Show the export choices."""
+    turn.open(EXPORT_SCREEN, "pick")
+    turn.show()
+
+
+def render(turn: Turn) -> None:
+    """Offer one button per format."""
+    buttons = [(turn.button(turn.t(f"btn_export_{f}"), f),) for f in FORMATS]
+    turn.say(turn.t("export_pick"), rows(*buttons, nav_row(turn)))
+
+
+def press(turn: Turn, option: str) -> bool:
+    """Send the chosen file, or say that there is nothing to put in it yet."""
+    if option not in FORMATS:
+        return False
+    if option != "json":
+        doc = build_document(turn.content, turn.state, turn.event.at)
+        if doc.is_empty or (option == "ics" and not _has_dates(doc)):
+            turn.say(turn.t("export_empty" if doc.is_empty else "export_no_dates"))
+            return True
+    turn.send_file(option, turn.t(f"export_caption_{option}"))
+    return True
+
+
+def _has_dates(doc: PlanDocument) -> bool:
+    return any(r.due for r in doc.rows) or bool(doc.meetings)
+
+
+SCREENS[EXPORT_SCREEN] = Screen(render, press)
+COMMANDS["eksport"] = open_export
+COMMANDS["export"] = open_export
+ACTIONS["export"] = open_export

@@ -1,0 +1,174 @@
+"""Nudge messages and what their buttons do: progress lands in the plan, dates move on.
+
+Nudge buttons carry ``2:<option>:<ref>``: they name the item, not a position in a flow,
+so they stay valid while the item exists, whatever the chat is doing meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from dialogues import dates, schedule
+from dialogues.events import Button, Reply
+from dialogues.markup import escape
+from dialogues.model import Content
+from dialogues.nudges import Nudge
+from dialogues.state import JSON, ChatState
+from dialogues.turn import Turn
+from dialogues.wholeplan import build_document
+
+VERSION = "2"
+PROGRESS = {"d": "done", "g": "progress", "x": "stuck"}
+
+
+def data(option: str, ref: str) -> str:
+    """Return the callback data of a nudge button."""
+    return f"{VERSION}:{option}:{ref}"[:64]
+
+
+def decode(raw: str) -> tuple[str, str] | None:
+    """Return (option, ref) of a nudge button, or None for anything else."""
+    parts = raw.split(":", 2)
+    if len(parts) != 3 or parts[0] != VERSION or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def item(content: Content, state: ChatState, ref: str) -> tuple[str, JSON] | None:
+    """Return (title, record) of the action item a ref names; None once it is gone."""
+    kind, _, key = ref.partition(":")
+    if kind == "p":
+        row = next((r for r in state.plan if r.get("id") == key), None)
+        return (row.get("maal") or row.get("fokus") or "…", row) if row else None
+    if kind == "s" and key in state.checklists:
+        flow_id, node_id, item_id = key.split("/")
+        node = content.flows.get(flow_id, None)
+        found = node.nodes.get(node_id) if node else None
+        text = next((i.text for i in found.items if i.id == item_id), None) if found else None
+        return (text, state.checklists[key]) if text else None
+    return None
+
+
+def _when(record: JSON) -> JSON | None:
+    value = record.get("tid") or record.get("when")
+    return value if isinstance(value, dict) else None
+
+
+def render(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Reply | None:
+    """Return the message of a nudge, or None when what it is about no longer exists."""
+    t = content.text
+    if nudge.kind in ("heads_up", "due"):
+        found = item(content, state, nudge.ref)
+        if found is None:
+            return None
+        title, record = found
+        when, who = _when(record), record.get("roller") or record.get("who")
+        lines = [t(f"nudge_{nudge.kind}", item=escape(title))]
+        if when:
+            lines.append(t("nudge_when", when=escape(when["label"])))
+        if who:
+            lines.append(t("nudge_who", who=escape(who)))
+        lines.append(t("nudge_how"))
+        return Reply("\n".join(lines), _progress_buttons(content, nudge.ref))
+    return _render_other(content, state, nudge, at)
+
+
+def _progress_buttons(content: Content, ref: str) -> tuple[tuple[Button, ...], ...]:
+    t = content.text
+    return (
+        (Button(t("btn_nudge_done"), data("d", ref)), Button(t("btn_nudge_going"), data("g", ref))),
+        (
+            Button(t("btn_nudge_stuck"), data("x", ref)),
+            Button(t("btn_nudge_later"), data("u", ref)),
+        ),
+    )
+
+
+def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Reply | None:
+    t = content.text
+    off = Button(t("btn_nudge_off"), data("o", nudge.category))
+    if nudge.kind == "meeting":
+        day = date.fromisoformat(nudge.ref[2:])
+        text = t("nudge_meeting", date=dates.date_label(day, content.lang))
+        text += "\n\n" + t("followup_agenda") + "\n\n" + status_lines(content, state, at)
+        later = Button(t("btn_nudge_later"), data("u", nudge.ref))
+        return Reply(text, ((later,), (off,)))
+    if nudge.kind == "unfinished":
+        flow = content.flows.get(nudge.ref[2:])
+        if flow is None or state.flow != flow.id:
+            return None
+        go = Button(t("btn_continue"), data("c", nudge.ref))
+        return Reply(t("nudge_unfinished", title=flow.title), ((go,), (off,)))
+    target = {"evaluation": "anbefaling3", "repeat": "trin1"}.get(nudge.kind)
+    if target is None or target not in content.flows:
+        return None
+    go = Button(content.flows[target].title[:40], data("f", f"f:{target}"))
+    return Reply(t(f"nudge_{nudge.kind}"), ((go,), (off,)))
+
+
+def status_lines(content: Content, state: ChatState, at: datetime) -> str:
+    """Return one line per action item with its status and who is responsible."""
+    doc = build_document(content, state, at)
+    if not doc.rows:
+        return content.text("label_empty_plan")
+    lines = []
+    for row in doc.rows:
+        status = row.status or content.text("status_none")
+        who = f" – {escape(row.roller)}" if row.roller else ""
+        lines.append(f"• {escape(row.maal or row.fokus)}: <i>{escape(status)}</i>{who}")
+    return "\n".join(lines)
+
+
+def press(turn: Turn, option: str, ref: str) -> None:
+    """Apply a nudge button: record progress, postpone a week, continue, or switch off."""
+    if option in PROGRESS or (option == "u" and not ref.startswith("m:")):
+        _on_item(turn, option, ref)
+    elif option == "u":
+        _postpone_meeting(turn, date.fromisoformat(ref[2:]))
+    elif option == "o" and ref in ("deadline", "meeting", "evaluation", "unfinished"):
+        off = set(turn.state.settings.get("nudges_off") or ())
+        turn.state.settings["nudges_off"] = sorted(off | {ref})
+        turn.say(turn.t("nudge_switched_off"))
+    elif option in ("c", "f"):
+        flow_id = ref[2:]
+        if flow_id in turn.content.flows and option == "f":
+            turn.goto(f"flow:{flow_id}")
+        turn.show()
+    else:
+        turn.say(turn.t("unknown_button"))
+
+
+def _on_item(turn: Turn, option: str, ref: str) -> None:
+    found = item(turn.content, turn.state, ref)
+    if found is None:
+        turn.say(turn.t("nudge_gone"))
+        return
+    title, record = found
+    if option == "u":
+        when = _when(record)
+        if when is None:
+            turn.say(turn.t("nudge_gone"))
+            return
+        day = date.fromisoformat(when["date"]) + timedelta(days=7)
+        label = dates.relabel(when["label"], day, turn.content.lang)
+        record["tid" if "tid" in record else "when"] = {"label": label, "date": day.isoformat()}
+        turn.say(turn.t("nudge_postponed", item=escape(title), when=escape(label)))
+        return
+    record["progress"] = PROGRESS[option]
+    record["progress_by"] = {"id": turn.event.user_id, "name": turn.event.user_name}
+    record["progress_at"] = turn.event.at.isoformat()
+    label = turn.t(f"status_{PROGRESS[option]}")
+    turn.say(turn.t("nudge_noted", item=escape(title), status=label))
+    if option == "x":
+        turn.say(turn.t("nudge_stuck_advice"))
+
+
+def _postpone_meeting(turn: Turn, day: date) -> None:
+    settings = dict(schedule.followup(turn.state))
+    new = day + timedelta(days=7)
+    settings["next_meeting"] = {
+        "label": dates.date_label(new, turn.content.lang),
+        "date": new.isoformat(),
+    }
+    turn.state.settings["followup"] = settings
+    turn.say(turn.t("nudge_meeting_moved", date=dates.date_label(new, turn.content.lang)))

@@ -1,0 +1,139 @@
+"""Which follow-up nudges a chat should get, derived purely from its state.
+
+A nudge is identified by what it is about (`ref`), its kind and when it is due, so the same
+state always yields the same ids: the store can insert them idempotently after every turn,
+and a changed date simply yields a new nudge while the old one is cancelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from dialogues import checklist, dates, schedule
+from dialogues.model import Content
+from dialogues.state import ChatState
+
+CATEGORIES = ("deadline", "meeting", "evaluation", "unfinished")
+SEND_AT = time(9, 0)  # nudges about a day go out at nine in the morning, local time
+QUIET_START, QUIET_END = time(21, 0), time(8, 0)
+HEADS_UP_DAYS = 3
+MEETING_NOTICE_DAYS = 2
+EVALUATION_DAYS = 182  # recommendation 3: look at the cooperation after about half a year
+REPEAT_DAYS = 365  # the tool: repeat the whole exercise every one to two years
+UNFINISHED_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One reminder due for one chat."""
+
+    chat_id: int
+    kind: str  # heads_up, due, meeting, evaluation, repeat, unfinished
+    ref: str  # p:<row id>, s:<flow/node/item>, m:<date>, e:<flow>, r:<flow>, u:<flow>
+    due: datetime  # UTC
+
+    @property
+    def category(self) -> str:
+        """Return the category a user can switch off."""
+        return {"heads_up": "deadline", "due": "deadline", "repeat": "evaluation"}.get(
+            self.kind, self.kind
+        )
+
+    @property
+    def id(self) -> str:
+        """Return a short, stable id: the idempotency key of this nudge."""
+        raw = f"{self.chat_id}|{self.kind}|{self.ref}|{self.due.isoformat()}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def in_quiet_hours(moment: datetime, tz: tzinfo = dates.LOCAL) -> bool:
+    """Tell whether a moment falls between 21:00 and 08:00 local time."""
+    local = moment.astimezone(tz).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+def out_of_quiet_hours(moment: datetime, tz: tzinfo = dates.LOCAL) -> datetime:
+    """Move a moment inside quiet hours (21:00–08:00 local) to the next 08:00."""
+    local = moment.astimezone(tz)
+    if local.time() >= QUIET_START:
+        local = datetime.combine(local.date() + timedelta(days=1), QUIET_END, tzinfo=tz)
+    elif local.time() < QUIET_END:
+        local = datetime.combine(local.date(), QUIET_END, tzinfo=tz)
+    return local.astimezone(UTC)
+
+
+def on_day(day: date, tz: tzinfo = dates.LOCAL) -> datetime:
+    """Return nine o'clock local time on a day, in UTC."""
+    return datetime.combine(day, SEND_AT, tzinfo=tz).astimezone(UTC)
+
+
+def _deadlines(chat_id: int, ref: str, day: date) -> Iterator[Nudge]:
+    yield Nudge(chat_id, "heads_up", ref, on_day(day - timedelta(days=HEADS_UP_DAYS)))
+    yield Nudge(chat_id, "due", ref, on_day(day))
+
+
+def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
+    for row in state.plan:
+        when = row.get("tid")
+        if when and when.get("date") and row.get("progress") != "done":
+            yield from _deadlines(chat_id, f"p:{row['id']}", date.fromisoformat(when["date"]))
+    for flow in content.flows.values():
+        for node in flow.nodes.values():
+            if node.kind != "checklist":
+                continue
+            for item, record in checklist.records(state, flow.id, node):
+                when = record.get("when")
+                if record["status"] == "planned" and when and record.get("progress") != "done":
+                    ref = f"s:{checklist.record_key(flow.id, node.id, item.id)}"
+                    yield from _deadlines(chat_id, ref, date.fromisoformat(when["date"]))
+
+
+def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
+    for day in schedule.meetings(state, now):
+        notice = on_day(day - timedelta(days=MEETING_NOTICE_DAYS))
+        yield Nudge(chat_id, "meeting", f"m:{day.isoformat()}", notice)
+    steps = [r for k, r in state.checklists.items() if k.startswith("anbefaling3/")]
+    if steps:
+        first = min(datetime.fromisoformat(r["at"]) for r in steps)
+        yield Nudge(
+            chat_id,
+            "evaluation",
+            "e:anbefaling3",
+            on_day(dates.today(first) + timedelta(days=EVALUATION_DAYS)),
+        )
+    chosen = schedule.followup(state).get("at")
+    if chosen:
+        day = dates.today(datetime.fromisoformat(chosen)) + timedelta(days=REPEAT_DAYS)
+        yield Nudge(chat_id, "repeat", "r:trin4", on_day(day))
+
+
+def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
+    flow = content.flows.get(state.flow or "")
+    if flow is None or flow.id == "menu" or not state.updated_at or state.node is None:
+        return
+    node = flow.nodes.get(state.node)
+    if node is None or node.kind == "summary":
+        return
+    left = datetime.fromisoformat(state.updated_at)
+    yield Nudge(
+        chat_id,
+        "unfinished",
+        f"u:{flow.id}",
+        out_of_quiet_hours(left + timedelta(days=UNFINISHED_DAYS)),
+    )
+
+
+def wanted(content: Content, state: ChatState, chat_id: int, now: datetime) -> list[Nudge]:
+    """Return the nudges this chat should have that are still ahead, minus those switched off."""
+    if state.settings.get("inactive") or state.settings.get("nudges_off_all"):
+        return []
+    off = set(state.settings.get("nudges_off") or ())
+    found = [
+        *_action_items(content, state, chat_id),
+        *_followups(content, state, chat_id, now),
+        *_unfinished(content, state, chat_id),
+    ]
+    return sorted((n for n in found if n.due > now and n.category not in off), key=lambda n: n.due)

@@ -1,0 +1,79 @@
+"""'Påmindelser': the coming nudges, and switches for each kind of them."""
+
+from __future__ import annotations
+
+from dialogues import dates
+from dialogues.followup import item
+from dialogues.kind import nav_row, rows
+from dialogues.markup import escape
+from dialogues.nodes import ACTIONS
+from dialogues.nudges import CATEGORIES, Nudge, wanted
+from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.turn import Turn
+
+REMINDER_SCREEN = "@paamind"
+SHOWN = 8
+
+
+def open_reminders(turn: Turn) -> None:
+    """Show the coming nudges and the switches."""
+    turn.open(REMINDER_SCREEN, "list")
+    turn.show()
+
+
+def _line(turn: Turn, nudge: Nudge) -> str:
+    local = nudge.due.astimezone(dates.LOCAL)
+    when = f"{dates.date_label(local.date(), turn.content.lang)} {local:%H:%M}"
+    found = item(turn.content, turn.state, nudge.ref)
+    about = f": «{escape(found[0])}»" if found else ""
+    return f"• {when} – {turn.t('kind_' + nudge.kind)}{about}"
+
+
+def render(turn: Turn) -> None:
+    """List what is coming, then one switch per category and a stop-all switch."""
+    settings = turn.state.settings
+    coming = wanted(turn.content, turn.state, turn.event.chat_id, turn.event.at)
+    lines = [turn.t("reminders_title")]
+    lines += [_line(turn, n) for n in coming[:SHOWN]] or [turn.t("reminders_none")]
+    if len(coming) > SHOWN:
+        lines.append(turn.t("reminders_more", n=len(coming) - SHOWN))
+    off = set(settings.get("nudges_off") or ())
+    switches = [
+        turn.button(("🔕 " if c in off else "🔔 ") + turn.t(f"category_{c}"), f"t:{c}")
+        for c in CATEGORIES
+    ]
+    all_off = bool(settings.get("nudges_off_all"))
+    stop = turn.button(turn.t("btn_all_on" if all_off else "btn_all_off"), "all")
+    if all_off:
+        lines.append(turn.t("reminders_all_off"))
+    cadence = (
+        (turn.button(turn.t("btn_change_cadence"), "cad"),) if "trin4" in turn.content.flows else ()
+    )
+    turn.say(
+        "\n".join(lines),
+        rows(tuple(switches[:2]), tuple(switches[2:]), (stop,), cadence, nav_row(turn)),
+    )
+
+
+def press(turn: Turn, option: str) -> bool:
+    """Flip a category, stop or restart all, or open the cadence question of step 4."""
+    settings = turn.state.settings
+    if option.startswith("t:") and option[2:] in CATEGORIES:
+        off = set(settings.get("nudges_off") or ())
+        settings["nudges_off"] = sorted(off ^ {option[2:]})
+    elif option == "all":
+        settings["nudges_off_all"] = not settings.get("nudges_off_all")
+    elif option == "cad":
+        flow = turn.content.flows["trin4"]
+        target = next((n.id for n in flow.nodes.values() if n.kind == "schedule"), flow.start)
+        turn.open("trin4", target)
+    else:
+        return False
+    turn.show()
+    return True
+
+
+SCREENS[REMINDER_SCREEN] = Screen(render, press)
+COMMANDS["paamindelser"] = open_reminders
+COMMANDS["reminders"] = open_reminders
+ACTIONS["reminders"] = open_reminders

@@ -1,0 +1,301 @@
+"""Follow-up nudges: which are due, quiet hours, buttons, once-only delivery, 403 and 429."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.nudger import Nudger
+from bot.service import Conversations
+from dialogues import ChatState, Library
+from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
+from storage import SqliteStore
+from storage.nudges import MemoryNudgeStore, NudgeRow, SqliteNudgeStore
+from tests.fakebotapi import FakeBotAPI
+from tests.transcript import Clock, Transcript
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def state_with_row(due: str = "2026-12-04", label: str = "uge 49 (2026)") -> ChatState:
+    return ChatState(
+        lang="da",
+        flow="menu",
+        node="hoved",
+        started=True,
+        plan=[
+            {
+                "id": "r1",
+                "fokus": "kultur",
+                "maal": "Fællesmøde med de frivillige",
+                "delmaal": [],
+                "handlinger": [],
+                "tid": {"label": label, "date": due},
+                "roller": "Johanne",
+                "progress": "",
+            }
+        ],
+    )
+
+
+def test_an_action_item_gets_a_heads_up_and_a_nudge_on_the_day(library: Library) -> None:
+    found = wanted(library.get("da"), state_with_row(), 5, NOW)
+    assert [(n.kind, n.due) for n in found] == [
+        ("heads_up", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)),  # 09:00 in Copenhagen (CET)
+        ("due", datetime(2026, 12, 4, 8, 0, tzinfo=UTC)),
+    ]
+    assert [n.id for n in found] == [
+        n.id for n in wanted(library.get("da"), state_with_row(), 5, NOW)
+    ]
+
+
+def test_nudges_in_the_past_are_not_planned(library: Library) -> None:
+    found = wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW)
+    assert [n.kind for n in found] == ["due"]
+
+
+def test_a_done_item_and_a_switched_off_category_get_no_nudges(library: Library) -> None:
+    state = state_with_row()
+    state.plan[0]["progress"] = "done"
+    assert wanted(library.get("da"), state, 5, NOW) == []
+    state = state_with_row()
+    state.settings["nudges_off"] = ["deadline"]
+    assert wanted(library.get("da"), state, 5, NOW) == []
+    state = state_with_row()
+    state.settings["nudges_off_all"] = True
+    assert wanted(library.get("da"), state, 5, NOW) == []
+
+
+def test_follow_up_meetings_follow_the_cadence(library: Library) -> None:
+    state = ChatState(
+        lang="da",
+        settings={
+            "followup": {
+                "cadence": "quarter",
+                "next_meeting": {"label": "12. januar 2027", "date": "2027-01-12"},
+                "at": NOW.isoformat(),
+            }
+        },
+    )
+    kinds = [(n.kind, n.ref) for n in wanted(library.get("da"), state, 5, NOW)]
+    assert kinds[:4] == [
+        ("meeting", "m:2027-01-12"),
+        ("meeting", "m:2027-04-12"),
+        ("meeting", "m:2027-07-12"),
+        ("meeting", "m:2027-10-12"),
+    ]
+    assert ("repeat", "r:trin4") in kinds  # the whole tool again after a year
+
+
+def test_an_unfinished_journey_gets_one_gentle_nudge_out_of_quiet_hours(library: Library) -> None:
+    state = ChatState(
+        lang="da",
+        flow="anbefaling1",
+        node="q_vaerdi",
+        started=True,
+        updated_at=datetime(2026, 11, 23, 21, 30, tzinfo=UTC).isoformat(),
+    )
+    found = wanted(library.get("da"), state, 5, NOW)
+    assert [(n.kind, n.due) for n in found] == [
+        ("unfinished", datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # 22:30 local -> next 08:00
+    ]
+
+
+@pytest.mark.parametrize(
+    ("utc", "quiet"),
+    [((20, 0), True), ((19, 59), False), ((6, 59), True), ((7, 0), False), ((23, 0), True)],
+)
+def test_quiet_hours_across_midnight_in_winter(utc: tuple[int, int], quiet: bool) -> None:
+    moment = datetime(2026, 12, 1, *utc, tzinfo=UTC)  # CET = UTC+1
+    assert in_quiet_hours(moment) is quiet
+
+
+def test_quiet_hours_and_nine_oclock_across_daylight_saving_changes() -> None:
+    assert on_day(date(2027, 3, 27)) == datetime(2027, 3, 27, 8, 0, tzinfo=UTC)  # CET
+    assert on_day(date(2027, 3, 28)) == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)  # CEST from 02:00
+    assert on_day(date(2026, 10, 25)) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)  # back to CET
+    late = datetime(2027, 3, 27, 22, 0, tzinfo=UTC)  # 23:00 CET, the night the clocks go forward
+    assert out_of_quiet_hours(late) == datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # 08:00 CEST
+
+
+# --- the buttons of a nudge -------------------------------------------------------------
+
+
+def nudge_press(user: Transcript, option: str, ref: str = "p:r1") -> None:
+    user.press_data(f"2:{option}:{ref}")
+
+
+@pytest.fixture
+def planner(library: Library, clock: Clock) -> Transcript:
+    user = Transcript(library, clock=clock)
+    user.send("/start")
+    user.conversations.store.put(
+        "chat:100", {**user.state.to_dict(), "plan": state_with_row().plan}
+    )
+    return user
+
+
+def test_done_lands_in_the_plan(planner: Transcript) -> None:
+    nudge_press(planner, "d")
+    assert (
+        planner.last.text
+        == "Noteret: «Fællesmøde med de frivillige» er nu «Gjort». Det står også i planen."
+    )
+    assert planner.state.plan[0]["progress"] == "done"
+    planner.send("/plan")
+    assert "<b>Status:</b> Gjort" in planner.last.text
+
+
+def test_stuck_offers_step_4_advice(planner: Transcript) -> None:
+    nudge_press(planner, "x")
+    assert planner.state.plan[0]["progress"] == "stuck"
+    assert "fælles refleksion" in planner.last.text
+
+
+def test_postpone_moves_the_deadline_a_week(planner: Transcript) -> None:
+    nudge_press(planner, "u")
+    assert planner.state.plan[0]["tid"] == {"label": "uge 50 (2026)", "date": "2026-12-11"}
+    assert planner.last.text == "⏭ «Fællesmøde med de frivillige» er flyttet til uge 50 (2026)."
+
+
+def test_press_for_a_deleted_item_changes_nothing(planner: Transcript) -> None:
+    nudge_press(planner, "d", "p:r99")
+    assert planner.last.text.startswith("Det punkt findes ikke længere")
+    assert planner.state.plan[0]["progress"] == ""
+
+
+def test_switch_off_from_a_nudge_and_back_on_in_the_reminders_screen(planner: Transcript) -> None:
+    nudge_press(planner, "o", "deadline")
+    assert planner.state.settings["nudges_off"] == ["deadline"]
+    planner.send("/paamindelser")
+    assert "🔕 Frister" in planner.labels()
+    planner.press("🔕 Frister")
+    assert planner.state.settings["nudges_off"] == []
+    assert "Snart frist: «Fællesmøde med de frivillige»" in planner.last.text
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+def row(id_: str, due: str, chat: int = 1) -> NudgeRow:
+    return NudgeRow(id_, chat, "due", "p:r1", due)
+
+
+def test_store_sync_is_idempotent_and_cancels_only_future_unwanted() -> None:
+    store = MemoryNudgeStore()
+    now = "2026-11-23T10:00:00+00:00"
+    store.sync(
+        1, [row("a", "2026-11-20T08:00:00+00:00"), row("b", "2026-12-01T08:00:00+00:00")], now
+    )
+    store.sync(1, [row("b", "2026-12-01T08:00:00+00:00")], now)
+    assert [n.id for n in store.pending(1)] == ["a", "b"]  # "a" is overdue: kept for the sender
+    store.sync(1, [row("c", "2026-12-08T08:00:00+00:00")], now)
+    assert [n.id for n in store.pending(1)] == ["a", "c"]
+    assert [n.id for n in store.due(now)] == ["a"]
+    assert store.claim("a") is True
+    assert store.claim("a") is False
+    store.sync(1, [row("a", "2026-11-20T08:00:00+00:00")], now)
+    assert store.due(now) == []  # a sent nudge is never inserted again
+
+
+# --- the sender, through the fake Bot API --------------------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI) -> AsyncIterator[ExtBot]:
+    ext = ExtBot(fake.token, base_url=fake.base_url, rate_limiter=AIORateLimiter(max_retries=3))
+    await ext.initialize()
+    yield ext
+    await ext.shutdown()
+
+
+def open_stores(path: Path, library: Library, clock: Clock) -> Conversations:
+    db = path / "db.sqlite"
+    return Conversations(library, SqliteStore(db), clock=clock, nudges=SqliteNudgeStore(db))
+
+
+def close(conversations: Conversations) -> None:
+    assert conversations.nudges is not None
+    conversations.nudges.close()
+    conversations.store.close()
+
+
+async def test_once_only_across_a_restart_including_a_nudge_due_while_down(
+    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+) -> None:
+    clock = Clock(NOW)
+    first = open_stores(tmp_path, library, clock)
+    first.save(5, state_with_row())
+    assert await Nudger(first).tick(bot) == 0  # nothing due yet
+    close(first)  # the bot stops; time passes beyond the heads-up
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    second = open_stores(tmp_path, library, clock)
+    assert await Nudger(second).tick(bot) == 1
+    assert await Nudger(second).tick(bot) == 0
+    close(second)
+    third = open_stores(tmp_path, library, clock)
+    assert await Nudger(third).tick(bot) == 0
+    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    assert await Nudger(third).tick(bot) == 1
+    close(third)
+    texts = [m["text"] for m in fake.messages(5)]
+    assert len(texts) == 2
+    assert texts[0].startswith("⏰ <b>Om få dage er der en frist</b>")
+    assert texts[1].startswith("📌 <b>I dag er fristen</b>")
+    assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]
+
+
+async def test_nothing_is_sent_in_quiet_hours(
+    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+) -> None:
+    clock = Clock(NOW)
+    conversations = open_stores(tmp_path, library, clock)
+    conversations.save(5, state_with_row())
+    clock.now = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)  # 23:00 local
+    assert await Nudger(conversations).tick(bot) == 0
+    clock.now = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)  # 08:00 local
+    assert await Nudger(conversations).tick(bot) == 1
+    close(conversations)
+
+
+async def test_forbidden_marks_only_that_chat_inactive(
+    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+) -> None:
+    clock = Clock(NOW)
+    conversations = open_stores(tmp_path, library, clock)
+    conversations.save(5, state_with_row())
+    conversations.save(6, state_with_row())
+    fake.set_blocked(5)
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    assert await Nudger(conversations).tick(bot) == 1
+    assert conversations.load(5).settings["inactive"] is True
+    assert conversations.nudges is not None and conversations.nudges.pending(5) == []
+    assert len(conversations.nudges.pending(6)) == 1  # chat 6 still has its day-of nudge
+    assert len(fake.messages(6)) == 1
+    close(conversations)
+
+
+async def test_retry_after_is_honoured_and_the_nudge_arrives_once(
+    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+) -> None:
+    clock = Clock(NOW)
+    conversations = open_stores(tmp_path, library, clock)
+    conversations.save(5, state_with_row())
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    started = asyncio.get_running_loop().time()
+    assert await Nudger(conversations).tick(bot) == 1
+    assert asyncio.get_running_loop().time() - started >= 1.0
+    assert len(fake.messages(5)) == 1
+    close(conversations)

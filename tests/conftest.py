@@ -20,8 +20,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 @pytest.fixture(scope="session")
 def library() -> Library:
-    """The real content, loaded and validated once."""
-    return load_library(CONTENT_DIR)
+    """The real content, loaded and validated once (BOT_CONTENT_DIR may point elsewhere)."""
+    return load_library(Path(os.environ.get("BOT_CONTENT_DIR") or CONTENT_DIR))
 
 
 @pytest.fixture(scope="session")

@@ -87,3 +87,14 @@ def test_terminal_chat_answers_and_resumes_after_restart(tmp_path: Path) -> None
     second = run_bot("chat", tmp=tmp_path, stdin="1\n")
     assert "Vil du fortsætte, hvor du slap" in second.stdout
     assert "[1] ▶️ Fortsæt" in second.stdout
+
+
+def test_operator_export_writes_a_file(tmp_path: Path) -> None:
+    run_bot("chat", tmp=tmp_path, stdin="/start trin3\n")
+    out = tmp_path / "plan.json"
+    result = run_bot("export", "--chat", "1", "--format", "json", "--out", str(out), tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"flow": "trin3"' in out.read_text()
+    missing = run_bot("export", "--chat", "999", "--format", "pdf", "--out", str(out), tmp=tmp_path)
+    assert missing.returncode == 2
+    assert "no chat 999" in missing.stderr

@@ -17,6 +17,7 @@ from bot.service import Conversations
 from bot.telegram_app import build_application
 from dialogues import CONTENT_DIR, Library
 from storage import SqliteStore
+from storage.nudges import SqliteNudgeStore
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,8 @@ async def running(fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIt
     """Run the bot in this event loop against the fake; yield its store."""
     config = Config(fake.token, fake.base_url, tmp_path, CONTENT_DIR, "INFO")
     store = SqliteStore(config.db_path)
-    app = build_application(config, Conversations(library, store))
+    nudges = SqliteNudgeStore(config.db_path)
+    app = build_application(config, Conversations(library, store, nudges=nudges))
     await app.initialize()
     await app.post_init(app)  # type: ignore[misc]
     await app.start()
@@ -46,6 +48,7 @@ async def running(fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIt
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+        nudges.close()
         store.close()
 
 
@@ -62,7 +65,16 @@ async def test_start_greets_shows_menu_and_registers_commands(
     assert sent[0]["text"].startswith("Hej! Jeg er <b>Inklusionsguiden</b>")
     assert fake.buttons(CHAT)[0] == "📘 De fire anbefalinger"
     commands = [c["command"] for c in fake.commands()]
-    assert commands == ["start", "menu", "svar", "hjaelp", "annuller"]
+    assert commands == [
+        "start",
+        "menu",
+        "plan",
+        "svar",
+        "eksport",
+        "paamindelser",
+        "hjaelp",
+        "annuller",
+    ]
     assert fake.unknown_methods == []
 
 
@@ -208,3 +220,74 @@ def test_sigkill_mid_conversation_resumes_at_the_same_question(
     store.close()
     assert state is not None
     assert state["answers"]["anbefaling1/q_vaerdi"]["text"] == "første svar"
+
+
+async def _plan_with_a_step(fake: FakeBotAPI, running: SqliteStore) -> None:
+    """Plan the first step of recommendation 1 through the real bot."""
+    fake.send_text(CHAT, "/start anbefaling1")
+    await wait(fake, 2)
+    state = running.get(f"chat:{CHAT}")
+    assert state is not None
+    state["checklists"]["anbefaling1/skridt/s1"] = {
+        "status": "planned",
+        "who": "Kassereren Æse",
+        "when": {"label": "uge 2 (2027)", "date": "2027-01-15"},
+    }
+    running.put(f"chat:{CHAT}", state)
+
+
+async def test_export_pdf_and_calendar_as_documents(fake: FakeBotAPI, running: SqliteStore) -> None:
+    import io
+
+    from icalendar import Calendar
+    from pypdf import PdfReader
+
+    await _plan_with_a_step(fake, running)
+    fake.send_text(CHAT, "/eksport")
+    await asyncio.to_thread(fake.wait_for, lambda: "📄 PDF til print" in fake.buttons(CHAT))
+    fake.press_button(CHAT, "PDF til print")
+    await asyncio.to_thread(fake.wait_for, lambda: any(s.get("document") for s in fake.sent))
+    document = next(s for s in fake.sent if s.get("document"))
+    assert document["filename"].startswith("inklusionsplan-") and document["filename"].endswith(
+        ".pdf"
+    )
+    assert document["caption"].startswith("📄 Jeres handleplan som PDF")
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(document["document"])).pages
+    )
+    assert "Kassereren Æse" in text
+    fake.press_button(CHAT, "Kalender")
+    await asyncio.to_thread(
+        fake.wait_for, lambda: sum(1 for s in fake.sent if s.get("document")) == 2
+    )
+    ics = [s for s in fake.sent if s.get("document")][-1]
+    events = Calendar.from_ical(ics["document"]).walk("VEVENT")
+    assert [str(e["DTSTART"].dt) for e in events] == ["2027-01-15"]
+    assert any(m == "sendChatAction" for m, _ in fake.calls)
+
+
+async def test_export_of_an_empty_plan_says_so_and_sends_no_file(
+    fake: FakeBotAPI, running: SqliteStore
+) -> None:
+    fake.send_text(CHAT, "/eksport")
+    await asyncio.to_thread(fake.wait_for, lambda: "📄 PDF til print" in fake.buttons(CHAT))
+    fake.press_button(CHAT, "PDF til print")
+    await asyncio.to_thread(
+        fake.wait_for, lambda: "Planen er tom endnu" in fake.last_message(CHAT)["text"]
+    )
+    assert not any(s.get("document") for s in fake.sent)
+
+
+async def test_json_export_holds_all_the_chats_data(fake: FakeBotAPI, running: SqliteStore) -> None:
+    import json
+
+    fake.send_text(CHAT, "/start anbefaling1")
+    await wait(fake, 2)
+    fake.send_text(CHAT, "/eksport")
+    await asyncio.to_thread(fake.wait_for, lambda: "🧾 Alle mine data (JSON)" in fake.buttons(CHAT))
+    fake.press_button(CHAT, "Alle mine data")
+    await asyncio.to_thread(fake.wait_for, lambda: any(s.get("document") for s in fake.sent))
+    document = next(s for s in fake.sent if s.get("document"))
+    data = json.loads(document["document"])
+    assert data["chat_id"] == CHAT
+    assert data["state"]["flow"] == "@eksport"

@@ -37,7 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = Config.from_env()
         setup_logging(config.log_level)
-        library = load_library(config.content_dir)
+        library = load_library(
+            config.content_dir, config.default_language, config.fallback_language
+        )
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -33,6 +33,8 @@ class Config:
     content_dir: Path
     log_level: str
     tz: tzinfo = LOCAL
+    default_language: str = "da"
+    fallback_language: str = "en"
 
     @property
     def db_path(self) -> Path:
@@ -60,7 +62,18 @@ class Config:
         data_dir = Path(env.get("BOT_DATA_DIR", "").strip() or "data")
         if data_dir.exists() and not data_dir.is_dir():
             raise ConfigError(f"BOT_DATA_DIR {data_dir} exists and is not a directory")
-        return cls(token, base_url, data_dir, content_dir, level, _timezone(env))
+        languages = [p.name for p in content_dir.iterdir() if p.is_dir() and any(p.glob("*.yaml"))]
+        default = _language(env, "BOT_DEFAULT_LANGUAGE", "da", languages)
+        fallback = _language(env, "BOT_FALLBACK_LANGUAGE", "en", languages)
+        tz = _timezone(env)
+        return cls(token, base_url, data_dir, content_dir, level, tz, default, fallback)
+
+
+def _language(env: Mapping[str, str], name: str, default: str, languages: list[str]) -> str:
+    value = env.get(name, "").strip()
+    if value and value not in languages:
+        raise ConfigError(f"{name} {value!r}: the content has {', '.join(sorted(languages))}")
+    return value or default
 
 
 def _timezone(env: Mapping[str, str]) -> tzinfo:

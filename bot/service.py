@@ -72,10 +72,8 @@ class Conversations:
     def handle(self, event: Event) -> list[Reply]:
         """Run one turn synchronously: the new state is committed before this returns."""
         state = self.load(event.chat_id)
-        if state.lang is None:
-            state.lang = self.library.default
         state.settings.pop("inactive", None)  # the user is here: the chat is active again
-        new_state, replies = step(self.library.get(state.lang), state, event)
+        new_state, replies = step(self.library, state, event)
         self.save(event.chat_id, new_state)
         log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))
         return replies

@@ -29,7 +29,7 @@ from bot.nudger import TICK_SECONDS, Nudger
 from bot.service import Conversations
 from dialogues import Event, Reply
 from dialogues.markup import split_message
-from dialogues.texts import COMMANDS
+from dialogues.texts import COMMANDS, ENGLISH_NAMES
 
 log = logging.getLogger("inklusionsguiden.telegram")
 
@@ -63,11 +63,13 @@ async def _nudge_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu (Danish) with setMyCommands."""
-    conversations: Conversations = application.bot_data["conversations"]
-    content = conversations.library.get(None)
-    commands = [BotCommand(name, content.text(f"cmd_{name}")) for name in COMMANDS]
-    await application.bot.set_my_commands(commands)
+    """Register the command menu: the default language for everyone, each other by code."""
+    library = application.bot_data["conversations"].library
+    for lang, content in library.languages.items():
+        names = {n: ENGLISH_NAMES.get(n, n) if lang == "en" else n for n in COMMANDS}
+        commands = [BotCommand(names[n], content.text(f"cmd_{n}")) for n in COMMANDS]
+        code = None if lang == library.default else lang
+        await application.bot.set_my_commands(commands, language_code=code)
 
 
 def to_event(update: Update, conversations: Conversations) -> Event | None:
@@ -81,6 +83,7 @@ def to_event(update: Update, conversations: Conversations) -> Event | None:
         "user_name": user.first_name or "",
         "at": conversations.clock(),
         "chat_type": chat.type,
+        "user_lang": user.language_code or "",
     }
     if update.callback_query is not None:
         return Event(kind="button", data=update.callback_query.data or "", **base)  # type: ignore[arg-type]

@@ -8,8 +8,9 @@ from dialogues import callbacks, followup, screens
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.kinds import KINDS, render
-from dialogues.model import Content
+from dialogues.model import Library
 from dialogues.state import ChatState
+from dialogues.texts import ALIASES
 from dialogues.turn import MENU_FLOW, Turn
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
@@ -17,9 +18,15 @@ _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEEP_LINKS = {"handleplan": "trin3"}  # start=<payload> names that are not flow ids
 
 
-def step(content: Content, state: ChatState, event: Event) -> tuple[ChatState, list[Reply]]:
-    """Apply one event to a copy of the state; return the new state and the replies."""
-    turn = Turn(content=content, state=state.copy(), event=event, renderer=render)
+def step(library: Library, state: ChatState, event: Event) -> tuple[ChatState, list[Reply]]:
+    """Apply one event to a copy of the state; return the new state and the replies.
+
+    The content is taken from the library in the chat's language; a chat without one gets
+    the language that suits the user's Telegram language (Danish, else the fallback).
+    """
+    turn = Turn(library=library, state=state.copy(), event=event, renderer=render)
+    if turn.state.lang not in library.languages:
+        turn.state.lang = library.pick(event.user_lang)
     turn.state.updated_at = event.at.isoformat()
     HANDLERS[event.kind](turn)
     return turn.state, turn.replies
@@ -36,6 +43,7 @@ def parse_command(text: str) -> tuple[str, str] | None:
 def _on_command(turn: Turn) -> None:
     parsed = parse_command(turn.event.text)
     name, args = parsed if parsed else ("", "")
+    name = ALIASES.get(name, name)
     if name == "start":
         _start(turn, args)
     elif name == "menu":

@@ -20,6 +20,7 @@ class Event:
     text: str = ""
     data: str = ""
     chat_type: str = "private"
+    user_lang: str = ""  # the user's Telegram language code, e.g. "da" or "en-GB"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dialogues import (
     checklist,
     custom,
     exportscreen,  # noqa: F401  (registers the export screen)
+    langscreen,  # noqa: F401  (registers the language screen)
     nodes,
     plan_input,
     planscreen,  # noqa: F401  (registers the 'Hele planen' screen)

@@ -14,7 +14,7 @@ from dialogues.validate import validate_content, validate_library
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 
-def load_library(root: Path = CONTENT_DIR, default: str = "da") -> Library:
+def load_library(root: Path = CONTENT_DIR, default: str = "da", fallback: str = "en") -> Library:
     """Load and validate every language folder under `root`; raise ContentError on problems."""
     problems: list[Problem] = []
     languages: dict[str, Content] = {}
@@ -28,7 +28,7 @@ def load_library(root: Path = CONTENT_DIR, default: str = "da") -> Library:
         problems.append(Problem(str(root / default), "", "the default language has no content"))
     if problems:
         raise ContentError(problems)
-    library = Library(languages=languages, default=default)
+    library = Library(languages=languages, default=default, fallback=fallback)
     problems += validate_library(library, root)
     if problems:
         raise ContentError(problems)

@@ -109,7 +109,17 @@ class Library:
 
     languages: dict[str, Content]
     default: str = "da"
+    fallback: str = "en"  # for users whose Telegram language we do not speak
 
     def get(self, lang: str | None) -> Content:
         """Return the content for `lang`, falling back to the default language."""
         return self.languages.get(lang or self.default, self.languages[self.default])
+
+    def pick(self, code: str | None) -> str:
+        """Return the language for a Telegram language code: our own, else the fallback."""
+        lang = (code or "").split("-")[0].lower()
+        if lang in self.languages:
+            return lang
+        if not code:
+            return self.default
+        return self.fallback if self.fallback in self.languages else self.default

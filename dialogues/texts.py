@@ -182,7 +182,32 @@ REQUIRED_UI = (
     "btn_all_on",
     "btn_change_cadence",
     "cmd_paamindelser",
+    "lang_name",
+    "lang_pick",
+    "lang_set",
+    "cmd_sprog",
 )
 
-COMMANDS = ("start", "menu", "plan", "svar", "eksport", "paamindelser", "hjaelp", "annuller")
+COMMANDS = (
+    "start",
+    "menu",
+    "plan",
+    "svar",
+    "eksport",
+    "paamindelser",
+    "sprog",
+    "hjaelp",
+    "annuller",
+)
 """Commands in the order of Telegram's command menu; each has a `cmd_<name>` text."""
+
+ENGLISH_NAMES = {
+    "hjaelp": "help",
+    "sprog": "language",
+    "eksport": "export",
+    "paamindelser": "reminders",
+    "annuller": "cancel",
+    "svar": "answers",
+}
+"""Command names in English menus; the bot answers to both names."""
+ALIASES = {english: danish for danish, english in ENGLISH_NAMES.items()}

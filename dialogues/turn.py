@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from dialogues import callbacks
 from dialogues.events import Button, Event, Reply
-from dialogues.model import Content, Flow, Node
+from dialogues.model import Content, Flow, Library, Node
 from dialogues.state import HISTORY_LIMIT, ChatState
 
 MENU_FLOW = "menu"
@@ -17,7 +17,7 @@ MENU_FLOW = "menu"
 class Turn:
     """The context every handler works on; only `step` creates one."""
 
-    content: Content
+    library: Library
     state: ChatState
     event: Event
     renderer: Callable[[Turn], None]
@@ -38,6 +38,11 @@ class Turn:
                 self.note(self.t("flow_done", title=flow.title))
             self.goto(f"flow:{MENU_FLOW}")
         self.show()
+
+    @property
+    def content(self) -> Content:
+        """Return the content in the chat's language (it can change during a turn)."""
+        return self.library.get(self.state.lang)
 
     def t(self, key: str, **values: object) -> str:
         """Return an interface text in the chat's language."""

@@ -72,9 +72,23 @@ async def test_start_greets_shows_menu_and_registers_commands(
         "svar",
         "eksport",
         "paamindelser",
+        "sprog",
         "hjaelp",
         "annuller",
     ]
+    english = fake.commands(language_code="en")
+    assert [c["command"] for c in english] == [
+        "start",
+        "menu",
+        "plan",
+        "answers",
+        "export",
+        "reminders",
+        "language",
+        "help",
+        "cancel",
+    ]
+    assert english[0]["description"] != fake.commands()[0]["description"]
     assert fake.unknown_methods == []
 
 

@@ -33,10 +33,11 @@ class Transcript:
         user_id: int = 7,
         name: str = "Anna",
         clock: Clock | None = None,
+        lang: str = "",
     ) -> None:
         self.clock = clock or Clock()
         self.conversations = Conversations(library, store or MemoryStore(), clock=self.clock)
-        self.chat_id, self.user_id, self.name = chat_id, user_id, name
+        self.chat_id, self.user_id, self.name, self.lang = chat_id, user_id, name, lang
         self.replies: list[Reply] = []
         self.history: list[Reply] = []
 
@@ -49,6 +50,7 @@ class Transcript:
             at=self.clock(),
             text=text,
             data=data,
+            user_lang=self.lang,
         )
         self.replies = self.conversations.handle(event)
         self.history += self.replies
@@ -69,6 +71,13 @@ class Transcript:
     def press_data(self, data: str) -> list[Reply]:
         """Press a button carrying exactly this callback data (forged or old)."""
         return self._run("button", data=data)
+
+    def press_option(self, option: str) -> list[Reply]:
+        """Press the button of the last keyboard whose callback data names this option."""
+        buttons = [b for row in self.keyboard.buttons for b in row]
+        found = [b for b in buttons if b.data.split(":", 3)[-1] == option]
+        assert found, f"no option {option!r}; buttons: {[b.data for b in buttons]}"
+        return self.press_data(found[0].data)
 
     def data_of(self, label: str, reply: Reply | None = None) -> str:
         """Return the callback data of a button on `reply` (default: the last with buttons)."""

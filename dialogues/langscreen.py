@@ -1,0 +1,41 @@
+"""'Sprog / Language': switch the chat between Danish and English."""
+
+from __future__ import annotations
+
+from dialogues.kind import nav_row, rows
+from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.turn import MENU_FLOW, Turn
+
+LANGUAGE_SCREEN = "@sprog"
+
+
+def open_languages(turn: Turn) -> None:
+    """Offer every language the bot speaks, each named in its own words."""
+    turn.open(LANGUAGE_SCREEN, "pick")
+    turn.show()
+
+
+def render(turn: Turn) -> None:
+    """Show one button per language, the current one ticked."""
+    buttons = []
+    for lang, content in turn.library.languages.items():
+        mark = "✓ " if lang == turn.state.lang else ""
+        buttons.append((turn.button(mark + content.text("lang_name"), f"l:{lang}"),))
+    turn.say(turn.t("lang_pick"), rows(*buttons, nav_row(turn)))
+
+
+def press(turn: Turn, option: str) -> bool:
+    """Switch language; answers stay as they were written."""
+    lang = option[2:] if option.startswith("l:") else ""
+    if lang not in turn.library.languages:
+        return False
+    turn.state.lang = lang
+    turn.note(turn.t("lang_set"))
+    turn.goto(f"flow:{MENU_FLOW}")
+    turn.show()
+    return True
+
+
+SCREENS[LANGUAGE_SCREEN] = Screen(render, press)
+COMMANDS["sprog"] = open_languages
+COMMANDS["language"] = open_languages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check", help="validate all content and print one line per flow")
     graph = sub.add_parser("graph", help="print the flows as a Mermaid diagram")
     graph.add_argument("flow", nargs="?", help="only this flow")
+    sub.add_parser("rotate-key", help="re-encrypt the database with a new data key")
     export_cmd = sub.add_parser("export", help="write one chat's plan or data to a file")
     export_cmd.add_argument("--chat", type=int, required=True, help="the chat id")
     export_cmd.add_argument("--format", required=True, choices=["pdf", "docx", "ics", "md", "json"])
@@ -40,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         library = load_library(
             config.content_dir, config.default_language, config.fallback_language
         )
+        operator = {
+            "contact": config.privacy_contact or "–",
+            "retention_days": str(config.retention_days),
+        }
+        library = dataclasses.replace(library, operator=operator)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -51,11 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check(library)
     if command == "graph":
         return print_graph(library, args.flow)
-    from bot.run import export, run, run_chat  # imports telegram only when needed
+    from bot import run as runner  # imports telegram only when needed
 
-    if command == "export":
-        return export(config, library, args.chat, args.format, args.out)
-    return run_chat(config, library) if command == "chat" else run(config, library)
+    try:
+        if command == "export":
+            return runner.export(config, library, args.chat, args.format, args.out)
+        if command == "rotate-key":
+            return runner.rotate_key(config)
+        return (
+            runner.run_chat(config, library) if command == "chat" else runner.run(config, library)
+        )
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def check(library: Library) -> int:

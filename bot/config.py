@@ -35,6 +35,10 @@ class Config:
     tz: tzinfo = LOCAL
     default_language: str = "da"
     fallback_language: str = "en"
+    data_key: bytes | None = None
+    key_file: Path = Path("secrets") / "data.key"
+    retention_days: int = 540
+    privacy_contact: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -66,7 +70,28 @@ class Config:
         default = _language(env, "BOT_DEFAULT_LANGUAGE", "da", languages)
         fallback = _language(env, "BOT_FALLBACK_LANGUAGE", "en", languages)
         tz = _timezone(env)
-        return cls(token, base_url, data_dir, content_dir, level, tz, default, fallback)
+        key = env.get("BOT_DATA_KEY", "").strip().encode() or None
+        key_file = Path(env.get("BOT_KEY_FILE", "").strip() or Path("secrets") / "data.key")
+        if key_file.resolve().parent == data_dir.resolve():
+            raise ConfigError("BOT_KEY_FILE must not lie in BOT_DATA_DIR: keep the key apart")
+        retention = env.get("BOT_RETENTION_DAYS", "540").strip()
+        if not retention.isdigit() or not 60 <= int(retention) <= 3650:
+            raise ConfigError("BOT_RETENTION_DAYS must be a whole number of days, 60 to 3650")
+        contact = env.get("BOT_PRIVACY_CONTACT", "").strip()
+        return cls(
+            token,
+            base_url,
+            data_dir,
+            content_dir,
+            level,
+            tz,
+            default,
+            fallback,
+            key,
+            key_file,
+            int(retention),
+            contact,
+        )
 
 
 def _language(env: Mapping[str, str], name: str, default: str, languages: list[str]) -> str:

@@ -50,6 +50,8 @@ class Nudger:
     async def _send_one(self, bot: object, row: NudgeRow, now: datetime) -> int:
         from bot.telegram_app import send_replies  # the adapter's one way of sending
 
+        if row.kind == "purge":
+            return await self._purge(row)
         state = await asyncio.to_thread(self.conversations.load, row.chat_id)
         nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
         off = set(state.settings.get("nudges_off") or ())
@@ -76,6 +78,13 @@ class Nudger:
             return 0
         log.info("nudge sent chat=%s kind=%s", row.chat_id, row.kind)
         return 1
+
+    async def _purge(self, row: NudgeRow) -> int:
+        """Erase a chat whose data outlived the retention period (no message is sent)."""
+        if await asyncio.to_thread(self.nudges.claim, row.id):
+            await asyncio.to_thread(self.conversations.erase, row.chat_id)
+            log.info("chat purged chat=%s reason=retention", row.chat_id)
+        return 0
 
     def _deactivate(self, chat_id: int) -> None:
         """The user blocked the bot or it left the group: stop this chat's nudges only."""

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.service import Conversations, chat_key
+from bot.stores import open_stores
 from bot.terminal import chat
 from dialogues import Library
-from storage import SqliteStore
-from storage.nudges import SqliteNudgeStore
+from storage.crypto import check_key
+from storage.rotate import reencrypt, rotate_key_file
 
 log = logging.getLogger("inklusionsguiden")
 EXIT_USAGE = 2
@@ -37,8 +38,7 @@ def run(config: Config, library: Library) -> int:
         return run_chat(config, library)
     from bot.telegram_app import build_application
 
-    store = SqliteStore(config.db_path)
-    nudges = SqliteNudgeStore(config.db_path)
+    store, nudges = open_stores(config)
     application = build_application(config, Conversations(library, store, nudges=nudges))
     log.info("starting polling db=%s", config.db_path)
     try:
@@ -57,8 +57,7 @@ def run_chat(config: Config, library: Library) -> int:
     """Run the terminal chat over the same engine and the same database."""
     if config.log_level != "DEBUG":
         logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
-    store = SqliteStore(config.db_path)
-    nudges = SqliteNudgeStore(config.db_path)
+    store, nudges = open_stores(config)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         conversations = Conversations(library, store, nudges=nudges)
@@ -73,8 +72,7 @@ def run_chat(config: Config, library: Library) -> int:
 
 def export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) -> int:
     """Write one chat's plan (or all its data, for json) to a file, for an operator."""
-    store = SqliteStore(config.db_path)
-    nudges = SqliteNudgeStore(config.db_path)
+    store, nudges = open_stores(config)
     try:
         if store.get(chat_key(chat_id)) is None:
             print(f"error: no chat {chat_id} in {config.db_path}", file=sys.stderr)
@@ -86,4 +84,25 @@ def export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) 
     out.write_bytes(data)
     os.chmod(out, 0o600)
     print(f"wrote {out} ({len(data)} bytes; suggested name {name})")
+    return 0
+
+
+def rotate_key(config: Config) -> int:
+    """Re-encrypt the database with a new key (run while the bot is stopped)."""
+    store, nudges = open_stores(config)  # proves the current key first
+    nudges.close()
+    store.close()
+    if config.data_key is None:
+        count = rotate_key_file(config.db_path, config.key_file)
+        print(f"re-encrypted {count} values; the new key is in {config.key_file}")
+        return 0
+    new = os.environ.get("BOT_NEW_DATA_KEY", "").strip().encode()
+    if not new:
+        print(
+            "error: BOT_DATA_KEY is set, so give the new key in BOT_NEW_DATA_KEY", file=sys.stderr
+        )
+        return EXIT_USAGE
+    check_key(new)
+    count = reencrypt(config.db_path, config.data_key, new)
+    print(f"re-encrypted {count} values; now set BOT_DATA_KEY to the new key")
     return 0

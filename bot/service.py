@@ -60,21 +60,38 @@ class Conversations:
         self.store.put(chat_key(chat_id), state.to_dict())
         self.sync_nudges(chat_id, state)
 
+    def erase(self, chat_id: int) -> None:
+        """Delete everything stored about a chat, for real (no soft delete)."""
+        if self.nudges is not None:
+            self.nudges.delete_chat(chat_id)
+        self.store.erase(chat_key(chat_id))
+        log.info("chat erased chat=%s", chat_id)
+
     def sync_nudges(self, chat_id: int, state: ChatState) -> None:
         """Store the nudges the state calls for; drop future ones it no longer does."""
         if self.nudges is None:
             return
         now = self.clock()
         content = self.library.get(state.lang)
-        rows = [to_row(n) for n in wanted(content, state, chat_id, now)]
+        retention = int(self.library.operator.get("retention_days") or 0) or None
+        rows = [to_row(n) for n in wanted(content, state, chat_id, now, retention)]
         self.nudges.sync(chat_id, rows, now.isoformat())
 
     def handle(self, event: Event) -> list[Reply]:
         """Run one turn synchronously: the new state is committed before this returns."""
         state = self.load(event.chat_id)
+        if event.update_id and event.update_id <= state.last_update:
+            log.info(
+                "duplicate update dropped chat=%s update_id=%s", event.chat_id, event.update_id
+            )
+            return []
+        state.last_update = max(state.last_update, event.update_id)
         state.settings.pop("inactive", None)  # the user is here: the chat is active again
         new_state, replies = step(self.library, state, event)
-        self.save(event.chat_id, new_state)
+        if new_state is None:
+            self.erase(event.chat_id)
+        else:
+            self.save(event.chat_id, new_state)
         log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))
         return replies
 

@@ -84,6 +84,7 @@ def to_event(update: Update, conversations: Conversations) -> Event | None:
         "at": conversations.clock(),
         "chat_type": chat.type,
         "user_lang": user.language_code or "",
+        "update_id": update.update_id,
     }
     if update.callback_query is not None:
         return Event(kind="button", data=update.callback_query.data or "", **base)  # type: ignore[arg-type]

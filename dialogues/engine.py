@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, followup, screens
+from dialogues import callbacks, followup, privacy, screens
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.kinds import KINDS, render
@@ -15,21 +15,23 @@ from dialogues.turn import MENU_FLOW, Turn
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_INPUT = 4096  # characters: Telegram's own limit for a message
 DEEP_LINKS = {"handleplan": "trin3"}  # start=<payload> names that are not flow ids
 
 
-def step(library: Library, state: ChatState, event: Event) -> tuple[ChatState, list[Reply]]:
+def step(library: Library, state: ChatState, event: Event) -> tuple[ChatState | None, list[Reply]]:
     """Apply one event to a copy of the state; return the new state and the replies.
 
     The content is taken from the library in the chat's language; a chat without one gets
     the language that suits the user's Telegram language (Danish, else the fallback).
+    A new state of None means: erase everything stored about this chat (/slet).
     """
     turn = Turn(library=library, state=state.copy(), event=event, renderer=render)
     if turn.state.lang not in library.languages:
         turn.state.lang = library.pick(event.user_lang)
     turn.state.updated_at = event.at.isoformat()
     HANDLERS[event.kind](turn)
-    return turn.state, turn.replies
+    return (None if turn.erase else turn.state), turn.replies
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -73,7 +75,8 @@ def _start(turn: Turn, payload: str) -> None:
     first = not turn.state.started
     turn.state.started = True
     if first:
-        turn.say(turn.t("welcome"))
+        privacy_button = privacy.global_button(turn.t("btn_privacy"), "privacy")
+        turn.say(turn.t("welcome"), ((privacy_button,),))
     if target is not None:
         turn.goto(f"flow:{target}")
         turn.show()
@@ -97,6 +100,10 @@ def _to_menu(turn: Turn) -> None:
 
 
 def _on_button(turn: Turn) -> None:
+    prefix, _, name = turn.event.data.partition(":")
+    if prefix == privacy.GLOBAL and name in privacy.GLOBALS:
+        privacy.GLOBALS[name](turn)
+        return
     nudge_press = followup.decode(turn.event.data)
     if nudge_press is not None:
         followup.press(turn, *nudge_press)
@@ -147,6 +154,10 @@ def _navigate(turn: Turn, option: str) -> bool:
 
 
 def _on_text(turn: Turn) -> None:
+    if len(turn.event.text) > MAX_INPUT:
+        turn.note(turn.t("too_long", limit=MAX_INPUT))
+        turn.show()
+        return
     screen = screens.SCREENS.get(turn.state.flow or "")
     node = turn.node
     if screen is not None and screen.text is not None:

@@ -21,6 +21,7 @@ class Event:
     data: str = ""
     chat_type: str = "private"
     user_lang: str = ""  # the user's Telegram language code, e.g. "da" or "en-GB"
+    update_id: int = 0  # Telegram's update id (0 when the event did not come from Telegram)
 
 
 @dataclass(frozen=True)

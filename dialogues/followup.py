@@ -86,6 +86,12 @@ def _progress_buttons(content: Content, ref: str) -> tuple[tuple[Button, ...], .
 
 def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Reply | None:
     t = content.text
+    if nudge.kind == "retention":
+        keep = Button(t("btn_keep_data"), "g:keep")
+        export = Button(t("btn_export"), "g:export")
+        return Reply(t("retention_warning"), ((keep, export),))
+    if nudge.kind == "purge":
+        return None
     off = Button(t("btn_nudge_off"), data("o", nudge.category))
     if nudge.kind == "meeting":
         day = date.fromisoformat(nudge.ref[2:])

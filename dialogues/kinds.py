@@ -10,6 +10,7 @@ from dialogues import (
     nodes,
     plan_input,
     planscreen,  # noqa: F401  (registers the 'Hele planen' screen)
+    privacy,  # noqa: F401  (registers /privatliv, /mine_data and /slet)
     reminderscreen,  # noqa: F401  (registers the reminders screen)
     schedule,
     screens,

@@ -100,7 +100,9 @@ class Content:
     def text(self, key: str, **values: object) -> str:
         """Return the interface string `key`, filled with `values`."""
         template = self.ui[key]
-        return template.format(**values) if values else template
+        if not values or "{" not in template:
+            return template
+        return template.format(**values)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Library:
     languages: dict[str, Content]
     default: str = "da"
     fallback: str = "en"  # for users whose Telegram language we do not speak
+    operator: dict[str, str] = field(default_factory=dict)  # privacy contact, retention days
 
     def get(self, lang: str | None) -> Content:
         """Return the content for `lang`, falling back to the default language."""

@@ -24,6 +24,7 @@ MEETING_NOTICE_DAYS = 2
 EVALUATION_DAYS = 182  # recommendation 3: look at the cooperation after about half a year
 REPEAT_DAYS = 365  # the tool: repeat the whole exercise every one to two years
 UNFINISHED_DAYS = 3
+RETENTION_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,12 @@ class Nudge:
     @property
     def category(self) -> str:
         """Return the category a user can switch off."""
-        return {"heads_up": "deadline", "due": "deadline", "repeat": "evaluation"}.get(
-            self.kind, self.kind
-        )
+        return {
+            "heads_up": "deadline",
+            "due": "deadline",
+            "repeat": "evaluation",
+            "purge": "retention",
+        }.get(self.kind, self.kind)
 
     @property
     def id(self) -> str:
@@ -126,14 +130,35 @@ def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nu
     )
 
 
-def wanted(content: Content, state: ChatState, chat_id: int, now: datetime) -> list[Nudge]:
-    """Return the nudges this chat should have that are still ahead, minus those switched off."""
-    if state.settings.get("inactive") or state.settings.get("nudges_off_all"):
-        return []
-    off = set(state.settings.get("nudges_off") or ())
-    found = [
-        *_action_items(content, state, chat_id),
-        *_followups(content, state, chat_id, now),
-        *_unfinished(content, state, chat_id),
-    ]
-    return sorted((n for n in found if n.due > now and n.category not in off), key=lambda n: n.due)
+def _retention(state: ChatState, chat_id: int, days: int | None) -> Iterator[Nudge]:
+    """Warn 30 days before an inactive chat's data is purged, then purge it."""
+    if not days or not state.updated_at:
+        return
+    last = datetime.fromisoformat(state.updated_at)
+    warning = out_of_quiet_hours(last + timedelta(days=days - RETENTION_WARNING_DAYS))
+    yield Nudge(chat_id, "retention", "x:warn", warning)
+    yield Nudge(chat_id, "purge", "x:purge", last + timedelta(days=days))
+
+
+def wanted(
+    content: Content,
+    state: ChatState,
+    chat_id: int,
+    now: datetime,
+    retention_days: int | None = None,
+) -> list[Nudge]:
+    """Return the nudges still ahead for this chat, minus those switched off.
+
+    The retention warning and the purge cannot be switched off: they keep the promise that
+    data is not kept for ever.
+    """
+    found = list(_retention(state, chat_id, retention_days))
+    if not state.settings.get("inactive") and not state.settings.get("nudges_off_all"):
+        off = set(state.settings.get("nudges_off") or ())
+        reminders = [
+            *_action_items(content, state, chat_id),
+            *_followups(content, state, chat_id, now),
+            *_unfinished(content, state, chat_id),
+        ]
+        found += [n for n in reminders if n.category not in off]
+    return sorted((n for n in found if n.due > now), key=lambda n: n.due)

@@ -42,6 +42,7 @@ class ChatState:
     plan: list[JSON] = field(default_factory=list)
     settings: JSON = field(default_factory=dict)
     updated_at: str | None = None
+    last_update: int = 0  # the newest Telegram update id handled: a redelivery is dropped
 
     def copy(self) -> ChatState:
         """Return a deep copy, so the engine never changes the caller's state."""

@@ -23,6 +23,7 @@ class Turn:
     renderer: Callable[[Turn], None]
     replies: list[Reply] = field(default_factory=list)
     prefix: list[str] = field(default_factory=list)
+    erase: bool = False  # set by /slet: the adapter deletes everything of the chat
 
     def show(self) -> None:
         """Show the current node (the renderer of its kind)."""
@@ -45,8 +46,8 @@ class Turn:
         return self.library.get(self.state.lang)
 
     def t(self, key: str, **values: object) -> str:
-        """Return an interface text in the chat's language."""
-        return self.content.text(key, **values)
+        """Return an interface text in the chat's language (operator settings fill in too)."""
+        return self.content.text(key, **{**self.library.operator, **values})
 
     @property
     def flow(self) -> Flow | None:

@@ -24,6 +24,10 @@ class Store(Protocol):
         """Remove `key` for real (no soft delete); a missing key is fine."""
         ...
 
+    def erase(self, key: str) -> None:
+        """Remove `key` so that its bytes are gone from the storage medium too."""
+        ...
+
     def keys(self) -> Iterator[str]:
         """Iterate over the stored keys."""
         ...

@@ -26,6 +26,10 @@ class MemoryStore:
         """Forget `key`."""
         self._data.pop(key, None)
 
+    def erase(self, key: str) -> None:
+        """Forget `key` (memory holds no other copy)."""
+        self.delete(key)
+
     def keys(self) -> Iterator[str]:
         """Iterate over a snapshot of the keys."""
         return iter(list(self._data))

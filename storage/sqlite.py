@@ -14,8 +14,10 @@ from pathlib import Path
 from sqlitedict import SqliteDict
 
 from storage.base import Document, decode, encode
+from storage.crypto import Cipher, DataKeyError, is_plain_json
 
 DB_NAME = "inklusionsguiden.sqlite"
+KEYCHECK = "meta:keycheck"
 
 
 def _create_private(path: Path) -> None:
@@ -26,23 +28,48 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def _bytes(value: str | bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
 class SqliteStore:
     """A durable Store over one table of a SQLite file."""
 
-    def __init__(self, path: Path | str, table: str = "chats") -> None:
+    def __init__(self, path: Path | str, table: str = "chats", key: bytes | None = None) -> None:
         self.path = Path(path)
+        self.table = table
         _create_private(self.path)
+        cipher = Cipher(key) if key else None
         self._db = SqliteDict(
             str(self.path),
             tablename=table,
             autocommit=True,
             journal_mode="WAL",
-            encode=encode,
-            decode=decode,
+            encode=cipher.encode if cipher else encode,
+            decode=cipher.decode if cipher else decode,
         )
         # sqlitedict sets synchronous=OFF, which can lose or corrupt data on an OS crash.
         self._db.conn.execute("PRAGMA synchronous=FULL")
         self._db.conn.execute("PRAGMA secure_delete=ON")
+        if cipher is not None:
+            self._check_key_and_migrate()
+        elif KEYCHECK in self._db:
+            self._db.close()
+            raise DataKeyError("the database is encrypted: set BOT_DATA_KEY or BOT_KEY_FILE")
+
+    def _check_key_and_migrate(self) -> None:
+        """Refuse a wrong key; encrypt what an unencrypted database held, once."""
+        try:
+            found = self.get(KEYCHECK)
+        except DataKeyError:
+            self._db.close()
+            raise
+        if found is not None and found.get("encrypted"):
+            return
+        rows = self._db.conn.select(f'SELECT key, value FROM "{self.table}"')
+        plain = {k: decode(v) for k, v in rows if is_plain_json(_bytes(v))}
+        plain[KEYCHECK] = {"encrypted": True}
+        self._db.update(plain)  # one transaction: all rows re-encrypted, or none
 
     def pragma(self, name: str) -> object:
         """Return the value of a PRAGMA on the store's own connection."""
@@ -67,8 +94,18 @@ class SqliteStore:
             del self._db[key]
 
     def keys(self) -> Iterator[str]:
-        """Iterate over the stored keys."""
-        return iter(list(self._db.keys()))
+        """Iterate over the stored keys (not the store's own metadata)."""
+        return iter([k for k in self._db if not k.startswith("meta:")])
+
+    def erase(self, key: str) -> None:
+        """Delete `key` and push the deletion through the WAL into the overwritten file."""
+        self.delete(key)
+        self._db.conn.select_one("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def raw(self, key: str) -> bytes | None:
+        """Return the stored bytes of a value as they lie in the file (for tests and audits)."""
+        row = self._db.conn.select_one(f'SELECT value FROM "{self.table}" WHERE key = ?', (key,))
+        return None if row is None else _bytes(row[0])
 
     def close(self) -> None:
         """Commit and close the connection."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ DATA = Path(__file__).parent / "data"
 # PTB 22 warns on every RetryAfter unless told to use timedelta already; tests treat
 # warnings as errors, so opt in to the coming behaviour.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+# A bot process started by a test must never write its data key into the working tree.
+os.environ.setdefault("BOT_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="botkey-"), "data.key"))
 
 
 @pytest.fixture(scope="session")

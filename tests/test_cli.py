@@ -16,6 +16,7 @@ def run_bot(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     if tmp is not None:
         full_env["BOT_DATA_DIR"] = str(tmp)
+        full_env["BOT_KEY_FILE"] = str(tmp.parent / f"{tmp.name}-key" / "data.key")
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

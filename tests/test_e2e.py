@@ -178,7 +178,10 @@ async def test_sticker_gets_a_friendly_answer(fake: FakeBotAPI, running: SqliteS
 def _start_bot_process(fake: FakeBotAPI, data_dir: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     env.update(
-        TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_BASE_URL=fake.base_url, BOT_DATA_DIR=str(data_dir)
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_BASE_URL=fake.base_url,
+        BOT_DATA_DIR=str(data_dir),
+        BOT_KEY_FILE=str(data_dir.parent / "key" / "data.key"),
     )
     return subprocess.Popen(
         [sys.executable, "-m", "bot"],
@@ -229,7 +232,8 @@ def test_sigkill_mid_conversation_resumes_at_the_same_question(
         assert bot.wait(timeout=20) == 0
         assert bot.stderr is not None
         bot.stderr.close()
-    store = SqliteStore(tmp_path / "inklusionsguiden.sqlite")
+    key = (tmp_path.parent / "key" / "data.key").read_bytes().strip()
+    store = SqliteStore(tmp_path / "inklusionsguiden.sqlite", key=key)
     state = store.get(f"chat:{CHAT}")
     store.close()
     assert state is not None

@@ -1,0 +1,83 @@
+"""Privacy: the notice, the chat's own data, and deleting everything for real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dialogues.events import Button
+from dialogues.kind import nav_row, rows
+from dialogues.nodes import ACTIONS
+from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.turn import MENU_FLOW, Turn
+
+DELETE_SCREEN = "@slet"
+GLOBAL = "g"  # callback data 'g:<name>': buttons that work from any message, at any time
+
+
+def global_button(label: str, name: str) -> Button:
+    """Return a button that does the same whenever it is pressed (not tied to a question)."""
+    return Button(label, f"{GLOBAL}:{name}")
+
+
+def show_privacy(turn: Turn) -> None:
+    """Say what is stored, why, for how long, where, and whom to contact."""
+    buttons = (
+        (global_button(turn.t("btn_my_data"), "mydata"),),
+        (global_button(turn.t("btn_delete_all"), "delete"),),
+    )
+    turn.say(turn.t("privacy"), buttons)
+
+
+def send_my_data(turn: Turn) -> None:
+    """Send everything stored about this chat as a JSON file."""
+    turn.send_file("json", turn.t("export_caption_json"))
+
+
+def ask_delete(turn: Turn) -> None:
+    """Ask for confirmation before deleting everything."""
+    turn.open(DELETE_SCREEN, "confirm")
+    turn.show()
+
+
+def keep_data(turn: Turn) -> None:
+    """Answer the retention warning: the chat is active again, so nothing is purged."""
+    turn.say(turn.t("retention_kept"))
+
+
+def render(turn: Turn) -> None:
+    """Show the confirmation."""
+    buttons = (
+        turn.button(turn.t("btn_yes_delete_all"), "yes"),
+        turn.button(turn.t("btn_no"), "no"),
+    )
+    turn.say(turn.t("delete_confirm"), rows(buttons, nav_row(turn)))
+
+
+def press(turn: Turn, option: str) -> bool:
+    """Delete everything after 'yes'; 'no' goes back to the menu with nothing changed."""
+    if option == "yes":
+        turn.erase = True
+        turn.say(turn.t("deleted"))
+    elif option == "no":
+        turn.goto(f"flow:{MENU_FLOW}")
+        turn.show()
+    else:
+        return False
+    return True
+
+
+GLOBALS: dict[str, Callable[[Turn], None]] = {
+    "privacy": show_privacy,
+    "mydata": send_my_data,
+    "delete": ask_delete,
+    "keep": keep_data,
+    "export": lambda turn: ACTIONS["export"](turn),
+}
+SCREENS[DELETE_SCREEN] = Screen(render, press)
+for name in ("privatliv", "privacy"):
+    COMMANDS[name] = show_privacy
+for name in ("mine_data", "my_data"):
+    COMMANDS[name] = send_my_data
+for name in ("slet", "delete"):
+    COMMANDS[name] = ask_delete
+ACTIONS["privacy"] = show_privacy

@@ -115,5 +115,7 @@ def setup_logging(level: str) -> None:
         level=getattr(logging, level),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    # httpx logs every request URL at INFO, and the URL contains the bot token; PTB logs
+    # whole API payloads (what users typed) at DEBUG. Neither may reach the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, level)))

@@ -55,7 +55,9 @@ class Nudger:
         state = await asyncio.to_thread(self.conversations.load, row.chat_id)
         nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
         off = set(state.settings.get("nudges_off") or ())
-        muted = state.settings.get("inactive") or state.settings.get("nudges_off_all")
+        muted = nudge.category != "retention" and (
+            state.settings.get("inactive") or state.settings.get("nudges_off_all")
+        )
         content = self.conversations.library.get(state.lang)
         reply = (
             None if muted or nudge.category in off else followup.render(content, state, nudge, now)

@@ -76,7 +76,8 @@ def _start(turn: Turn, payload: str) -> None:
     turn.state.started = True
     if first:
         privacy_button = privacy.global_button(turn.t("btn_privacy"), "privacy")
-        turn.say(turn.t("welcome"), ((privacy_button,),))
+        welcome = "welcome_group" if turn.event.in_group else "welcome"
+        turn.say(turn.t(welcome), ((privacy_button,),))
     if target is not None:
         turn.goto(f"flow:{target}")
         turn.show()
@@ -141,6 +142,8 @@ def _navigate(turn: Turn, option: str) -> bool:
     elif option == "_menu":
         turn.goto(f"flow:{MENU_FLOW}")
     elif option == "_restart" and turn.flow is not None:
+        if not turn.allowed():
+            return True
         turn.goto(turn.flow.start)
     elif option in ("_next", "_skip", "_keep") and turn.node is not None:
         if option == "_skip":
@@ -154,6 +157,8 @@ def _navigate(turn: Turn, option: str) -> bool:
 
 
 def _on_text(turn: Turn) -> None:
+    if turn.event.in_group and not turn.event.reply_to_bot:
+        return  # table talk in the group: only replies to the bot's messages are answers
     if len(turn.event.text) > MAX_INPUT:
         turn.note(turn.t("too_long", limit=MAX_INPUT))
         turn.show()
@@ -179,6 +184,8 @@ def _on_text(turn: Turn) -> None:
 
 
 def _on_media(turn: Turn) -> None:
+    if turn.event.in_group and not turn.event.reply_to_bot:
+        return
     if turn.state.node is None:
         _start(turn, "")
         return
@@ -189,4 +196,17 @@ def _on_media(turn: Turn) -> None:
     turn.show()
 
 
-HANDLERS = {"command": _on_command, "button": _on_button, "text": _on_text, "media": _on_media}
+def _on_joined(turn: Turn) -> None:
+    """The bot was added to a group: explain how it works there, then show the menu."""
+    turn.state.started = True
+    turn.say(turn.t("welcome_group"))
+    _to_menu(turn)
+
+
+HANDLERS = {
+    "command": _on_command,
+    "button": _on_button,
+    "text": _on_text,
+    "media": _on_media,
+    "joined": _on_joined,
+}

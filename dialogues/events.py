@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-EVENT_KINDS = ("text", "command", "button", "media")
+EVENT_KINDS = ("text", "command", "button", "media", "joined")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,13 @@ class Event:
     chat_type: str = "private"
     user_lang: str = ""  # the user's Telegram language code, e.g. "da" or "en-GB"
     update_id: int = 0  # Telegram's update id (0 when the event did not come from Telegram)
+    is_admin: bool = True  # in a group: whether the sender is one of its admins
+    reply_to_bot: bool = False  # the message answers one of the bot's messages
+
+    @property
+    def in_group(self) -> bool:
+        """Tell whether the event comes from a group chat."""
+        return self.chat_type in ("group", "supergroup")
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     export: str | None = None  # a file format: the adapter sends the plan as a document
+    force_reply: bool = False  # ask Telegram to open a reply to this message (groups)
+    edit: bool = False  # replace the bot's last message with buttons instead of a new one
 
     def labels(self) -> list[str]:
         """Return the button labels, row by row flattened (handy in tests and the terminal)."""

@@ -29,6 +29,8 @@ def press(turn: Turn, option: str) -> bool:
     lang = option[2:] if option.startswith("l:") else ""
     if lang not in turn.library.languages:
         return False
+    if not turn.allowed():
+        return True
     turn.state.lang = lang
     turn.note(turn.t("lang_set"))
     turn.goto(f"flow:{MENU_FLOW}")

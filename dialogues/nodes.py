@@ -6,7 +6,8 @@ import re
 
 from dialogues import answers as store
 from dialogues import dates
-from dialogues.kind import Kind, nav_row, rows
+from dialogues.events import Reply
+from dialogues.kind import Kind, nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node
 from dialogues.turn import Turn
@@ -58,14 +59,22 @@ def progress(turn: Turn, node: Node) -> str:
     return f"<i>{turn.t('progress', n=n, total=len(flow.questions))}</i>"
 
 
-def render_question(turn: Turn, node: Node) -> None:
-    """Ask a free-text question with progress, group, hint and any earlier answer."""
+def _question_lines(turn: Turn, node: Node) -> list[str]:
     lines = [progress(turn, node)] if progress(turn, node) else []
     if node.group:
         lines.append(f"<b>{node.group}</b>")
     lines.append(fill(turn, node.text))
     if node.hint:
         lines.append(f"<i>{node.hint}</i>")
+    return lines
+
+
+def render_question(turn: Turn, node: Node) -> None:
+    """Ask a free-text question with progress, group, hint and any earlier answer."""
+    if turn.event.in_group:
+        render_board_question(turn, node)
+        return
+    lines = _question_lines(turn, node)
     previous = store.get(turn.state, turn.state.flow or "", node.id)
     if previous:
         lines.append("\n" + turn.t("previous_answer", answer=escape(previous["text"])))
@@ -75,11 +84,46 @@ def render_question(turn: Turn, node: Node) -> None:
     turn.say("\n".join(lines), rows((first,), nav_row(turn)))
 
 
+def render_board_question(turn: Turn, node: Node, edit: bool = False) -> None:
+    """In a group: the question, every member's answer so far, and Svar / Næste buttons."""
+    lines = _question_lines(turn, node)
+    found = store.voices(turn.state, turn.state.flow or "", node.id)
+    if found:
+        lines.append("")
+        for _, voice in found:
+            name = escape((voice.get("by") or {}).get("name") or "?")
+            lines.append(f"💬 <b>{name}</b>: {escape(shorten(voice['text'], 300))}")
+    else:
+        lines.append("\n" + turn.t("board_how"))
+    answer = (
+        turn.button(turn.t("btn_answer"), "_answer"),
+        turn.button(turn.t("btn_next"), "_next"),
+    )
+    if edit:
+        turn.replies.append(Reply("\n".join(lines), rows(answer, nav_row(turn)), edit=True))
+    else:
+        turn.say("\n".join(lines), rows(answer, nav_row(turn)))
+
+
+def press_question(turn: Turn, node: Node, option: str) -> bool:
+    """In a group, 'Svar' asks the member who pressed it for an answer (a forced reply)."""
+    if option != "_answer":
+        return False
+    mention = f'<a href="tg://user?id={turn.event.user_id}">{escape(turn.event.user_name)}</a>'
+    text = turn.t("board_prompt", name=mention, question=fill(turn, node.text))
+    turn.replies.append(Reply(text, force_reply=True))
+    return True
+
+
 def answer_question(turn: Turn, node: Node, text: str) -> bool:
     """Store a typed answer verbatim and move on; a blank answer is asked again."""
     if not text.strip():
         turn.note(turn.t("empty_answer"))
         turn.show()
+        return True
+    if turn.event.in_group and node.input == "text":
+        store.put(turn.state, turn.state.flow or "", node.id, text, turn.event)
+        render_board_question(turn, node, edit=True)  # the question's message gains the answer
         return True
     if node.input != "text" and dates.parse(text, turn.event.at, turn.content.lang) is None:
         turn.note(turn.t("bad_date" if node.input == "date" else "bad_time"))
@@ -131,5 +175,5 @@ ACTIONS = {"help": _help, "about": _about}
 """Menu actions; screens (answers, plan) add theirs when they are registered."""
 
 INFO = Kind(render_info, press_info)
-QUESTION = Kind(render_question, text=answer_question)
+QUESTION = Kind(render_question, press_question, answer_question)
 CHOICE = Kind(render_choice, press_choice)

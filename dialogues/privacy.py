@@ -34,7 +34,9 @@ def send_my_data(turn: Turn) -> None:
 
 
 def ask_delete(turn: Turn) -> None:
-    """Ask for confirmation before deleting everything."""
+    """Ask for confirmation before deleting everything (in a group: admins only)."""
+    if not turn.allowed():
+        return
     turn.open(DELETE_SCREEN, "confirm")
     turn.show()
 
@@ -56,6 +58,8 @@ def render(turn: Turn) -> None:
 def press(turn: Turn, option: str) -> bool:
     """Delete everything after 'yes'; 'no' goes back to the menu with nothing changed."""
     if option == "yes":
+        if not turn.allowed():
+            return True
         turn.erase = True
         turn.say(turn.t("deleted"))
     elif option == "no":

@@ -58,6 +58,8 @@ def render(turn: Turn) -> None:
 def press(turn: Turn, option: str) -> bool:
     """Flip a category, stop or restart all, or open the cadence question of step 4."""
     settings = turn.state.settings
+    if option.startswith(("t:", "all", "cad")) and not turn.allowed():
+        return True
     if option.startswith("t:") and option[2:] in CATEGORIES:
         off = set(settings.get("nudges_off") or ())
         settings["nudges_off"] = sorted(off ^ {option[2:]})

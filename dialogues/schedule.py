@@ -72,6 +72,8 @@ def render(turn: Turn, node: Node) -> None:
 def press(turn: Turn, node: Node, option: str) -> bool:
     """Store a cadence and ask for the meeting date; skipping the date moves on."""
     stage = turn.state.widget.get("stage")
+    if option in CADENCES and not turn.allowed():
+        return True
     if stage != "meeting" and option in CADENCES:
         _store(turn, cadence=option)
         turn.set_widget(stage="meeting", expects_text=True)

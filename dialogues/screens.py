@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dialogues import answers
+from dialogues.events import Reply
 from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
@@ -57,7 +58,10 @@ def render(turn: Turn) -> None:
         current = answers.get(turn.state, flow.id, node.id)
         now = turn.t("previous_answer", answer=escape(current["text"])) if current else ""
         cancel = (turn.button(turn.t("btn_cancel"), "cancel"),)
-        turn.say(f"<b>{node.text}</b>\n\n{now}\n\n{turn.t('answers_type_new')}", rows(cancel))
+        text = f"<b>{node.text}</b>\n\n{now}\n\n{turn.t('answers_type_new')}"
+        turn.say(text, rows(cancel))
+        if turn.event.in_group:  # a group member's answer must reach the bot as a reply
+            turn.replies.append(Reply(turn.t("answers_type_new"), force_reply=True))
     else:
         confirm = (
             turn.button(turn.t("btn_yes_delete"), "yes"),
@@ -93,14 +97,23 @@ def press(turn: Turn, option: str) -> bool:
         page = "edit" if prefix == "e" else "delete"
         turn.open(ANSWER_SCREEN, page, flow=target[0].id, q=rest, expects_text=page == "edit")
     elif option == "yes" and turn.state.node == "delete" and target and target[1]:
-        answers.delete(turn.state, target[0].id, target[1].id)
-        _back_to_list(turn, target[0], turn.t("answers_deleted"))
+        _delete(turn, target[0], target[1])
     elif option == "cancel" and target:
         _back_to_list(turn, target[0], "")
     else:
         return False
     turn.show()
     return True
+
+
+def _delete(turn: Turn, flow: Flow, node: Node) -> None:
+    """Delete the answers to a question; a group member who is not an admin deletes only theirs."""
+    if turn.event.in_group and not turn.event.is_admin:
+        own = f"{answers.key(flow.id, node.id)}#{turn.event.user_id}"
+        done = answers.delete_key(turn.state, own)
+    else:
+        done = answers.delete(turn.state, flow.id, node.id)
+    _back_to_list(turn, flow, turn.t("answers_deleted" if done else "answers_none_of_yours"))
 
 
 def _back_to_list(turn: Turn, flow: Flow, note: str) -> None:

@@ -10,7 +10,7 @@ from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
 from dialogues.nodes import ACTIONS
-from dialogues.state import ChatState
+from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
 ANSWER_SCREEN = "@svar"
@@ -26,23 +26,28 @@ def authors(state: ChatState) -> set[int]:
     return {a["by"]["id"] for a in state.answers.values() if a.get("by")}
 
 
+def shown_value(node: Node, record: JSON) -> str:
+    """Return an answer as people read it: a choice's label, else the text."""
+    option = node.option(record["text"]) if node.kind == "choice" else None
+    return option.label if option else str(record["text"])
+
+
 def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
-    """Return one block per question: the question in bold and the answer, escaped."""
+    """Return one block per question: the question in bold and every answer, escaped."""
     show_names = len(authors(turn.state)) > 1
     blocks = []
     for number, node in enumerate(answered_nodes(flow), 1):
-        found = answers.get(turn.state, flow.id, node.id)
         title = f"{number}. {node.text}" if numbered else node.text
-        if found is None:
+        found = answers.voices(turn.state, flow.id, node.id)
+        if not found:
             blocks.append(f"<b>{title}</b>\n<i>{turn.t('summary_skipped')}</i>")
             continue
-        value = found["text"]
-        if node.kind == "choice":
-            option = node.option(value)
-            value = option.label if option else value
-        by = found.get("by") or {}
-        name = f"\n<i>– {escape(by.get('name', ''))}</i>" if show_names and by else ""
-        blocks.append(f"<b>{title}</b>\n{escape(value)}{name}")
+        lines = [f"<b>{title}</b>"]
+        for _, record in found:
+            name = (record.get("by") or {}).get("name", "")
+            by = f"\n<i>– {escape(name)}</i>" if show_names and name else ""
+            lines.append(f"{escape(shown_value(node, record))}{by}")
+        blocks.append("\n".join(lines))
     for _, own in own_answers(turn.state, flow.id):
         blocks.append(f"<b>{escape(own['question'])}</b>\n{escape(own['text'])}")
     return blocks

@@ -67,6 +67,13 @@ class Turn:
             self.prefix.clear()
         self.replies.append(Reply(text=text, buttons=buttons))
 
+    def allowed(self) -> bool:
+        """Let a group's admins (and anyone in a private chat) through; refuse others politely."""
+        if not self.event.in_group or self.event.is_admin:
+            return True
+        self.say(self.t("admins_only"))
+        return False
+
     def send_file(self, fmt: str, caption: str) -> None:
         """Queue the plan as a file in `fmt`; the adapter renders and sends it."""
         self.replies.append(Reply(text=caption, export=fmt))

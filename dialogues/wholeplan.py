@@ -11,7 +11,7 @@ from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
 from dialogues.model import Content, Flow, Node
 from dialogues.plan import focus_label
 from dialogues.state import JSON, ChatState
-from dialogues.summary import answered_nodes
+from dialogues.summary import answered_nodes, shown_value
 
 LABELS = (
     "fokus",
@@ -115,20 +115,10 @@ def sections(content: Content, state: ChatState) -> list[Section]:
     for flow in content.flows.values():
         items = []
         for node in answered_nodes(flow):
-            found = answers.get(state, flow.id, node.id)
-            if found is None:
-                continue
-            value = found["text"]
-            option = node.option(value) if node.kind == "choice" else None
-            by = (found.get("by") or {}).get("name", "")
-            items.append(
-                Answer(
-                    plain(node.text),
-                    option.label if option else value,
-                    by,
-                    str(found.get("at") or "")[:10],
-                )
-            )
+            for _, record in answers.voices(state, flow.id, node.id):
+                by = (record.get("by") or {}).get("name", "")
+                at = str(record.get("at") or "")[:10]
+                items.append(Answer(plain(node.text), shown_value(node, record), by, at))
         for _, own in own_answers(state, flow.id):
             by = (own.get("by") or {}).get("name", "")
             items.append(Answer(own["question"], own["text"], by, str(own.get("at"))[:10]))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from telegram.error import Forbidden, RetryAfter
 
+from bot.sending import Outbox
 from bot.service import Conversations
 from dialogues import followup
 from dialogues.dates import LOCAL
@@ -27,9 +28,12 @@ BATCH = 200
 class Nudger:
     """One tick sends every due nudge (up to a batch); the rate limiter paces the sending."""
 
-    def __init__(self, conversations: Conversations, tz: tzinfo = LOCAL) -> None:
+    def __init__(
+        self, conversations: Conversations, tz: tzinfo = LOCAL, outbox: Outbox | None = None
+    ) -> None:
         assert conversations.nudges is not None
         self.conversations = conversations
+        self.outbox = outbox or Outbox(conversations)
         self.nudges = conversations.nudges
         self.tz = tz
 
@@ -48,8 +52,6 @@ class Nudger:
         return sent
 
     async def _send_one(self, bot: object, row: NudgeRow, now: datetime) -> int:
-        from bot.telegram_app import send_replies  # the adapter's one way of sending
-
         if row.kind == "purge":
             return await self._purge(row)
         state = await asyncio.to_thread(self.conversations.load, row.chat_id)
@@ -65,7 +67,7 @@ class Nudger:
         if not await asyncio.to_thread(self.nudges.claim, row.id) or reply is None:
             return 0  # already sent, or nothing left to remind of: claimed so it stays quiet
         try:
-            await send_replies(bot, row.chat_id, [reply], self.conversations)
+            await self.outbox.send(bot, row.chat_id, [reply])
         except Forbidden:
             await asyncio.to_thread(self._deactivate, row.chat_id)
             return 0

@@ -67,6 +67,16 @@ class Conversations:
         self.store.erase(chat_key(chat_id))
         log.info("chat erased chat=%s", chat_id)
 
+    def migrate(self, old_id: int, new_id: int) -> None:
+        """Move a group's data to its new id (the group became a supergroup)."""
+        state = self.store.get(chat_key(old_id))
+        if state is None or self.store.get(chat_key(new_id)) is not None:
+            return
+        self.store.put(chat_key(new_id), state)
+        self.erase(old_id)
+        self.sync_nudges(new_id, ChatState.from_dict(state))
+        log.info("chat migrated old=%s new=%s", old_id, new_id)
+
     def sync_nudges(self, chat_id: int, state: ChatState) -> None:
         """Store the nudges the state calls for; drop future ones it no longer does."""
         if self.nudges is None:

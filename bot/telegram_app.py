@@ -3,32 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.config import Config
+from bot.groups import (
+    GROUP_PLAN,
+    Members,
+    bot_joined,
+    deactivate,
+    my_groups,
+    remember_member,
+    show_group_plan,
+)
 from bot.nudger import TICK_SECONDS, Nudger
+from bot.sending import Outbox
 from bot.service import Conversations
-from dialogues import Event, Reply
-from dialogues.markup import split_message
+from dialogues import Event, parse_command
 from dialogues.texts import COMMANDS, ENGLISH_NAMES
 
 log = logging.getLogger("inklusionsguiden.telegram")
@@ -46,12 +53,18 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
         .build()
     )
     application.bot_data["conversations"] = conversations
+    application.bot_data["outbox"] = outbox = Outbox(conversations)
     if conversations.nudges is not None and application.job_queue is not None:
-        nudger = Nudger(conversations, config.tz)
+        nudger = Nudger(conversations, config.tz, outbox)
         application.bot_data["nudger"] = nudger
         application.job_queue.run_repeating(_nudge_tick, interval=TICK_SECONDS, first=1)
+    application.bot_data["members"] = Members()
+    application.bot_data["known_members"] = set()
     application.add_handler(CallbackQueryHandler(on_button))
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, on_message))
+    application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE, on_message)
+    )
     application.add_error_handler(on_error)
     return application
 
@@ -72,11 +85,12 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         await application.bot.set_my_commands(commands, language_code=code)
 
 
-def to_event(update: Update, conversations: Conversations) -> Event | None:
+def to_event(update: Update, conversations: Conversations, bot_id: int = 0) -> Event | None:
     """Turn a message or button update into an engine Event; None for anything else."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return None
+    replied = update.message.reply_to_message if update.message else None
     base = {
         "chat_id": chat.id,
         "user_id": user.id,
@@ -85,9 +99,13 @@ def to_event(update: Update, conversations: Conversations) -> Event | None:
         "chat_type": chat.type,
         "user_lang": user.language_code or "",
         "update_id": update.update_id,
+        "chat_title": chat.title or "",
+        "reply_to_bot": bool(replied and replied.from_user and replied.from_user.id == bot_id),
     }
     if update.callback_query is not None:
         return Event(kind="button", data=update.callback_query.data or "", **base)  # type: ignore[arg-type]
+    if update.edited_message is not None and chat.type == "private":
+        return Event(kind="edited", **base)  # type: ignore[arg-type]
     message = update.message
     if message is None:
         return None
@@ -97,70 +115,99 @@ def to_event(update: Update, conversations: Conversations) -> Event | None:
     return Event(kind=kind, text=message.text, **base)  # type: ignore[arg-type]
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Turn a Reply's buttons into an inline keyboard."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
-    )
-
-
-async def send_replies(
-    bot: object, chat_id: int, replies: list[Reply], conversations: Conversations
-) -> list[Message]:
-    """Send each reply as HTML, split under 4096 characters; buttons go on the last part."""
-    sent = []
-    for reply in replies:
-        if reply.export is not None:
-            sent.append(await send_export(bot, chat_id, reply, conversations))
-            continue
-        parts = split_message(reply.text)
-        for index, part in enumerate(parts):
-            markup = keyboard(reply) if index == len(parts) - 1 else None
-            sent.append(
-                await bot.send_message(  # type: ignore[attr-defined]
-                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
-            )
-    return sent
-
-
-async def send_export(
-    bot: object, chat_id: int, reply: Reply, conversations: Conversations
-) -> Message:
-    """Render the plan file off the event loop and send it as a document with a caption."""
-    assert reply.export is not None
-    await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)  # type: ignore[attr-defined]
-    name, data = await asyncio.to_thread(conversations.export, chat_id, reply.export)
-    log.info("export chat=%s format=%s bytes=%d", chat_id, reply.export, len(data))
-    return await bot.send_document(  # type: ignore[attr-defined, no-any-return]
-        chat_id, InputFile(data, filename=name), caption=reply.text, parse_mode=ParseMode.HTML
-    )
-
-
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Handle a message: text, command or anything else."""
     await _turn(update, context)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handle a button press; the query is always answered first."""
+    """Handle a button press; the query is answered first, and a failed answer stops nothing."""
     assert update.callback_query is not None
-    await update.callback_query.answer()
+    try:
+        await update.callback_query.answer()
+    except TelegramError as exc:  # e.g. "query is too old" after downtime: still do the turn
+        log.info(
+            "callback answer failed update_id=%s error=%s", update.update_id, type(exc).__name__
+        )
     await _turn(update, context)
 
 
 async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     conversations: Conversations = context.bot_data["conversations"]
-    event = to_event(update, conversations)
-    if event is None:
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        await asyncio.to_thread(conversations.migrate, message.chat_id, message.migrate_to_chat_id)
         return
+    event = to_event(update, conversations, context.bot.id)
+    if event is None or await _private_group_view(update, context, event):
+        return
+    if event.in_group:
+        event = await _group_event(context, event)
     replies = await conversations.handle_async(event)  # state is committed here
-    await send_replies(context.bot, event.chat_id, replies, conversations)
+    outbox: Outbox = context.bot_data["outbox"]
+    await outbox.send(context.bot, event.chat_id, replies)
+
+
+async def _group_event(context: ContextTypes.DEFAULT_TYPE, event: Event) -> Event:
+    """Ask Telegram (cached) whether the sender is an admin; note them as a member."""
+    conversations: Conversations = context.bot_data["conversations"]
+    members: Members = context.bot_data["members"]
+    known: set[tuple[int, int]] = context.bot_data["known_members"]
+    if (event.chat_id, event.user_id) not in known:
+        await asyncio.to_thread(remember_member, conversations, event.user_id, event.chat_id)
+        known.add((event.chat_id, event.user_id))
+    if event.kind in ("button", "command"):
+        admin = await members.is_admin(context.bot, event.chat_id, event.user_id)
+        return dataclasses.replace(event, is_admin=admin)
+    return event
+
+
+async def _private_group_view(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event
+) -> bool:
+    """Handle /grupper and its buttons in a private chat; False for everything else."""
+    if event.chat_type != "private":
+        return False
+    conversations: Conversations = context.bot_data["conversations"]
+    members: Members = context.bot_data["members"]
+    command = parse_command(event.text) if event.kind == "command" else None
+    if command and command[0] in ("grupper", "groups"):
+        await my_groups(context.bot, conversations, members, event.user_id, event.chat_id)
+        return True
+    if event.kind == "button" and event.data.startswith(GROUP_PLAN):
+        raw = event.data[len(GROUP_PLAN) :]
+        if not raw.lstrip("-").isdigit():
+            return False
+        await show_group_plan(
+            context.bot, conversations, members, event.user_id, event.chat_id, int(raw)
+        )
+        return True
+    return False
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was added to a group (greet it) or removed (stop its nudges)."""
+    joined = bot_joined(update)
+    chat, user = update.effective_chat, update.effective_user
+    if joined is None or chat is None or user is None:
+        return
+    conversations: Conversations = context.bot_data["conversations"]
+    if not joined:
+        await asyncio.to_thread(deactivate, conversations, chat.id)
+        log.info("bot removed chat=%s", chat.id)
+        return
+    event = Event(
+        chat_id=chat.id,
+        user_id=user.id,
+        user_name=user.first_name or "",
+        kind="joined",
+        at=conversations.clock(),
+        chat_type=chat.type,
+        user_lang=user.language_code or "",
+        chat_title=chat.title or "",
+    )
+    replies = await conversations.handle_async(event)
+    await context.bot_data["outbox"].send(context.bot, chat.id, replies)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

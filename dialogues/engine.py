@@ -30,6 +30,8 @@ def step(library: Library, state: ChatState, event: Event) -> tuple[ChatState | 
     if turn.state.lang not in library.languages:
         turn.state.lang = library.pick(event.user_lang)
     turn.state.updated_at = event.at.isoformat()
+    if event.in_group and event.chat_title:
+        turn.state.settings["title"] = event.chat_title
     HANDLERS[event.kind](turn)
     return (None if turn.erase else turn.state), turn.replies
 
@@ -59,6 +61,8 @@ def _on_command(turn: Turn) -> None:
             turn.show()
     elif name in screens.COMMANDS:
         screens.COMMANDS[name](turn)
+    elif name == "grupper":  # the Telegram adapter answers this in private chats
+        turn.say(turn.t("groups_none"))
     else:
         turn.say(turn.t("unknown_command"))
 
@@ -203,10 +207,16 @@ def _on_joined(turn: Turn) -> None:
     _to_menu(turn)
 
 
+def _on_edited(turn: Turn) -> None:
+    """An edited message changes nothing: say how to change an answer instead."""
+    turn.say(turn.t("edited_hint"))
+
+
 HANDLERS = {
     "command": _on_command,
     "button": _on_button,
     "text": _on_text,
     "media": _on_media,
     "joined": _on_joined,
+    "edited": _on_edited,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-EVENT_KINDS = ("text", "command", "button", "media", "joined")
+EVENT_KINDS = ("text", "command", "button", "media", "joined", "edited")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Event:
     update_id: int = 0  # Telegram's update id (0 when the event did not come from Telegram)
     is_admin: bool = True  # in a group: whether the sender is one of its admins
     reply_to_bot: bool = False  # the message answers one of the bot's messages
+    chat_title: str = ""  # a group's title
 
     @property
     def in_group(self) -> bool:

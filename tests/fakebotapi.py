@@ -503,6 +503,7 @@ class FakeBotAPI:
         self._files: dict[str, tuple[UploadedFile, JSONDict]] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._admins: dict[int | str, set[int]] = {}
+        self._left: dict[int | str, set[int]] = {}
         self._creators: dict[int | str, int] = {}
         self._blocked: set[int | str] = set()
         self._faults: dict[str, list[ApiError]] = {}
@@ -693,6 +694,11 @@ class FakeBotAPI:
             self._admins[chat_key(chat_id)] = set(user_ids)
             if creator is not None:
                 self._creators[chat_key(chat_id)] = creator
+
+    def set_left(self, chat_id: int | str, user_ids: Iterable[int]) -> None:
+        """getChatMember answers "left" for these users (they left the group)."""
+        with self._cond:
+            self._left[chat_key(chat_id)] = set(user_ids)
 
     def _check_faults(self, name: str) -> None:
         queue = self._faults.get(name.lower())
@@ -1250,6 +1256,8 @@ class FakeBotAPI:
         if user_id in self._admins.get(chat_id, set()):
             rights = dict.fromkeys(ADMIN_RIGHTS, True)
             return {"status": "administrator", "user": user, "is_anonymous": False, **rights}
+        if user_id in self._left.get(chat_id, set()):
+            return {"status": "left", "user": user}
         return {"status": "member", "user": user}
 
     def _get_chat_member(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:

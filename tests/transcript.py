@@ -34,10 +34,12 @@ class Transcript:
         name: str = "Anna",
         clock: Clock | None = None,
         lang: str = "",
+        chat_type: str = "private",
     ) -> None:
         self.clock = clock or Clock()
         self.conversations = Conversations(library, store or MemoryStore(), clock=self.clock)
         self.chat_id, self.user_id, self.name, self.lang = chat_id, user_id, name, lang
+        self.chat_type, self.is_admin, self.replying = chat_type, True, False
         self.replies: list[Reply] = []
         self.history: list[Reply] = []
 
@@ -51,6 +53,9 @@ class Transcript:
             text=text,
             data=data,
             user_lang=self.lang,
+            chat_type=self.chat_type,
+            is_admin=self.is_admin,
+            reply_to_bot=self.replying,
         )
         self.replies = self.conversations.handle(event)
         self.history += self.replies
@@ -59,6 +64,21 @@ class Transcript:
     def send(self, text: str) -> list[Reply]:
         """Type a message (a command when it starts with '/')."""
         return self._run("command" if text.startswith("/") else "text", text=text)
+
+    def reply(self, text: str) -> list[Reply]:
+        """Answer one of the bot's messages with Telegram's reply (what a group member does)."""
+        self.replying = True
+        try:
+            return self.send(text)
+        finally:
+            self.replying = False
+
+    def as_member(self, user_id: int, name: str, admin: bool = False) -> Transcript:
+        """Return another member of the same chat, sharing store, clock and history."""
+        other = Transcript.__new__(Transcript)
+        other.__dict__.update(self.__dict__)
+        other.user_id, other.name, other.is_admin = user_id, name, admin
+        return other
 
     def media(self) -> list[Reply]:
         """Send a sticker, photo or voice message."""

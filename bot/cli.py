@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     graph = sub.add_parser("graph", help="print the flows as a Mermaid diagram")
     graph.add_argument("flow", nargs="?", help="only this flow")
     sub.add_parser("rotate-key", help="re-encrypt the database with a new data key")
+    backup_cmd = sub.add_parser("backup", help="a consistent copy of the database, while it runs")
+    backup_cmd.add_argument("file", type=Path, help="where to write the copy")
+    sub.add_parser("status", help="database size, chats, journeys, nudges, last activity")
+    sub.add_parser("stats", help="usage counts (never content): journeys, drop-off, plans, nudges")
     export_cmd = sub.add_parser("export", help="write one chat's plan or data to a file")
     export_cmd.add_argument("--chat", type=int, required=True, help="the chat id")
     export_cmd.add_argument("--format", required=True, choices=["pdf", "docx", "ics", "md", "json"])
@@ -65,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return runner.export(config, library, args.chat, args.format, args.out)
         if command == "rotate-key":
             return runner.rotate_key(config)
+        if command in ("backup", "status", "stats"):
+            return runner.operate(config, library, command, getattr(args, "file", None))
         return (
             runner.run_chat(config, library) if command == "chat" else runner.run(config, library)
         )

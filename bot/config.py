@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialogues import CONTENT_DIR
@@ -39,6 +42,15 @@ class Config:
     key_file: Path = Path("secrets") / "data.key"
     retention_days: int = 540
     privacy_contact: str = ""
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+
+    @property
+    def webhook_path(self) -> str:
+        """Return the path part of the public webhook URL (what the proxy forwards)."""
+        return urlsplit(self.webhook_url).path.lstrip("/")
 
     @property
     def db_path(self) -> Path:
@@ -78,20 +90,31 @@ class Config:
         if not retention.isdigit() or not 60 <= int(retention) <= 3650:
             raise ConfigError("BOT_RETENTION_DAYS must be a whole number of days, 60 to 3650")
         contact = env.get("BOT_PRIVACY_CONTACT", "").strip()
-        return cls(
-            token,
-            base_url,
-            data_dir,
-            content_dir,
-            level,
-            tz,
-            default,
-            fallback,
-            key,
-            key_file,
-            int(retention),
-            contact,
-        )
+        config = cls(token, base_url, data_dir, content_dir, level, tz, default, fallback,
+                     key, key_file, int(retention), contact)  # fmt: skip
+        return _with_webhook(config, env)
+
+
+def _with_webhook(config: Config, env: Mapping[str, str]) -> Config:
+    url = env.get("BOT_WEBHOOK_URL", "").strip()
+    if not url:
+        return config
+    if not url.startswith("https://"):
+        raise ConfigError("BOT_WEBHOOK_URL must be an https:// URL (Telegram requires TLS)")
+    secret = env.get("BOT_WEBHOOK_SECRET", "").strip()
+    if not re.match(r"^[A-Za-z0-9_-]{16,256}$", secret):
+        raise ConfigError("BOT_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ or -")
+    port = env.get("BOT_WEBHOOK_PORT", "8443").strip()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("BOT_WEBHOOK_PORT must be a port number")
+    listen = env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
+    return dataclasses.replace(
+        config,
+        webhook_url=url,
+        webhook_listen=listen,
+        webhook_port=int(port),
+        webhook_secret=secret,
+    )
 
 
 def _language(env: Mapping[str, str], name: str, default: str, languages: list[str]) -> str:
@@ -114,6 +137,7 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stdout,
     )
     # httpx logs every request URL at INFO, and the URL contains the bot token; PTB logs
     # whole API payloads (what users typed) at DEBUG. Neither may reach the log.

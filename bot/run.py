@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
+from bot import ops
 from bot.config import Config
 from bot.service import Conversations, chat_key
 from bot.stores import open_stores
@@ -18,6 +20,7 @@ from storage.rotate import reencrypt, rotate_key_file
 
 log = logging.getLogger("inklusionsguiden")
 EXIT_USAGE = 2
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 NO_TOKEN = (
     "No TELEGRAM_BOT_TOKEN set, so this is the terminal chat. To connect to Telegram, create a "
     "bot with @BotFather and run: TELEGRAM_BOT_TOKEN=<token> python -m bot"
@@ -40,12 +43,25 @@ def run(config: Config, library: Library) -> int:
 
     store, nudges = open_stores(config)
     application = build_application(config, Conversations(library, store, nudges=nudges))
-    log.info("starting polling db=%s", config.db_path)
     try:
-        application.run_polling(
-            allowed_updates=["message", "callback_query"],
-            stop_signals=(signal.SIGINT, signal.SIGTERM),
-        )
+        if config.webhook_url:
+            log.info(
+                "starting webhook listen=%s port=%s", config.webhook_listen, config.webhook_port
+            )
+            application.run_webhook(
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                url_path=config.webhook_path,
+                webhook_url=config.webhook_url,
+                secret_token=config.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                stop_signals=(signal.SIGINT, signal.SIGTERM),
+            )
+        else:
+            log.info("starting polling")
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, stop_signals=(signal.SIGINT, signal.SIGTERM)
+            )
     finally:
         nudges.close()
         store.close()
@@ -105,4 +121,24 @@ def rotate_key(config: Config) -> int:
     check_key(new)
     count = reencrypt(config.db_path, config.data_key, new)
     print(f"re-encrypted {count} values; now set BOT_DATA_KEY to the new key")
+    return 0
+
+
+def operate(config: Config, library: Library, command: str, out: Path | None) -> int:
+    """Run an operator command: backup, status or stats (figures as JSON on stdout)."""
+    if command == "backup":
+        assert out is not None
+        size = ops.backup(config.db_path, out)
+        print(f"backup written to {out} ({size} bytes); restore it with the same data key")
+        return 0
+    store, nudges = open_stores(config)
+    try:
+        if command == "status":
+            figures = ops.status(config.db_path, store, nudges)
+        else:
+            figures = ops.stats(library, store, nudges)
+    finally:
+        nudges.close()
+        store.close()
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0

@@ -43,6 +43,7 @@ class ChatState:
     settings: JSON = field(default_factory=dict)
     updated_at: str | None = None
     last_update: int = 0  # the newest Telegram update id handled: a redelivery is dropped
+    visits: dict[str, JSON] = field(default_factory=dict)  # per flow: started, last node, finished
 
     def copy(self) -> ChatState:
         """Return a deep copy, so the engine never changes the caller's state."""

@@ -37,6 +37,7 @@ class Turn:
         else:
             if flow is not None and flow.id != MENU_FLOW:
                 self.note(self.t("flow_done", title=flow.title))
+                self.state.visits.setdefault(flow.id, {})["finished"] = self.event.at.isoformat()
             self.goto(f"flow:{MENU_FLOW}")
         self.show()
 
@@ -126,3 +127,15 @@ class Turn:
         self.state.flow, self.state.node = flow_id, node_id
         self.state.widget = {}
         self.state.turn += 1
+        self._visit(flow_id, node_id)
+
+    def _visit(self, flow_id: str, node_id: str) -> None:
+        """Keep counts for usage figures: when a flow was started, left off and finished."""
+        flow = self.library.get(self.state.lang).flows.get(flow_id)
+        if flow is None or flow_id == MENU_FLOW:
+            return
+        at = self.event.at.isoformat()
+        visit = self.state.visits.setdefault(flow_id, {"started": at})
+        visit["last"] = node_id
+        if flow.nodes[node_id].kind == "summary":
+            visit["finished"] = at

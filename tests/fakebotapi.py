@@ -459,6 +459,7 @@ class FakeBotAPI:
         return {
             "getMe": self._get_me,
             "deleteWebhook": self._true,
+            "setWebhook": self._true,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,

@@ -1,0 +1,97 @@
+"""Operator commands: a consistent backup while the bot runs, status, and usage figures.
+
+Figures are counts only: no command here prints or logs anything a user wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from dialogues import ChatState, Library
+from storage import SqliteStore
+from storage.nudges import SqliteNudgeStore
+
+
+def backup(db_path: Path, out: Path) -> int:
+    """Copy the database with SQLite's online backup API; return the copy's size in bytes.
+
+    The copy is consistent even while the bot writes, and stays encrypted: keep the data
+    key to restore it (the key is not part of the backup).
+    """
+    if not db_path.exists():
+        raise FileNotFoundError(db_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+    source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    target = sqlite3.connect(out)
+    try:
+        source.backup(target)
+        ok = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+    if ok != "ok":
+        raise RuntimeError(f"the backup failed its integrity check: {ok}")
+    return out.stat().st_size
+
+
+def states(store: SqliteStore) -> Iterator[ChatState]:
+    """Yield every chat's state (users' own indexes are skipped)."""
+    for key in store.keys():  # noqa: SIM118 - a Store, not a dict
+        if key.startswith("chat:"):
+            found = store.get(key)
+            if found is not None:
+                yield ChatState.from_dict(found)
+
+
+def status(db_path: Path, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[str, object]:
+    """Return the database size, chats, active journeys, pending nudges, last activity."""
+    chats = journeys = 0
+    last = ""
+    for state in states(store):
+        chats += 1
+        journeys += bool(
+            state.flow and state.flow not in ("menu",) and not state.flow.startswith("@")
+        )
+        last = max(last, state.updated_at or "")
+    size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    return {
+        "database_bytes": size,
+        "chats": chats,
+        "active_journeys": journeys,
+        "pending_nudges": nudges.count("pending"),
+        "last_update_handled": last or "never",
+    }
+
+
+def stats(library: Library, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[str, object]:
+    """Return usage counts: journeys started and finished per flow, drop-off nodes, plans."""
+    started: Counter[str] = Counter()
+    finished: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    plans = answered = 0
+    for state in states(store):
+        for flow_id, visit in state.visits.items():
+            started[flow_id] += "started" in visit
+            finished[flow_id] += "finished" in visit
+            if "finished" not in visit and visit.get("last"):
+                dropped[f"{flow_id}/{visit['last']}"] += 1
+        planned = any(r.get("status") == "planned" for r in state.checklists.values())
+        plans += bool(state.plan) or planned
+        records = [*state.plan, *state.checklists.values()]
+        answered += sum(1 for r in records if r.get("progress_by"))
+    flows = library.get(None).flows
+    return {
+        "journeys": {
+            f: {"started": started[f], "finished": finished[f]} for f in flows if started[f]
+        },
+        "drop_off": dict(dropped.most_common()),
+        "plans_made": plans,
+        "nudges_sent": nudges.count("sent"),
+        "nudges_answered": answered,
+    }

@@ -42,7 +42,7 @@ def backup(db_path: Path, out: Path) -> int:
 
 def states(store: SqliteStore) -> Iterator[ChatState]:
     """Yield every chat's state (users' own indexes are skipped)."""
-    for key in store.keys():  # noqa: SIM118 - a Store, not a dict
+    for key in store.keys():
         if key.startswith("chat:"):
             found = store.get(key)
             if found is not None:

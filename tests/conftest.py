@@ -5,12 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from bot.config import Config
+from bot.service import Conversations
+from bot.telegram_app import build_application
 from dialogues import CONTENT_DIR, Library, load_library
-from storage import MemoryStore
+from storage import MemoryStore, SqliteStore
+from storage.nudges import SqliteNudgeStore
+from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Clock, Transcript
 
 DATA = Path(__file__).parent / "data"
@@ -51,3 +58,48 @@ def user(library: Library, clock: Clock) -> Transcript:
 def demo(demo_library: Library, clock: Clock) -> Transcript:
     """A user chatting with the demo content."""
     return Transcript(demo_library, MemoryStore(), clock=clock)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API server on 127.0.0.1."""
+    with FakeBotAPI() as server:
+        yield server
+
+
+@asynccontextmanager
+async def bot_against(
+    fake: FakeBotAPI,
+    library: Library,
+    data_dir: Path,
+    key: bytes | None = None,
+    log_level: str = "INFO",
+) -> AsyncIterator[Conversations]:
+    """Run the real Application (polling, PTB's HTTP stack) in this loop against the fake."""
+    config = Config(fake.token, fake.base_url, data_dir, CONTENT_DIR, log_level)
+    store, nudges = SqliteStore(config.db_path, key=key), SqliteNudgeStore(config.db_path)
+    conversations = Conversations(library, store, nudges=nudges)
+    app = build_application(config, conversations)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield conversations
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        nudges.close()
+        store.close()
+
+
+@pytest.fixture
+async def running(
+    fake: FakeBotAPI, library: Library, tmp_path: Path
+) -> AsyncIterator[Conversations]:
+    """The bot running against the fake, with an unencrypted store in a temporary folder."""
+    async with bot_against(fake, library, tmp_path) as conversations:
+        yield conversations

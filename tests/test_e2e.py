@@ -7,50 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
-
-from bot.config import Config
 from bot.service import Conversations
-from bot.telegram_app import build_application
-from dialogues import CONTENT_DIR, Library
 from dialogues.texts import COMMANDS, ENGLISH_NAMES
 from storage import SqliteStore
-from storage.nudges import SqliteNudgeStore
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = 4242
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
-async def running(fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    """Run the bot in this event loop against the fake; yield its store."""
-    config = Config(fake.token, fake.base_url, tmp_path, CONTENT_DIR, "INFO")
-    store = SqliteStore(config.db_path)
-    nudges = SqliteNudgeStore(config.db_path)
-    app = build_application(config, Conversations(library, store, nudges=nudges))
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield store
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        nudges.close()
-        store.close()
 
 
 async def wait(fake: FakeBotAPI, count: int, chat: int = CHAT) -> list[dict]:
@@ -59,7 +24,7 @@ async def wait(fake: FakeBotAPI, count: int, chat: int = CHAT) -> list[dict]:
 
 
 async def test_start_greets_shows_menu_and_registers_commands(
-    fake: FakeBotAPI, running: SqliteStore
+    fake: FakeBotAPI, running: Conversations
 ) -> None:
     fake.send_text(CHAT, "/start")
     sent = await wait(fake, 2)
@@ -75,7 +40,7 @@ async def test_start_greets_shows_menu_and_registers_commands(
 
 
 async def test_walk_answers_and_every_press_is_answered(
-    fake: FakeBotAPI, running: SqliteStore
+    fake: FakeBotAPI, running: Conversations
 ) -> None:
     fake.send_text(CHAT, "/start anbefaling1")
     await wait(fake, 2)
@@ -93,13 +58,13 @@ async def test_walk_answers_and_every_press_is_answered(
     )
     for query in presses:
         await asyncio.to_thread(fake.wait_answered, query)
-    state = running.get(f"chat:{CHAT}")
+    state = running.store.get(f"chat:{CHAT}")
     assert state is not None
     assert state["answers"]["anbefaling1/q_vaerdi"]["text"] == answer
 
 
 async def test_stale_press_is_answered_and_not_applied(
-    fake: FakeBotAPI, running: SqliteStore
+    fake: FakeBotAPI, running: Conversations
 ) -> None:
     fake.send_text(CHAT, "/start anbefaling1")
     first = (await wait(fake, 2))[-1]
@@ -113,18 +78,18 @@ async def test_stale_press_is_answered_and_not_applied(
     await asyncio.to_thread(fake.wait_answered, query)
     last = (await wait(fake, 4))[-1]
     assert last["text"].startswith("Den knap hører til en ældre besked.")
-    state = running.get(f"chat:{CHAT}")
+    state = running.store.get(f"chat:{CHAT}")
     assert state is not None and state["node"] == "gevinst"
 
 
-async def test_forged_press_changes_nothing(fake: FakeBotAPI, running: SqliteStore) -> None:
+async def test_forged_press_changes_nothing(fake: FakeBotAPI, running: Conversations) -> None:
     fake.send_text(CHAT, "/start anbefaling1")
     sent = await wait(fake, 2)
-    before = running.get(f"chat:{CHAT}")
+    before = running.store.get(f"chat:{CHAT}")
     query = fake.press(CHAT, sent[-1]["message_id"], "1:999:menu/hoved:svar")
     await asyncio.to_thread(fake.wait_answered, query)
     await wait(fake, 3)
-    after = running.get(f"chat:{CHAT}")
+    after = running.store.get(f"chat:{CHAT}")
     assert before is not None and after is not None
     assert (after["flow"], after["node"], after["turn"]) == (
         before["flow"],
@@ -133,7 +98,7 @@ async def test_forged_press_changes_nothing(fake: FakeBotAPI, running: SqliteSto
     )
 
 
-async def test_sticker_gets_a_friendly_answer(fake: FakeBotAPI, running: SqliteStore) -> None:
+async def test_sticker_gets_a_friendly_answer(fake: FakeBotAPI, running: Conversations) -> None:
     fake.send_text(CHAT, "/start anbefaling1")
     await wait(fake, 2)
     fake.send_update(
@@ -222,21 +187,23 @@ def test_sigkill_mid_conversation_resumes_at_the_same_question(
     assert state["answers"]["anbefaling1/q_vaerdi"]["text"] == "første svar"
 
 
-async def _plan_with_a_step(fake: FakeBotAPI, running: SqliteStore) -> None:
+async def _plan_with_a_step(fake: FakeBotAPI, running: Conversations) -> None:
     """Plan the first step of recommendation 1 through the real bot."""
     fake.send_text(CHAT, "/start anbefaling1")
     await wait(fake, 2)
-    state = running.get(f"chat:{CHAT}")
+    state = running.store.get(f"chat:{CHAT}")
     assert state is not None
     state["checklists"]["anbefaling1/skridt/s1"] = {
         "status": "planned",
         "who": "Kassereren Æse",
         "when": {"label": "uge 2 (2027)", "date": "2027-01-15"},
     }
-    running.put(f"chat:{CHAT}", state)
+    running.store.put(f"chat:{CHAT}", state)
 
 
-async def test_export_pdf_and_calendar_as_documents(fake: FakeBotAPI, running: SqliteStore) -> None:
+async def test_export_pdf_and_calendar_as_documents(
+    fake: FakeBotAPI, running: Conversations
+) -> None:
     import io
 
     from icalendar import Calendar
@@ -267,7 +234,7 @@ async def test_export_pdf_and_calendar_as_documents(fake: FakeBotAPI, running: S
 
 
 async def test_export_of_an_empty_plan_says_so_and_sends_no_file(
-    fake: FakeBotAPI, running: SqliteStore
+    fake: FakeBotAPI, running: Conversations
 ) -> None:
     fake.send_text(CHAT, "/eksport")
     await asyncio.to_thread(fake.wait_for, lambda: "📄 PDF til print" in fake.buttons(CHAT))
@@ -278,7 +245,9 @@ async def test_export_of_an_empty_plan_says_so_and_sends_no_file(
     assert not any(s.get("document") for s in fake.sent)
 
 
-async def test_json_export_holds_all_the_chats_data(fake: FakeBotAPI, running: SqliteStore) -> None:
+async def test_json_export_holds_all_the_chats_data(
+    fake: FakeBotAPI, running: Conversations
+) -> None:
     import json
 
     fake.send_text(CHAT, "/start anbefaling1")

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
-from bot.config import Config
 from bot.service import Conversations
-from bot.telegram_app import build_application
-from dialogues import CONTENT_DIR, Library
-from storage import SqliteStore
-from storage.nudges import SqliteNudgeStore
+from dialogues import Library
 from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Transcript
 
@@ -100,34 +94,6 @@ def test_a_member_deletes_only_their_own_answer(board: Transcript) -> None:
 
 
 # --- through the fake Bot API ------------------------------------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
-async def running(
-    fake: FakeBotAPI, library: Library, tmp_path: Path
-) -> AsyncIterator[Conversations]:
-    config = Config(fake.token, fake.base_url, tmp_path, CONTENT_DIR, "INFO")
-    conversations = Conversations(
-        library, SqliteStore(config.db_path), nudges=SqliteNudgeStore(config.db_path)
-    )
-    app = build_application(config, conversations)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    yield conversations
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    assert conversations.nudges is not None
-    conversations.nudges.close()
-    conversations.store.close()
 
 
 def group_text(

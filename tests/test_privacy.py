@@ -8,7 +8,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,13 +17,13 @@ import pytest
 from bot.config import Config, setup_logging
 from bot.nudger import Nudger
 from bot.service import Conversations
-from bot.telegram_app import build_application
-from dialogues import CONTENT_DIR, ChatState, Library
+from dialogues import ChatState, Library
 from dialogues.nudges import wanted
 from storage import SqliteStore
 from storage.crypto import DataKeyError, new_key
 from storage.nudges import SqliteNudgeStore
 from storage.rotate import reencrypt
+from tests.conftest import bot_against
 from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Clock, Transcript
 
@@ -240,9 +240,7 @@ async def test_retention_warns_30_days_before_and_then_purges(
         await bot.initialize()
         await Nudger(conversations).tick(bot)
         await bot.shutdown()
-        assert fake.messages(1)[0]["text"].startswith(
-            "🗂 I har ikke brugt guiden i længe."
-        )
+        assert fake.messages(1)[0]["text"].startswith("🗂 I har ikke brugt guiden i længe.")
     assert conversations.store.get("chat:1") is None
 
 
@@ -250,32 +248,12 @@ async def test_retention_warns_30_days_before_and_then_purges(
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def running(
     fake: FakeBotAPI, library: Library, tmp_path: Path
 ) -> AsyncIterator[Conversations]:
-    config = Config(fake.token, fake.base_url, tmp_path, CONTENT_DIR, "DEBUG")
-    db = config.db_path
-    conversations = Conversations(
-        library, SqliteStore(db, key=new_key()), nudges=SqliteNudgeStore(db)
-    )
-    app = build_application(config, conversations)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    yield conversations
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    assert conversations.nudges is not None
-    conversations.nudges.close()
-    conversations.store.close()
+    """The bot running against the fake with an encrypted store, logging at DEBUG."""
+    async with bot_against(fake, library, tmp_path, key=new_key(), log_level="DEBUG") as bot:
+        yield bot
 
 
 async def test_no_log_record_holds_what_users_typed(

@@ -65,7 +65,19 @@ class PlanDocument:
     # labels keys: fokus, maal, delmaal, handlinger, tid, roller, status, plan, reflections,
     # meetings, organisation, date, empty_plan, credits
 
+    def groups(self) -> list[tuple[str, list[PlanRow]]]:
+        """Group rows by Fokus (in order of first appearance), each by deadline, undated last."""
+        found: dict[str, list[PlanRow]] = {}
+        for row in self.rows:
+            found.setdefault(row.fokus.strip(), []).append(row)
+        return [(fokus, sorted(rows, key=_due_key)) for fokus, rows in found.items()]
+
     @property
     def is_empty(self) -> bool:
         """Tell whether there is nothing to export (no rows and no answers)."""
         return not self.rows and not any(s.answers for s in self.sections)
+
+
+def _due_key(row: PlanRow) -> tuple[bool, date]:
+    """Dated rows first, by date; the sort is stable, so ties keep their order."""
+    return (row.due is None, row.due or date.min)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from dialogues import schedule
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.kind import nav_row, rows
@@ -50,7 +48,7 @@ def plan_html(doc: PlanDocument) -> str:
     if not doc.rows:
         return f"{head}\n\n{doc.labels['empty_plan']}"
     blocks = [head]
-    for fokus, group in groupby(doc.rows, key=lambda r: r.fokus):
+    for fokus, group in doc.groups():
         items = "\n\n".join(row_html(doc, r) for r in group)
         blocks.append(f"<b>🎯 {escape(fokus)}</b>\n{items}")
     if doc.meetings:

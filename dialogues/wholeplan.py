@@ -105,8 +105,8 @@ def step_rows(content: Content, state: ChatState) -> list[PlanRow]:
 
 def ordered(rows: list[PlanRow]) -> list[PlanRow]:
     """Group rows by Fokus (in order of first appearance) and sort each group by time."""
-    order = {fokus: i for i, fokus in reversed(list(enumerate(r.fokus for r in rows)))}
-    return sorted(rows, key=lambda r: (order[r.fokus], r.due is None, r.due or date.max))
+    grouped = PlanDocument("", "", "", date.min, tuple(rows), ()).groups()
+    return [row for _, group in grouped for row in group]
 
 
 def sections(content: Content, state: ChatState) -> list[Section]:

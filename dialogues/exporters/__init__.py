@@ -15,6 +15,7 @@ import re
 import unicodedata
 from datetime import date
 
+from dialogues.dates import date_label
 from dialogues.document import Answer, Meeting, PlanDocument, PlanRow
 
 __all__ = [
@@ -75,37 +76,6 @@ _DEFAULT_LABELS: dict[str, dict[str, str]] = {
         "page": "Page",
         "of": "of",
     },
-}
-
-_MONTHS: dict[str, list[str]] = {
-    "da": [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
 }
 
 # Characters XML 1.0 cannot hold (and that no format needs): C0 controls other than tab and
@@ -169,16 +139,8 @@ def clean_text(text: str) -> str:
 
 
 def grouped_rows(doc: PlanDocument) -> list[tuple[str, list[PlanRow]]]:
-    """Group rows by focus (groups in order of first appearance), each by deadline, undated last."""
-    groups: dict[str, list[PlanRow]] = {}
-    for row in doc.rows:
-        groups.setdefault(row.fokus.strip(), []).append(row)
-    return [(fokus, sorted(rows, key=_due_key)) for fokus, rows in groups.items()]
-
-
-def _due_key(row: PlanRow) -> tuple[bool, date]:
-    """Sort key: dated rows first, by date; the sort is stable, so ties keep their order."""
-    return (row.due is None, row.due or date.min)
+    """Group rows by focus, each by deadline (the document's own order)."""
+    return doc.groups()
 
 
 def ordered_meetings(doc: PlanDocument) -> list[Meeting]:
@@ -188,9 +150,7 @@ def ordered_meetings(doc: PlanDocument) -> list[Meeting]:
 
 def human_date(day: date, lang: str) -> str:
     """Format a date for people: "15. marts 2027" in Danish, "15 March 2027" in English."""
-    if lang == "en":
-        return f"{day.day} {_MONTHS['en'][day.month - 1]} {day.year}"
-    return f"{day.day}. {_MONTHS['da'][day.month - 1]} {day.year}"
+    return date_label(day, lang)
 
 
 def time_text(row: PlanRow, lang: str) -> str:

@@ -63,15 +63,6 @@ def bot_joined(update: Update) -> bool | None:
     return None
 
 
-def deactivate(conversations: Conversations, chat_id: int) -> None:
-    """The bot left or was removed: keep the data (retention applies) but stop all nudges."""
-    state = conversations.load(chat_id)
-    state.settings["inactive"] = True
-    conversations.save(chat_id, state)
-    if conversations.nudges is not None:
-        conversations.nudges.delete_chat(chat_id)
-
-
 def remember_member(conversations: Conversations, user_id: int, chat_id: int) -> None:
     """Note that a user took part in a group, for their private 'my groups' list."""
     key = f"user:{user_id}"

@@ -69,7 +69,8 @@ class Nudger:
         try:
             await self.outbox.send(bot, row.chat_id, [reply])
         except Forbidden:
-            await asyncio.to_thread(self._deactivate, row.chat_id)
+            await asyncio.to_thread(self.conversations.deactivate, row.chat_id)
+            log.info("chat inactive chat=%s reason=forbidden", row.chat_id)
             return 0
         except RetryAfter as exc:
             wait = (
@@ -89,11 +90,3 @@ class Nudger:
             await asyncio.to_thread(self.conversations.erase, row.chat_id)
             log.info("chat purged chat=%s reason=retention", row.chat_id)
         return 0
-
-    def _deactivate(self, chat_id: int) -> None:
-        """The user blocked the bot or it left the group: stop this chat's nudges only."""
-        state = self.conversations.load(chat_id)
-        state.settings["inactive"] = True
-        self.conversations.save(chat_id, state)
-        self.nudges.delete_chat(chat_id)
-        log.info("chat inactive chat=%s reason=forbidden", chat_id)

@@ -48,6 +48,7 @@ class Conversations:
         self.store = store
         self.clock = clock
         self.nudges = nudges
+        self._synced: dict[int, frozenset[str]] = {}  # per chat: the nudge ids last synced
         # Weak values: a chat's lock lives only while a turn holds or awaits it.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -60,10 +61,21 @@ class Conversations:
         self.store.put(chat_key(chat_id), state.to_dict())
         self.sync_nudges(chat_id, state)
 
+    def deactivate(self, chat_id: int) -> None:
+        """The bot can no longer write to the chat (blocked, removed): stop its reminders.
+
+        The data stays until the user deletes it or the retention period ends, so the
+        retention nudges are kept; everything else is dropped by the sync.
+        """
+        state = self.load(chat_id)
+        state.settings["inactive"] = True
+        self.save(chat_id, state)
+
     def erase(self, chat_id: int) -> None:
         """Delete everything stored about a chat, for real (no soft delete)."""
         if self.nudges is not None:
             self.nudges.delete_chat(chat_id)
+        self._synced.pop(chat_id, None)
         self.store.erase(chat_key(chat_id))
         log.info("chat erased chat=%s", chat_id)
 
@@ -85,7 +97,11 @@ class Conversations:
         content = self.library.get(state.lang)
         retention = int(self.library.operator.get("retention_days") or 0) or None
         rows = [to_row(n) for n in wanted(content, state, chat_id, now, retention)]
+        ids = frozenset(r.id for r in rows)
+        if self._synced.get(chat_id) == ids:
+            return  # nothing changed since this process last synced the chat: no write
         self.nudges.sync(chat_id, rows, now.isoformat())
+        self._synced[chat_id] = ids
 
     def handle(self, event: Event) -> list[Reply]:
         """Run one turn synchronously: the new state is committed before this returns."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dialogues import checklist, dates, schedule
-from dialogues.model import Content
+from dialogues.model import Content, Node
 from dialogues.state import ChatState
 
 CATEGORIES = ("deadline", "meeting", "evaluation", "unfinished")
@@ -79,20 +79,32 @@ def _deadlines(chat_id: int, ref: str, day: date) -> Iterator[Nudge]:
     yield Nudge(chat_id, "due", ref, on_day(day))
 
 
+_CHECKLISTS: dict[int, list[tuple[str, Node]]] = {}
+
+
+def checklists(content: Content) -> list[tuple[str, Node]]:
+    """Return (flow id, node) of every checklist, computed once per content."""
+    found = _CHECKLISTS.get(id(content))
+    if found is None:
+        found = [(f.id, n) for f in content.flows.values() for n in f.nodes.values()
+                 if n.kind == "checklist"]  # fmt: skip
+        _CHECKLISTS[id(content)] = found
+    return found
+
+
 def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
     for row in state.plan:
         when = row.get("tid")
         if when and when.get("date") and row.get("progress") != "done":
             yield from _deadlines(chat_id, f"p:{row['id']}", date.fromisoformat(when["date"]))
-    for flow in content.flows.values():
-        for node in flow.nodes.values():
-            if node.kind != "checklist":
-                continue
-            for item, record in checklist.records(state, flow.id, node):
-                when = record.get("when")
-                if record["status"] == "planned" and when and record.get("progress") != "done":
-                    ref = f"s:{checklist.record_key(flow.id, node.id, item.id)}"
-                    yield from _deadlines(chat_id, ref, date.fromisoformat(when["date"]))
+    if not state.checklists:
+        return
+    for flow_id, node in checklists(content):
+        for item, record in checklist.records(state, flow_id, node):
+            when = record.get("when")
+            if record["status"] == "planned" and when and record.get("progress") != "done":
+                ref = f"s:{checklist.record_key(flow_id, node.id, item.id)}"
+                yield from _deadlines(chat_id, ref, date.fromisoformat(when["date"]))
 
 
 def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
@@ -121,13 +133,11 @@ def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nu
     node = flow.nodes.get(state.node)
     if node is None or node.kind == "summary":
         return
-    left = datetime.fromisoformat(state.updated_at)
-    yield Nudge(
-        chat_id,
-        "unfinished",
-        f"u:{flow.id}",
-        out_of_quiet_hours(left + timedelta(days=UNFINISHED_DAYS)),
-    )
+    # By the day the journey was left, not the minute: the nudge (and its id) stays the same
+    # for all of a day's turns, so the store is not rewritten after every one of them.
+    left = dates.today(datetime.fromisoformat(state.updated_at))
+    due = on_day(left + timedelta(days=UNFINISHED_DAYS))
+    yield Nudge(chat_id, "unfinished", f"u:{flow.id}", due)
 
 
 def _retention(state: ChatState, chat_id: int, days: int | None) -> Iterator[Nudge]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 JSON = dict[str, Any]
@@ -50,15 +50,16 @@ class ChatState:
         return copy.deepcopy(self)
 
     def to_dict(self) -> JSON:
-        """Return the JSON form, with its schema version."""
-        return {"schema_version": SCHEMA_VERSION, **asdict(self)}
+        """Return the JSON form, with its schema version (shallow: encode it, don't keep it)."""
+        return {"schema_version": SCHEMA_VERSION, **vars(self)}
 
     @classmethod
     def from_dict(cls, data: JSON | None) -> ChatState:
-        """Build a state from its JSON form, migrating older versions first."""
+        """Build a state from freshly decoded JSON (it is used, not copied), migrating first."""
         if not data:
             return cls()
-        data = migrate(copy.deepcopy(data))
+        if int(data.get("schema_version", 0)) != SCHEMA_VERSION:
+            data = migrate(copy.deepcopy(data))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 

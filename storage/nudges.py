@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS nudges (
     state TEXT NOT NULL DEFAULT 'pending'
 );
 CREATE INDEX IF NOT EXISTS nudges_due ON nudges (state, due);
-CREATE INDEX IF NOT EXISTS nudges_chat ON nudges (chat_id, state);
+DROP INDEX IF EXISTS nudges_chat;
+CREATE INDEX IF NOT EXISTS nudges_chat_due ON nudges (chat_id, state, due);
 """
 
 

@@ -47,6 +47,7 @@ class SqliteStore:
             journal_mode="WAL",
             encode=cipher.encode if cipher else encode,
             decode=cipher.decode if cipher else decode,
+            outer_stack=False,  # else every statement captures a stack trace (~15% of a turn)
         )
         # sqlitedict sets synchronous=OFF, which can lose or corrupt data on an OS crash.
         self._db.conn.execute("PRAGMA synchronous=FULL")

@@ -92,7 +92,7 @@ def test_follow_up_meetings_follow_the_cadence(library: Library) -> None:
     assert ("repeat", "r:trin4") in kinds  # the whole tool again after a year
 
 
-def test_an_unfinished_journey_gets_one_gentle_nudge_out_of_quiet_hours(library: Library) -> None:
+def test_an_unfinished_journey_gets_one_gentle_nudge_three_days_later(library: Library) -> None:
     state = ChatState(
         lang="da",
         flow="anbefaling1",
@@ -101,8 +101,10 @@ def test_an_unfinished_journey_gets_one_gentle_nudge_out_of_quiet_hours(library:
         updated_at=datetime(2026, 11, 23, 21, 30, tzinfo=UTC).isoformat(),
     )
     found = wanted(library.get("da"), state, 5, NOW)
+    state.updated_at = datetime(2026, 11, 23, 22, 50, tzinfo=UTC).isoformat()  # same local day
+    assert wanted(library.get("da"), state, 5, NOW) == found  # the same nudge: no rewrite
     assert [(n.kind, n.due) for n in found] == [
-        ("unfinished", datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # 22:30 local -> next 08:00
+        ("unfinished", datetime(2026, 11, 26, 8, 0, tzinfo=UTC))  # left on the 23rd: 26th, 09:00
     ]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, setup_logging
 from bot.graph import mermaid
-from dialogues import ContentError, Library, load_library
+from dialogues import ContentError, Library, dates, load_library
 from dialogues.readability import content_lix, flow_texts
 from dialogues.validate import reachable
 
@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "retention_days": str(config.retention_days),
         }
         library = dataclasses.replace(library, operator=operator)
+        dates.use_zone(config.tz)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,7 +16,6 @@ from telegram.error import Forbidden, RetryAfter
 from bot.sending import Outbox
 from bot.service import Conversations
 from dialogues import followup
-from dialogues.dates import LOCAL
 from dialogues.nudges import Nudge, in_quiet_hours
 from storage.nudges import NudgeRow
 
@@ -29,7 +28,7 @@ class Nudger:
     """One tick sends every due nudge (up to a batch); the rate limiter paces the sending."""
 
     def __init__(
-        self, conversations: Conversations, tz: tzinfo = LOCAL, outbox: Outbox | None = None
+        self, conversations: Conversations, tz: tzinfo | None = None, outbox: Outbox | None = None
     ) -> None:
         assert conversations.nudges is not None
         self.conversations = conversations

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
+_zone: list[tzinfo] = [LOCAL]  # the operator's time zone (BOT_TIMEZONE), set once at start-up
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Set the time zone that local dates, nine o'clock and quiet hours are counted in."""
+    _zone[0] = zone
+
+
+def zone() -> tzinfo:
+    """Return the time zone in use (Europe/Copenhagen unless the operator chose another)."""
+    return _zone[0]
+
+
 QUICK = ("w0", "w1", "m1")  # this week, next week, in a month
 _WEEK = re.compile(r"^(?:uge|u|week|w)?\s*(\d{1,2})(?:\s*[/-]?\s*(\d{4}))?$")
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?$")
@@ -19,7 +32,7 @@ MONTHS = {
 
 def today(at: datetime) -> date:
     """Return the local date at the moment `at`."""
-    return at.astimezone(LOCAL).date()
+    return at.astimezone(zone()).date()
 
 
 def week_end(year: int, week: int) -> date:

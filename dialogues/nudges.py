@@ -53,14 +53,15 @@ class Nudge:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def in_quiet_hours(moment: datetime, tz: tzinfo = dates.LOCAL) -> bool:
+def in_quiet_hours(moment: datetime, tz: tzinfo | None = None) -> bool:
     """Tell whether a moment falls between 21:00 and 08:00 local time."""
-    local = moment.astimezone(tz).time()
+    local = moment.astimezone(tz or dates.zone()).time()
     return local >= QUIET_START or local < QUIET_END
 
 
-def out_of_quiet_hours(moment: datetime, tz: tzinfo = dates.LOCAL) -> datetime:
+def out_of_quiet_hours(moment: datetime, tz: tzinfo | None = None) -> datetime:
     """Move a moment inside quiet hours (21:00–08:00 local) to the next 08:00."""
+    tz = tz or dates.zone()
     local = moment.astimezone(tz)
     if local.time() >= QUIET_START:
         local = datetime.combine(local.date() + timedelta(days=1), QUIET_END, tzinfo=tz)
@@ -69,9 +70,9 @@ def out_of_quiet_hours(moment: datetime, tz: tzinfo = dates.LOCAL) -> datetime:
     return local.astimezone(UTC)
 
 
-def on_day(day: date, tz: tzinfo = dates.LOCAL) -> datetime:
+def on_day(day: date, tz: tzinfo | None = None) -> datetime:
     """Return nine o'clock local time on a day, in UTC."""
-    return datetime.combine(day, SEND_AT, tzinfo=tz).astimezone(UTC)
+    return datetime.combine(day, SEND_AT, tzinfo=tz or dates.zone()).astimezone(UTC)
 
 
 def _deadlines(chat_id: int, ref: str, day: date) -> Iterator[Nudge]:

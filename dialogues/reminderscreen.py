@@ -22,7 +22,7 @@ def open_reminders(turn: Turn) -> None:
 
 
 def _line(turn: Turn, nudge: Nudge) -> str:
-    local = nudge.due.astimezone(dates.LOCAL)
+    local = nudge.due.astimezone(dates.zone())
     when = f"{dates.date_label(local.date(), turn.content.lang)} {local:%H:%M}"
     found = item(turn.content, turn.state, nudge.ref)
     about = f": «{escape(found[0])}»" if found else ""

@@ -301,3 +301,17 @@ async def test_retry_after_is_honoured_and_the_nudge_arrives_once(
     assert asyncio.get_running_loop().time() - started >= 1.0
     assert len(fake.messages(5)) == 1
     close(conversations)
+
+
+def test_the_operators_time_zone_governs_nine_oclock_and_quiet_hours() -> None:
+    from zoneinfo import ZoneInfo
+
+    from dialogues import dates
+
+    dates.use_zone(ZoneInfo("America/Nuuk"))  # UTC-2 in winter
+    try:
+        assert on_day(date(2026, 12, 1)) == datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+        assert in_quiet_hours(datetime(2026, 12, 1, 9, 30, tzinfo=UTC))  # 07:30 in Nuuk
+        assert not in_quiet_hours(datetime(2026, 12, 1, 10, 30, tzinfo=UTC))
+    finally:
+        dates.use_zone(dates.LOCAL)

@@ -58,20 +58,25 @@ def is_valid_telegram_html(text: str) -> bool:
     return markup_problem(text, TELEGRAM_TAGS) is None
 
 
+def size(text: str) -> int:
+    """Return the length Telegram counts: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split `text` into parts of at most `limit` characters, on paragraph boundaries first.
+    """Split `text` into parts of at most `limit` UTF-16 units, on paragraph boundaries first.
 
     Content tags never span paragraphs, so a split between paragraphs keeps markup balanced;
     a single paragraph longer than the limit is cut on lines, then words, then characters,
-    never inside an HTML entity.
+    never inside an HTML entity. Tags are counted too, which only makes parts shorter.
     """
-    if len(text) <= limit:
+    if size(text) <= limit:
         return [text]
     parts: list[str] = []
     current = ""
     for piece in _pieces(text, limit):
         joined = f"{current}{piece}" if current else piece.lstrip()
-        if len(joined) <= limit:
+        if size(joined) <= limit:
             current = joined
         else:
             parts.append(current.rstrip())
@@ -83,7 +88,7 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 def _pieces(text: str, limit: int, separators: tuple[str, ...] = ("\n\n", "\n", " ")) -> list[str]:
     """Break text into chunks of at most `limit`, each but the first led by its separator."""
-    if len(text) <= limit:
+    if size(text) <= limit:
         return [text]
     if not separators:
         return _hard_cut(text, limit)
@@ -98,11 +103,15 @@ def _pieces(text: str, limit: int, separators: tuple[str, ...] = ("\n\n", "\n", 
 
 
 def _hard_cut(chunk: str, limit: int) -> list[str]:
+    """Cut a chunk without spaces into pieces under the limit, never inside an entity."""
     pieces: list[str] = []
-    while len(chunk) > limit - 1:
-        cut = limit - 1
-        amp = chunk.rfind("&", cut - 8, cut)
-        if amp != -1 and ";" not in chunk[amp:cut]:
+    while size(chunk) > limit - 1:
+        cut, used = 0, 0
+        while used + size(chunk[cut]) <= limit - 1:
+            used += size(chunk[cut])
+            cut += 1
+        amp = chunk.rfind("&", max(0, cut - 8), cut)
+        if amp > 0 and ";" not in chunk[amp:cut]:
             cut = amp
         pieces.append(chunk[:cut])
         chunk = chunk[cut:]

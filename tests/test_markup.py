@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialogues.markup import escape, is_valid_telegram_html, split_message
+from dialogues.markup import escape, is_valid_telegram_html, size, split_message
 
 
 def test_escape_makes_user_text_safe() -> None:
@@ -34,10 +34,18 @@ def test_split_never_cuts_an_entity() -> None:
     assert all(is_valid_telegram_html(p) for p in parts)
 
 
+def test_split_counts_utf16_units_as_telegram_does() -> None:
+    text = "😀" * 2048 + " ord" * 100  # 2,148 characters, 4,496 UTF-16 units
+    parts = split_message(text)
+    assert len(parts) == 2
+    assert all(size(p) <= 4096 for p in parts)
+    assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+
+
 @given(st.text(min_size=0, max_size=12000))
 def test_split_keeps_every_visible_character_within_the_limit(raw: str) -> None:
     text = escape(raw)
     parts = split_message(text)
-    assert all(len(p) <= 4096 for p in parts)
+    assert all(size(p) <= 4096 for p in parts)
     assert all(is_valid_telegram_html(p) for p in parts)
     assert "".join("".join(parts).split()) == "".join(text.split())

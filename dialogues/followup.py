@@ -129,7 +129,7 @@ def press(turn: Turn, option: str, ref: str) -> None:
     """Apply a nudge button: record progress, postpone a week, continue, or switch off."""
     if option in PROGRESS or (option == "u" and not ref.startswith("m:")):
         _on_item(turn, option, ref)
-    elif option == "u":
+    elif option == "u" and _iso_date(ref[2:]) is not None:
         _postpone_meeting(turn, date.fromisoformat(ref[2:]))
     elif option == "o" and ref in ("deadline", "meeting", "evaluation", "unfinished"):
         off = set(turn.state.settings.get("nudges_off") or ())
@@ -167,6 +167,14 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
     turn.say(turn.t("nudge_noted", item=escape(title), status=label))
     if option == "x":
         turn.say(turn.t("nudge_stuck_advice"))
+
+
+def _iso_date(text: str) -> date | None:
+    """Return the date an ISO string names, or None for anything else (forged data)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _postpone_meeting(turn: Turn, day: date) -> None:

@@ -72,6 +72,13 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """
     if size(text) <= limit:
         return [text]
+    return _rebalance(_split(text, limit - TAG_ROOM))
+
+
+TAG_ROOM = 120  # UTF-16 units kept free in each part for closing and re-opening tags
+
+
+def _split(text: str, limit: int) -> list[str]:
     parts: list[str] = []
     current = ""
     for piece in _pieces(text, limit):
@@ -84,6 +91,24 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current.strip():
         parts.append(current.rstrip())
     return [p for p in parts if p]
+
+
+def _rebalance(parts: list[str]) -> list[str]:
+    """Close the tags a part leaves open, and open them again at the start of the next part."""
+    out: list[str] = []
+    carried: list[tuple[str, str]] = []  # (tag name, the opening tag as written)
+    for part in parts:
+        opened = list(carried)
+        for match in _TAG.finditer(part):
+            if not match.group(1):
+                opened.append((match.group(2), match.group(0)))
+            elif opened and opened[-1][0] == match.group(2):
+                opened.pop()
+        prefix = "".join(tag for _, tag in carried)
+        suffix = "".join(f"</{name}>" for name, _ in reversed(opened))
+        out.append(prefix + part + suffix)
+        carried = opened
+    return out
 
 
 def _pieces(text: str, limit: int, separators: tuple[str, ...] = ("\n\n", "\n", " ")) -> list[str]:
@@ -113,6 +138,9 @@ def _hard_cut(chunk: str, limit: int) -> list[str]:
         amp = chunk.rfind("&", max(0, cut - 8), cut)
         if amp > 0 and ";" not in chunk[amp:cut]:
             cut = amp
+        tag = chunk.rfind("<", max(0, cut - 100), cut)
+        if tag > 0 and ">" not in chunk[tag:cut]:
+            cut = tag  # never inside a tag
         pieces.append(chunk[:cut])
         chunk = chunk[cut:]
     return [*pieces, chunk]

@@ -49,3 +49,17 @@ def test_split_keeps_every_visible_character_within_the_limit(raw: str) -> None:
     assert all(size(p) <= 4096 for p in parts)
     assert all(is_valid_telegram_html(p) for p in parts)
     assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+def test_a_long_tagged_paragraph_is_split_into_valid_parts() -> None:
+    text = "<b>" + escape("Et spørgsmål & et svar " * 400) + "</b>"
+    parts = split_message(text)
+    assert len(parts) > 1
+    assert all(is_valid_telegram_html(p) and size(p) <= 4096 for p in parts)
+    assert all(p.startswith("<b>") and p.endswith("</b>") for p in parts)
+
+
+def test_a_mention_link_is_reopened_with_its_address() -> None:
+    text = '<a href="tg://user?id=7">' + "x" * 5000 + "</a>"
+    parts = split_message(text)
+    assert all(p.startswith('<a href="tg://user?id=7">') and p.endswith("</a>") for p in parts)

@@ -74,9 +74,10 @@ async def bot_against(
     data_dir: Path,
     key: bytes | None = None,
     log_level: str = "INFO",
+    base_url: str | None = None,
 ) -> AsyncIterator[Conversations]:
     """Run the real Application (polling, PTB's HTTP stack) in this loop against the fake."""
-    config = Config(fake.token, fake.base_url, data_dir, CONTENT_DIR, log_level)
+    config = Config(fake.token, base_url or fake.base_url, data_dir, CONTENT_DIR, log_level)
     store, nudges = SqliteStore(config.db_path, key=key), SqliteNudgeStore(config.db_path)
     conversations = Conversations(library, store, nudges=nudges)
     app = build_application(config, conversations)

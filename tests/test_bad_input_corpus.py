@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +60,6 @@ def core(state: dict[str, Any]) -> dict[str, Any]:
 def ui_prefix(library: Library, key: str) -> str:
     """Return the fixed start of an interface text (up to its first placeholder)."""
     return library.get("da").ui[key].split("{")[0]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

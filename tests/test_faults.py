@@ -29,18 +29,17 @@ import struct
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import Config
 from bot.service import Conversations, chat_key
-from dialogues import CONTENT_DIR, Library
+from dialogues import Library
 from storage import SqliteStore
-from storage.nudges import SqliteNudgeStore
+from tests.conftest import bot_against
 from tests.fakebotapi import NOT_MODIFIED, FakeBotAPI
 
 CHAT = 5151
@@ -74,27 +73,10 @@ class RunningBot:
 async def running_bot(
     fake: FakeBotAPI, library: Library, data_dir: Path, base_url: str | None = None
 ) -> AsyncIterator[RunningBot]:
-    """Run the bot as tests/test_e2e.py does: build_application, then polling in this loop."""
-    from bot.telegram_app import build_application
-
-    config = Config(fake.token, base_url or fake.base_url, data_dir, CONTENT_DIR, "INFO")
-    store = SqliteStore(config.db_path)
-    nudges = SqliteNudgeStore(config.db_path)
-    conversations = Conversations(library, store, nudges=nudges)
-    app = build_application(config, conversations)
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield RunningBot(fake, store, conversations)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        nudges.close()
-        store.close()
+    """Run the bot in this loop against the fake (tests/conftest.py's bot_against)."""
+    async with bot_against(fake, library, data_dir, base_url=base_url) as conversations:
+        assert isinstance(conversations.store, SqliteStore)
+        yield RunningBot(fake, conversations.store, conversations)
 
 
 async def until(fake: FakeBotAPI, predicate: Any, timeout: float = 15, what: str = "") -> Any:
@@ -179,12 +161,6 @@ def drain(fake: FakeBotAPI, method: str, limit: int = 50) -> int:
         except urllib.error.HTTPError:
             continue
     raise AssertionError(f"{method} still failing after {limit} calls")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

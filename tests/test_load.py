@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,12 +107,6 @@ def check_chat(bot: RunningBot, chat: int, library: Library) -> list[str]:
     if shown != [1, 2, 3, 4, 5, 6, 1, 2, 3]:
         problems.append(f"chat {chat}: questions shown in the order {shown}")
     return problems
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

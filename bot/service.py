@@ -116,6 +116,12 @@ class Conversations:
         new_state, replies = step(self.library, state, event)
         if new_state is None:
             self.erase(event.chat_id)
+            if event.update_id:
+                # Only the update id survives, so that Telegram redelivering this very press
+                # after a crash is recognised and dropped; nothing the users wrote is kept.
+                self.store.put(
+                    chat_key(event.chat_id), ChatState(last_update=event.update_id).to_dict()
+                )
         else:
             self.save(event.chat_id, new_state)
         log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))

@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.service import Conversations, chat_key
+from dialogues import ChatState
 from dialogues.markup import split_message
 from dialogues.planscreen import plan_html
 from dialogues.wholeplan import build_document
@@ -105,10 +106,10 @@ async def show_group_plan(
         await bot.send_message(chat_id, content.text("groups_not_member"))  # type: ignore[attr-defined]
         return
     stored = await asyncio.to_thread(conversations.store.get, chat_key(group_id))
-    state = await asyncio.to_thread(conversations.load, group_id)
     if stored is None:
         await bot.send_message(chat_id, content.text("groups_none"))  # type: ignore[attr-defined]
         return
+    state = ChatState.from_dict(stored)  # one read: the document is built from it
     group_content = conversations.library.get(state.lang)
     text = plan_html(build_document(group_content, state, conversations.clock()))
     for part in split_message(text):

@@ -258,25 +258,30 @@ async def test_once_only_across_a_restart_including_a_nudge_due_while_down(
     assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]
 
 
-async def test_nothing_is_sent_in_quiet_hours(
-    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
-) -> None:
+@pytest.fixture
+def planned(library: Library, tmp_path: Path) -> Iterator[tuple[Conversations, Clock]]:
+    """Durable stores holding chat 5 with one dated action item, and their clock."""
     clock = Clock(NOW)
     conversations = open_stores(tmp_path, library, clock)
     conversations.save(5, state_with_row())
+    yield conversations, clock
+    close(conversations)
+
+
+async def test_nothing_is_sent_in_quiet_hours(
+    bot: ExtBot, planned: tuple[Conversations, Clock]
+) -> None:
+    conversations, clock = planned
     clock.now = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)  # 23:00 local
     assert await Nudger(conversations).tick(bot) == 0
     clock.now = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)  # 08:00 local
     assert await Nudger(conversations).tick(bot) == 1
-    close(conversations)
 
 
 async def test_forbidden_marks_only_that_chat_inactive(
-    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+    fake: FakeBotAPI, bot: ExtBot, planned: tuple[Conversations, Clock]
 ) -> None:
-    clock = Clock(NOW)
-    conversations = open_stores(tmp_path, library, clock)
-    conversations.save(5, state_with_row())
+    conversations, clock = planned
     conversations.save(6, state_with_row())
     fake.set_blocked(5)
     clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -285,22 +290,18 @@ async def test_forbidden_marks_only_that_chat_inactive(
     assert conversations.nudges is not None and conversations.nudges.pending(5) == []
     assert len(conversations.nudges.pending(6)) == 1  # chat 6 still has its day-of nudge
     assert len(fake.messages(6)) == 1
-    close(conversations)
 
 
 async def test_retry_after_is_honoured_and_the_nudge_arrives_once(
-    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+    fake: FakeBotAPI, bot: ExtBot, planned: tuple[Conversations, Clock]
 ) -> None:
-    clock = Clock(NOW)
-    conversations = open_stores(tmp_path, library, clock)
-    conversations.save(5, state_with_row())
+    conversations, clock = planned
     clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     started = asyncio.get_running_loop().time()
     assert await Nudger(conversations).tick(bot) == 1
     assert asyncio.get_running_loop().time() - started >= 1.0
     assert len(fake.messages(5)) == 1
-    close(conversations)
 
 
 def test_the_operators_time_zone_governs_nine_oclock_and_quiet_hours() -> None:

@@ -32,16 +32,21 @@ import copy
 import html
 import json
 import math
+import random
 import re
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests import fakebotapi_rules as rules
 
 JSONDict = dict[str, Any]
 Params = dict[str, Any]
@@ -104,6 +109,20 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 DEFAULT_GROUP_USER_ID = 1000
 BLOCKED_DESCRIPTION = "Forbidden: bot was blocked by the user"
+CHAT_NOT_FOUND = "Bad Request: chat not found"
+USER_DEACTIVATED = "Forbidden: user is deactivated"
+MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
+REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
+# getUpdates while another getUpdates waits: the Bot API server answers the waiting
+# (older) request with this 409 and serves the new one.
+CONFLICT_POLLING = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
+    "is running"
+)
+CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -127,16 +146,27 @@ ADMIN_RIGHTS = (
 class ApiError(Exception):
     """An error answer of the Bot API: HTTP status == error_code."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        parameters: JSONDict | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.parameters = dict(parameters or {})
 
     def payload(self) -> JSONDict:
+        """The error body; ResponseParameters carry retry_after / migrate_to_chat_id."""
         body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
+        parameters = dict(self.parameters)
         if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 
@@ -348,16 +378,27 @@ class RateLimiter:
             hits.popleft()
         return 0.0 if len(hits) < limit else hits[0] + window - now
 
-    def check(self, chat_id: Any, chat_type: str) -> int | None:
-        """Register a message; return retry_after seconds when it exceeds a limit."""
+    @staticmethod
+    def _buckets(chat_id: Any, chat_type: str) -> list[tuple[str, Any]]:
+        return [("global", None), ("private" if chat_type == "private" else "group", chat_id)]
+
+    def check(self, chat_id: Any, chat_type: str, register: bool = True) -> int | None:
+        """Return retry_after seconds when one more message exceeds a limit; otherwise
+        None, and the message is counted when `register`."""
         now = time.monotonic()
-        buckets = [("global", None), ("private" if chat_type == "private" else "group", chat_id)]
+        buckets = self._buckets(chat_id, chat_type)
         wait = max(self._wait(kind, key, now) for kind, key in buckets)
         if wait > 0:
             return max(1, math.ceil(wait))
-        for kind, key in buckets:
-            self._hits[(kind, key)].append(now)
+        if register:
+            self.register(chat_id, chat_type)
         return None
+
+    def register(self, chat_id: Any, chat_type: str) -> None:
+        """Count a message that was sent."""
+        now = time.monotonic()
+        for kind, key in self._buckets(chat_id, chat_type):
+            self._hits.setdefault((kind, key), deque()).append(now)
 
 
 # --------------------------------------------------------------------------------------
@@ -439,12 +480,33 @@ class FakeBotAPI:
         token: str = "123:TEST",
         bot_username: str = "inklusion_test_bot",
         *,
-        enforce_limits: bool = False,
+        enforce_limits: bool = True,
+        privacy_mode: bool = True,
+        first_update_id: int = 1,
+        seed: int | None = None,
+        webhook_retry_delay: float = 0.2,
+        webhook_max_attempts: int = 50,
     ) -> None:
+        """Options model BotFather's and Telegram's defaults.
+
+        enforce_limits: answer 429 like Telegram's flood limits (30/s overall, 20/min per
+            group, short bursts per private chat); on by default, off only for tests that
+            measure something else.
+        privacy_mode: BotFather's group privacy (on by default, as for every new bot).
+        first_update_id: "Update identifiers start from a certain positive number".
+        seed: for the random update id after quiet_week().
+        webhook_retry_delay / webhook_max_attempts: a failed webhook delivery is retried
+            after this delay and given up after this many attempts.
+        """
         self.token = token
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.enforce_limits = enforce_limits
+        self.privacy_mode = privacy_mode
+        self.first_update_id = first_update_id
+        self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_max_attempts = webhook_max_attempts
+        self._random = random.Random(seed)
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -458,8 +520,9 @@ class FakeBotAPI:
         """Bot API method name -> handler."""
         return {
             "getMe": self._get_me,
-            "deleteWebhook": self._true,
-            "setWebhook": self._true,
+            "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
@@ -488,11 +551,29 @@ class FakeBotAPI:
         self.answered: dict[str, Params] = {}
         self.deleted: list[tuple[int | str, int]] = []
         self.count_429 = 0
+        # Group messages privacy mode kept from the bot (they never became updates).
+        self.not_delivered: list[JSONDict] = []
+        # Webhook POSTs: (update_id, HTTP status or 0 for a network error, headers sent).
+        self.webhook_requests: list[tuple[int, int, dict[str, str]]] = []
+        # Updates the webhook gave up on after webhook_max_attempts failed deliveries.
+        self.webhook_dropped: list[JSONDict] = []
 
     def _reset_state(self) -> None:
         self._updates: list[JSONDict] = []
-        self._update_seq = 0
-        self._delivered_upto = 0
+        self._delivered: set[int] = set()  # id() of queued updates handed out at least once
+        self._update_seq = self.first_update_id - 1  # the last update_id handed out
+        self._next_update_id: int | None = None
+        self._poll_generation = 0
+        self._webhook: JSONDict | None = None
+        self._webhook_generation = 0
+        self._webhook_thread: threading.Thread | None = None
+        self._webhook_error: tuple[int, str] | None = None
+        self._allowed_updates: list[str] | None = None
+        self._removed_methods: set[str] = set()
+        self._chat_errors: dict[int | str, ApiError] = {}
+        self._floods: dict[int | str, float] = {}
+        self._migrated: dict[int | str, int] = {}
+        self._bot_admin_in: set[int | str] = set()
         self._query_seq = 0
         self._file_seq = 0
         self._message_seq: dict[int | str, int] = {}
@@ -541,6 +622,9 @@ class FakeBotAPI:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._webhook_thread is not None:
+            self._webhook_thread.join(timeout=5)
+            self._webhook_thread = None
         self._server = None
         self._thread = None
 
@@ -613,15 +697,27 @@ class FakeBotAPI:
     def _run(
         self, name: str | None, method: str, params: Params, files: dict[str, UploadedFile]
     ) -> Any:
-        if name is None:
+        if name is None or name.lower() in self._removed_methods:
+            # The real server answers 404 "Not Found" for a method it does not have.
             with self._cond:
                 self.unknown_methods.append(method)
             raise ApiError(404, f"Not Found: method {method}")
         with self._cond:
             self._check_faults(name)
+            self._check_chat(name, params)
             self._check_blocked(name, params)
             self._check_flood(name, params)
-        return self._methods[name](params, files)
+        result = self._methods[name](params, files)
+        if self._counts_for_limits(name):
+            # Only messages that were really sent count against the flood limits.
+            with self._cond:
+                chat_id = chat_key(params.get("chat_id", ""))
+                self._limiter.register(chat_id, self._chat_obj(chat_id)["type"])
+        return result
+
+    @staticmethod
+    def _counts_for_limits(name: str) -> bool:
+        return name.startswith("send") and name != "sendChatAction"
 
     def _begin_call(
         self, method: str, params: Params, files: dict[str, UploadedFile], polling: bool
@@ -682,6 +778,46 @@ class FakeBotAPI:
             else:
                 self._blocked.discard(chat_key(chat_id))
 
+    def remove_method(self, method: str, removed: bool = True) -> None:
+        """Answer `method` with 404 Not Found, like an emulator that lacks it."""
+        with self._cond:
+            if removed:
+                self._removed_methods.add(method.lower())
+            else:
+                self._removed_methods.discard(method.lower())
+
+    def set_chat_error(self, chat_id: int | str, error: ApiError | None) -> None:
+        """Answer every call about this chat (any method with its chat_id) with `error`."""
+        with self._cond:
+            if error is None:
+                self._chat_errors.pop(chat_key(chat_id), None)
+            else:
+                self._chat_errors[chat_key(chat_id)] = error
+
+    def set_chat_not_found(self, chat_id: int | str, on: bool = True) -> None:
+        """Calls about this chat answer 400 "Bad Request: chat not found"."""
+        self.set_chat_error(chat_id, ApiError(400, CHAT_NOT_FOUND) if on else None)
+
+    def set_kicked(self, chat_id: int | str, on: bool = True) -> None:
+        """Calls about this group answer 403 "Forbidden: bot was kicked from the ... chat"."""
+        kind = "supergroup" if self._chat_obj(chat_key(chat_id))["type"] != "group" else "group"
+        error = ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+        self.set_chat_error(chat_id, error if on else None)
+
+    def set_deactivated(self, chat_id: int | str, on: bool = True) -> None:
+        """Calls about this private chat answer 403 "Forbidden: user is deactivated"."""
+        self.set_chat_error(chat_id, ApiError(403, USER_DEACTIVATED) if on else None)
+
+    def flood_chat(self, chat_id: int | str, retry_after: int = 20) -> None:
+        """Every message sent or edited in this chat answers 429 with the seconds left of
+        `retry_after`, until they have passed; other chats are not affected.
+
+        Bot API, ResponseParameters.retry_after: "In case of exceeding flood control, the
+        number of seconds left to wait before the request can be repeated".
+        """
+        with self._cond:
+            self._floods[chat_key(chat_id)] = time.monotonic() + retry_after
+
     def delay(self, method: str, seconds: float) -> None:
         """Sleep `seconds` before answering each call of `method` (0 removes the delay)."""
         with self._cond:
@@ -706,6 +842,19 @@ class FakeBotAPI:
         if queue:
             raise queue.pop(0)
 
+    def _check_chat(self, name: str, params: Params) -> None:
+        if params.get("chat_id") in (None, ""):
+            return
+        chat_id = chat_key(params["chat_id"])
+        if chat_id in self._migrated:
+            # ResponseParameters.migrate_to_chat_id: "The group has been migrated to a
+            # supergroup with the specified identifier."
+            new_id = self._migrated[chat_id]
+            raise ApiError(400, MIGRATED, parameters={"migrate_to_chat_id": new_id})
+        if chat_id in self._chat_errors:
+            error = self._chat_errors[chat_id]
+            raise ApiError(error.code, error.description, error.retry_after, error.parameters)
+
     def _check_blocked(self, name: str, params: Params) -> None:
         if not name.startswith(("send", "edit")) or "chat_id" not in params:
             return
@@ -713,10 +862,20 @@ class FakeBotAPI:
             raise ApiError(403, BLOCKED_DESCRIPTION)
 
     def _check_flood(self, name: str, params: Params) -> None:
-        if not self.enforce_limits or not name.startswith("send") or name == "sendChatAction":
+        """Bot FAQ, "My bot is hitting limits, how do I avoid this?": "avoid sending more
+        than one message per second" in a single chat, "the API will not allow more than 30
+        messages per second or so" overall, and in a group "bots are not be able to send
+        more than 20 messages per minute"; beyond that the bot receives 429 errors."""
+        if not name.startswith(("send", "edit")) or name == "sendChatAction":
             return
         chat_id = chat_key(params.get("chat_id", ""))
-        retry_after = self._limiter.check(chat_id, self._chat_obj(chat_id)["type"])
+        until = self._floods.get(chat_id)
+        if until is not None and time.monotonic() < until:
+            wait = max(1, math.ceil(until - time.monotonic()))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        if not self.enforce_limits or not self._counts_for_limits(name):
+            return
+        retry_after = self._limiter.check(chat_id, self._chat_obj(chat_id)["type"], register=False)
         if retry_after is not None:
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
@@ -725,19 +884,123 @@ class FakeBotAPI:
     # ---- test-side input -------------------------------------------------------------
 
     def send_update(self, update: JSONDict) -> JSONDict:
-        """Queue an arbitrary update for getUpdates; fills update_id, message ids and dates."""
+        """Queue an arbitrary update for the bot; fills update_id, message ids and dates.
+
+        A group message that privacy mode keeps from the bot, or an update of a kind
+        outside allowed_updates, is not queued: it goes to `not_delivered` and the returned
+        copy has no update_id.
+        """
         with self._cond:
             update = copy.deepcopy(update)
+            self._fill_message_defaults(update)
+            if not self._reaches_bot(update):
+                update.pop("update_id", None)
+                self.not_delivered.append(copy.deepcopy(update))
+                self._last_activity = time.monotonic()
+                self._cond.notify_all()
+                return copy.deepcopy(update)
             if "update_id" in update:
                 self._update_seq = max(self._update_seq, int(update["update_id"]))
             else:
-                self._update_seq += 1
-                update["update_id"] = self._update_seq
-            self._fill_message_defaults(update)
+                update["update_id"] = self._take_update_id()
             self._updates.append(update)
             self._last_activity = time.monotonic()
             self._cond.notify_all()
             return copy.deepcopy(update)
+
+    # ---- update ids ------------------------------------------------------------------
+
+    def _take_update_id(self) -> int:
+        """Update.update_id: "Update identifiers start from a certain positive number and
+        increase sequentially. ... If there are no new updates for at least a week, then
+        identifier of the next update will be chosen randomly instead of sequentially."
+        """
+        if self._next_update_id is not None:
+            self._update_seq, self._next_update_id = self._next_update_id, None
+        else:
+            self._update_seq += 1
+        return self._update_seq
+
+    @property
+    def next_update_id(self) -> int:
+        """The update_id the next queued update will get (settable)."""
+        with self._cond:
+            return self._next_update_id or self._update_seq + 1
+
+    @next_update_id.setter
+    def next_update_id(self, value: int) -> None:
+        if value < 1:
+            raise ValueError("update ids are positive")
+        with self._cond:
+            self._next_update_id = int(value)
+
+    def quiet_week(self) -> int:
+        """Simulate a week without updates: the next update_id is random and LOWER than the
+        last one handed out (the worst case of "chosen randomly"); later ones follow it
+        sequentially. Returns the id the next update will get.
+
+        The bot's getUpdates offset is then the old, higher id + 1. The Bot API server
+        ignores an offset "in the future" (beyond its queue's last id) and returns the queue
+        from its head, so the bot still receives the updates with the new, lower ids; the
+        fake does the same by confirming only updates it has already delivered.
+        """
+        with self._cond:
+            last = self._update_seq
+            if last < 2:
+                raise ValueError(
+                    "no lower positive update id exists yet; send updates first or use "
+                    "first_update_id / next_update_id"
+                )
+            self._next_update_id = self._random.randint(1, last - 1)
+            return self._next_update_id
+
+    # ---- who receives what -----------------------------------------------------------
+
+    def _reaches_bot(self, update: JSONDict) -> bool:
+        if not rules.allowed(update, self._allowed_updates):
+            return False
+        for key in ("message", "edited_message"):
+            message = update.get(key)
+            if not isinstance(message, dict):
+                continue
+            chat = message.get("chat") or {}
+            if chat.get("type") not in ("group", "supergroup"):
+                continue
+            if rules.from_other_bot(message, self.bot_id):
+                return False
+            if self._reads_all_messages(chat.get("id")):
+                continue
+            if not rules.privacy_mode_delivers(message, self.bot_id, self.bot_username):
+                return False
+        return True
+
+    def _reads_all_messages(self, chat_id: Any) -> bool:
+        """Bot FAQ: "Bot admins and bots with privacy mode disabled will receive all
+        messages except messages sent by other bots." """
+        key = chat_key(chat_id)
+        return (
+            not self.privacy_mode
+            or key in self._bot_admin_in
+            or self.bot_id in self._admins.get(key, set())
+            or self._creators.get(key) == self.bot_id
+        )
+
+    def set_privacy(self, enabled: bool) -> None:
+        """Switch group privacy mode (BotFather's /setprivacy) for new messages."""
+        with self._cond:
+            self.privacy_mode = enabled
+
+    def set_bot_admin(self, chat_id: int | str, admin: bool = True) -> None:
+        """Make the bot an administrator of the group (it then receives all messages)."""
+        with self._cond:
+            key = chat_key(chat_id)
+            admins = self._admins.setdefault(key, set())
+            if admin:
+                self._bot_admin_in.add(key)
+                admins.add(self.bot_id)
+            else:
+                self._bot_admin_in.discard(key)
+                admins.discard(self.bot_id)
 
     def send_text(
         self,
@@ -893,7 +1156,7 @@ class FakeBotAPI:
             while True:
                 now = time.monotonic()
                 quiet_for = now - self._last_activity
-                undelivered = any(u["update_id"] > self._delivered_upto for u in self._updates)
+                undelivered = any(id(u) not in self._delivered for u in self._updates)
                 if not self._inflight and not undelivered and quiet_for >= quiet:
                     return
                 if now >= deadline:
@@ -1072,33 +1335,209 @@ class FakeBotAPI:
         return {
             **self.bot_user,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
 
     def _get_updates(self, params: Params, files: dict[str, UploadedFile]) -> list[JSONDict]:
+        """getUpdates: "This method will not work if an outgoing webhook is set up."
+
+        A getUpdates that arrives while another one waits makes the waiting one answer 409
+        "Conflict: terminated by other getUpdates request; make sure that only one bot
+        instance is running" (as the Bot API server does); the new one is served.
+        """
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)
         with self._cond:
+            if self._webhook is not None:
+                raise ApiError(409, CONFLICT_WEBHOOK)
+            if isinstance(params.get("allowed_updates"), list):
+                self._allowed_updates = list(params["allowed_updates"])
+            self._poll_generation += 1
+            generation = self._poll_generation
+            self._cond.notify_all()
             self._confirm(offset)
-            self._cond.wait_for(lambda: self._updates or self._stopping, timeout)
-            batch = copy.deepcopy(self._updates[:limit])
-            if batch:
-                self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
+            self._cond.wait_for(
+                lambda: (
+                    self._updates
+                    or self._stopping
+                    or self._poll_generation != generation
+                    or self._webhook is not None
+                ),
+                timeout,
+            )
+            if self._poll_generation != generation:
+                raise ApiError(409, CONFLICT_POLLING)
+            if self._webhook is not None:
+                raise ApiError(409, CONFLICT_WEBHOOK)
+            queued = self._updates[:limit]
+            self._delivered.update(id(update) for update in queued)
+            if queued:
                 self._last_activity = time.monotonic()
                 self._cond.notify_all()
-            return batch
+            return copy.deepcopy(queued)
 
     def _confirm(self, offset: int) -> None:
-        """Forget updates below a positive offset; a negative one keeps the last -offset."""
+        """getUpdates offset: "An update is considered confirmed as soon as getUpdates is
+        called with an offset higher than its update_id. The negative offset can be
+        specified to retrieve updates starting from -offset update from the end of the
+        updates queue. All previous updates will be forgotten."
+
+        Only updates already delivered can be confirmed. On Telegram the two agree, since
+        queued ids always increase; the fake also sees test-made ids (quiet_week,
+        next_update_id, explicit ids): an offset above a not yet delivered update is then
+        "in the future" for it, and the Bot API server reads its queue from the head.
+        """
         if offset > 0:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._updates = [
+                update
+                for update in self._updates
+                if id(update) not in self._delivered or update["update_id"] >= offset
+            ]
         elif offset < 0:
             self._updates = self._updates[offset:]
+        self._delivered &= {id(update) for update in self._updates}
         self._cond.notify_all()
+
+    # ---- webhook mode ----------------------------------------------------------------
+
+    def _set_webhook(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        """setWebhook: "Whenever there is an update for the bot, we will send an HTTPS POST
+        request to the specified URL, containing a JSON-serialized Update. In case of an
+        unsuccessful request (a request with response HTTP status code different from
+        2XY), we will repeat the request and give up after a reasonable amount of
+        attempts." secret_token: "A secret token to be sent in a header
+        'X-Telegram-Bot-Api-Secret-Token' in every webhook request, 1-256 characters. Only
+        characters A-Z, a-z, 0-9, _ and - are allowed."
+
+        Kinder than Telegram: any http(s) URL and port is accepted (tests listen on
+        127.0.0.1), and updates are posted over one connection, in order (Telegram may use
+        up to max_connections at once).
+        """
+        url = str(params.get("url") or "")
+        if not url:  # "Use an empty string to remove webhook integration"
+            return self._delete_webhook(params, files)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        with self._cond:
+            if params.get("drop_pending_updates"):
+                self._drop_pending()
+            if isinstance(params.get("allowed_updates"), list):
+                self._allowed_updates = list(params["allowed_updates"])
+            self._webhook_generation += 1
+            self._webhook = {
+                "url": url,
+                "secret_token": None if secret is None else str(secret),
+                "max_connections": int(params.get("max_connections") or 40),
+                "generation": self._webhook_generation,
+            }
+            self._webhook_error = None
+            thread = threading.Thread(
+                target=self._webhook_loop,
+                args=(self._webhook_generation,),
+                name="FakeBotAPI-webhook",
+                daemon=True,
+            )
+            self._webhook_thread = thread
+            self._cond.notify_all()
+        thread.start()
+        return True
+
+    def _delete_webhook(self, params: Params, files: dict[str, UploadedFile]) -> bool:
+        """deleteWebhook: "Use this method to remove webhook integration if you decide to
+        switch back to getUpdates." drop_pending_updates: "Pass True to drop all pending
+        updates"."""
+        with self._cond:
+            if params.get("drop_pending_updates"):
+                self._drop_pending()
+            self._webhook = None
+            self._webhook_generation += 1
+            self._cond.notify_all()
+        return True
+
+    def _get_webhook_info(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        """getWebhookInfo: "If the bot is using getUpdates, will return an object with the
+        url field empty." pending_update_count: "Number of updates awaiting delivery"."""
+        with self._cond:
+            info: JSONDict = {
+                "url": self._webhook["url"] if self._webhook else "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+            if self._webhook:
+                info["max_connections"] = self._webhook["max_connections"]
+                if self._allowed_updates:
+                    info["allowed_updates"] = list(self._allowed_updates)
+                if self._webhook_error:
+                    info["last_error_date"], info["last_error_message"] = self._webhook_error
+            return info
+
+    def _drop_pending(self) -> None:
+        self._updates = []
+        self._delivered = set()
+        self._cond.notify_all()
+
+    def _webhook_loop(self, generation: int) -> None:
+        """Post queued updates to the webhook one at a time, in order, until it changes."""
+        attempts = 0
+
+        def current() -> bool:
+            hook = self._webhook
+            return not self._stopping and hook is not None and hook["generation"] == generation
+
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: not current() or bool(self._updates))
+                if not current():
+                    return
+                update = self._updates[0]
+                hook = dict(self._webhook or {})
+                body = json.dumps(update).encode()
+            status, error = self._post_webhook(hook, body)
+            with self._cond:
+                headers = {"Content-Type": "application/json"}
+                if hook.get("secret_token") is not None:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+                self.webhook_requests.append((update["update_id"], status, headers))
+                ok = 200 <= status < 300
+                if ok:
+                    attempts = 0
+                else:
+                    attempts += 1
+                    self._webhook_error = (int(time.time()), error)
+                if ok or attempts >= self.webhook_max_attempts:
+                    if not ok:
+                        self.webhook_dropped.append(copy.deepcopy(update))
+                        attempts = 0
+                    self._updates = [u for u in self._updates if u is not update]
+                    self._delivered &= {id(u) for u in self._updates}
+                    self._last_activity = time.monotonic()
+                self._cond.notify_all()
+                if not ok:
+                    self._cond.wait_for(lambda: not current(), self.webhook_retry_delay)
+
+    @staticmethod
+    def _post_webhook(hook: JSONDict, body: bytes) -> tuple[int, str]:
+        """POST one update; returns (HTTP status or 0, error message)."""
+        headers = {"Content-Type": "application/json"}
+        if hook.get("secret_token") is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+        request = urllib.request.Request(hook["url"], data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+                return response.status, ""
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code, f"Wrong response from the webhook: {err.code} {err.reason}"
+        except (OSError, ValueError) as err:
+            return 0, f"Connection failed: {err}"
 
     def _send_message(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
         chat_id = self._require_chat(params)

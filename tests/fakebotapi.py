@@ -141,6 +141,13 @@ ADMIN_RIGHTS = (
     "can_delete_stories",
     "can_pin_messages",
 )
+RESTRICTED_RIGHTS = (  # ChatMemberRestricted's fields besides status, user, until_date
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+    "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+    "can_invite_users", "can_pin_messages", "can_manage_topics", "can_react_to_messages",
+    "can_edit_tag",
+)  # fmt: skip
 
 
 class ApiError(Exception):
@@ -586,6 +593,7 @@ class FakeBotAPI:
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._admins: dict[int | str, set[int]] = {}
         self._left: dict[int | str, set[int]] = {}
+        self._statuses: dict[tuple[int | str, int], JSONDict] = {}  # set_status
         self._creators: dict[int | str, int] = {}
         self._blocked: set[int | str] = set()
         self._faults: dict[str, list[ApiError]] = {}
@@ -837,6 +845,19 @@ class FakeBotAPI:
         with self._cond:
             self._left[chat_key(chat_id)] = set(user_ids)
 
+    def set_status(
+        self, chat_id: int | str, user_id: int, status: str, is_member: bool = False
+    ) -> None:
+        """getChatMember answers `status` for this user: "restricted" (still in the group
+        when `is_member`, else restricted and gone), "kicked", "left", "member"."""
+        member: JSONDict = {"status": status}
+        if status == "restricted":
+            member.update(dict.fromkeys(RESTRICTED_RIGHTS, False), is_member=is_member)
+        if status in ("restricted", "kicked"):
+            member["until_date"] = 0
+        with self._cond:
+            self._statuses[(chat_key(chat_id), user_id)] = member
+
     def _check_faults(self, name: str) -> None:
         queue = self._faults.get(name.lower())
         if queue:
@@ -1011,11 +1032,39 @@ class FakeBotAPI:
         chat_type: str = "private",
         title: str | None = None,
         reply_to_message_id: int | None = None,
+        *,
+        reply_to: int | None = None,
+        username: str | None = None,
+        thread_id: int | None = None,
+        forum: bool | None = None,
+        anonymous_admin: bool = False,
+        author_signature: str | None = None,
+        sender_channel_id: int | None = None,
+        sender_channel_title: str | None = None,
     ) -> JSONDict:
-        """Queue a text message from a user; commands get a bot_command entity."""
+        """Queue a text message from a user; commands get a bot_command entity.
+
+        reply_to (= reply_to_message_id): the message replied to. username: the sender's
+        @username (for mentions). thread_id: the forum topic (the supergroup becomes a
+        forum); a reply to a message in a topic is in that topic too. anonymous_admin: sent
+        by an anonymous group admin: "from" is GroupAnonymousBot and sender_chat the group
+        itself. sender_channel_id: a member posting as their channel: "from" is Channel_Bot
+        and sender_chat that channel. Message.sender_chat: "Sender of the message when sent
+        on behalf of a chat. For example, ... the supergroup itself for messages sent by its
+        anonymous administrators"; Message.from: "For backward compatibility, the field
+        contains a fake sender user in non-channel chats, if the message was sent on behalf
+        of a chat."
+
+        A group message that privacy mode keeps from the bot is recorded in
+        `not_delivered`; the returned update then has no update_id.
+        """
+        reply_to = reply_to if reply_to is not None else reply_to_message_id
         with self._cond:
-            chat = self._register_chat(chat_id, chat_type, title, first_name)
-            user = self._register_user(self._default_user(chat_id, chat_type, user_id), first_name)
+            if thread_id is not None and forum is None:
+                forum = True
+            chat = self._register_chat(chat_id, chat_type, title, first_name, forum=forum)
+            user_id = self._default_user(chat_id, chat_type, user_id)
+            user = self._register_user(user_id, first_name, username)
             message: JSONDict = {
                 "message_id": self._next_message_id(chat_id),
                 "date": int(time.time()),
@@ -1023,12 +1072,89 @@ class FakeBotAPI:
                 "from": user,
                 "text": text,
             }
+            if anonymous_admin:
+                message["from"] = dict(rules.GROUP_ANONYMOUS_BOT)
+                message["sender_chat"] = dict(chat)
+            elif sender_channel_id is not None:
+                message["from"] = dict(rules.CHANNEL_BOT)
+                message["sender_chat"] = {
+                    "id": sender_channel_id,
+                    "type": "channel",
+                    "title": sender_channel_title or f"Channel {sender_channel_id}",
+                }
+            if author_signature is not None:
+                message["author_signature"] = author_signature
             if entities := command_entities(text):
                 message["entities"] = entities
-            if reply_to_message_id is not None:
-                message["reply_to_message"] = self._lookup_message(chat_id, reply_to_message_id)
+            if reply_to is not None:
+                replied = self._lookup_message(chat_id, reply_to)
+                message["reply_to_message"] = replied
+                if thread_id is None:
+                    thread_id = replied.get("message_thread_id")
+            if thread_id is not None:
+                # Message.message_thread_id: "Unique identifier of a message thread or forum
+                # topic to which the message belongs"; is_topic_message: "True, if the
+                # message is sent to a topic in a forum supergroup".
+                message["message_thread_id"] = thread_id
+                if chat.get("is_forum"):
+                    message["is_topic_message"] = True
             self._user_messages[(chat_id, message["message_id"])] = message
             return self.send_update({"message": message})
+
+    def add_user(
+        self, user_id: int, first_name: str = "Test", username: str | None = None
+    ) -> JSONDict:
+        """Make a user (and their @username) known to the fake, e.g. for mentions."""
+        with self._cond:
+            return self._register_user(user_id, first_name, username)
+
+    def migrate_to_supergroup(
+        self,
+        chat_id: int,
+        new_chat_id: int | None = None,
+        *,
+        order: str = "to_first",
+        user_id: int | None = None,
+    ) -> int:
+        """Turn a basic group into a supergroup, as Telegram does; returns the new id.
+
+        Two service messages arrive: in the old group one with migrate_to_chat_id ("The
+        group has been migrated to a supergroup with the specified identifier"), in the new
+        supergroup one with migrate_from_chat_id ("The supergroup has been migrated from a
+        group with the specified identifier"). The docs do not say which comes first, so
+        `order` chooses: "to_first" or "from_first". Afterwards every call about the old
+        id answers 400 with ResponseParameters.migrate_to_chat_id.
+        """
+        if order not in ("to_first", "from_first"):
+            raise ValueError("order must be 'to_first' or 'from_first'")
+        old = chat_key(chat_id)
+        new = new_chat_id if new_chat_id is not None else int(f"-100{abs(int(old)):010d}")
+        with self._cond:
+            previous = self._chats.get(old, {})
+            title = previous.get("title") or f"Test group {old}"
+            old_chat = {"id": old, "type": "group", "title": title}
+            new_chat = {"id": new, "type": "supergroup", "title": title}
+            self._chats[old] = old_chat
+            self._chats[new] = dict(new_chat)
+            sender = self._user_obj(user_id if user_id is not None else DEFAULT_GROUP_USER_ID)
+            for members in (self._admins, self._left):
+                if old in members:
+                    members[new] = set(members[old])
+            if old in self._creators:
+                self._creators[new] = self._creators[old]
+            if old in self._bot_admin_in:
+                self._bot_admin_in.add(new)
+            to_update = {"message": {"chat": old_chat, "from": sender, "migrate_to_chat_id": new}}
+            from_update = {
+                "message": {"chat": new_chat, "from": sender, "migrate_from_chat_id": old}
+            }
+            pair = [to_update, from_update]
+            if order == "from_first":
+                pair.reverse()
+            for update in pair:
+                self.send_update(update)
+            self._migrated[old] = new
+            return new
 
     def press(
         self,
@@ -1077,11 +1203,45 @@ class FakeBotAPI:
 
     # ---- queries on what the bot did -------------------------------------------------
 
-    def messages(self, chat_id: int | str) -> list[JSONDict]:
-        """Current state (edits applied, deletions removed) of the bot's messages, in order."""
+    def messages(self, chat_id: int | str, thread_id: int | None = None) -> list[JSONDict]:
+        """Current state (edits applied, deletions removed) of the bot's messages, in order;
+        with thread_id only those in that forum topic (message_thread_id)."""
         with self._cond:
             records = self._bot_messages.get(chat_key(chat_id), {}).values()
-            return [copy.copy(record) for record in records]
+            return [
+                copy.copy(record)
+                for record in records
+                if thread_id is None or record.get("message_thread_id") == thread_id
+            ]
+
+    def force_reply_targets(self, chat_id: int | str, message_id: int) -> set[int]:
+        """Users the reply box of this bot message's ForceReply is shown to.
+
+        Selective: the users the docs name (mentioned, or the sender of the message it
+        replies to). Not selective: every user the fake has seen in the chat. No ForceReply:
+        nobody.
+        """
+        with self._cond:
+            record = self._bot_messages.get(chat_key(chat_id), {}).get(message_id)
+            if record is None:
+                raise self._failure(f"no bot message {message_id} in chat {chat_id}")
+            targets = record.get("force_reply_targets")
+            if targets is None:
+                return {
+                    int(message["from"]["id"])
+                    for (chat, _), message in self._user_messages.items()
+                    if chat == chat_key(chat_id) and isinstance(message.get("from"), dict)
+                }
+            return set(targets)
+
+    def reply_box_shown(self, chat_id: int | str, message_id: int, user_id: int) -> bool:
+        """Whether this user's client opens the reply box for the bot's ForceReply message."""
+        with self._cond:
+            record = self._bot_messages.get(chat_key(chat_id), {}).get(message_id)
+            if record is None:
+                raise self._failure(f"no bot message {message_id} in chat {chat_id}")
+            targets = record.get("force_reply_targets")
+            return targets is None or user_id in targets
 
     def last_message(self, chat_id: int | str) -> JSONDict:
         """The newest bot message in the chat; AssertionError when there is none."""
@@ -1185,21 +1345,46 @@ class FakeBotAPI:
     # ---- chats, users, messages ------------------------------------------------------
 
     def _register_chat(
-        self, chat_id: int | str, chat_type: str, title: str | None, first_name: str
+        self,
+        chat_id: int | str,
+        chat_type: str,
+        title: str | None,
+        first_name: str,
+        forum: bool | None = None,
     ) -> JSONDict:
         chat: JSONDict = {"id": chat_id, "type": chat_type}
+        previous = self._chats.get(chat_id, {})
         if chat_type == "private":
             chat["first_name"] = first_name
         else:
-            previous = self._chats.get(chat_id, {})
             chat["title"] = title or previous.get("title") or f"Test {chat_type} {chat_id}"
+        if forum is None:
+            forum = bool(previous.get("is_forum"))
+        if forum and chat_type == "supergroup":
+            chat["is_forum"] = True  # Chat.is_forum: "True, if the supergroup chat is a forum"
         self._chats[chat_id] = chat
         return dict(chat)
 
-    def _register_user(self, user_id: int, first_name: str) -> JSONDict:
-        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "da"}
+    def _register_user(
+        self, user_id: int, first_name: str, username: str | None = None
+    ) -> JSONDict:
+        user: JSONDict = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": "da",
+        }
+        username = username or self._users.get(user_id, {}).get("username")
+        if username:
+            user["username"] = username
         self._users[user_id] = user
         return dict(user)
+
+    def _user_by_username(self, username: str) -> int | None:
+        for user in self._users.values():
+            if str(user.get("username", "")).lower() == username.lower():
+                return int(user["id"])
+        return None
 
     @staticmethod
     def _default_user(chat_id: int | str, chat_type: str, user_id: int | None) -> int:
@@ -1242,23 +1427,37 @@ class FakeBotAPI:
             message.setdefault("date", int(time.time()))
             if key.startswith("edited_"):
                 message.setdefault("edit_date", int(time.time()))
+            elif key == "message":
+                self._user_messages.setdefault((chat_id, message["message_id"]), message)
 
     def _lookup_message(self, chat_id: int | str, message_id: int) -> JSONDict:
         if (chat_id, message_id) in self._user_messages:
             return copy.deepcopy(self._user_messages[(chat_id, message_id)])
         record = self._bot_messages.get(chat_id, {}).get(message_id)
         if record is not None:
-            return self._message_obj(record)
+            return self._message_obj(record, with_reply=False)
         return {"message_id": message_id, "date": int(time.time()), "chat": self._chat_obj(chat_id)}
 
-    def _message_obj(self, record: JSONDict) -> JSONDict:
-        """The Telegram Message object for a recorded bot message."""
+    def _message_obj(self, record: JSONDict, with_reply: bool = True) -> JSONDict:
+        """The Telegram Message object for a recorded bot message.
+
+        Message.reply_to_message: "Note that the Message object in this field will not
+        contain further reply_to_message fields even if it itself is a reply."
+        """
         message: JSONDict = {
             "message_id": record["message_id"],
             "date": record["date"],
             "chat": self._chat_obj(record["chat_id"]),
             "from": self.bot_user,
         }
+        if record.get("message_thread_id") is not None:
+            message["message_thread_id"] = record["message_thread_id"]
+            if self._chats.get(record["chat_id"], {}).get("is_forum"):
+                message["is_topic_message"] = True
+        if with_reply and record.get("reply_to_message_id") is not None:
+            replied = self._lookup_message(record["chat_id"], record["reply_to_message_id"])
+            replied.pop("reply_to_message", None)
+            message["reply_to_message"] = replied
         if record["text"] is not None:
             message["text"] = record["text"]
         if record.get("edit_date"):
@@ -1285,6 +1484,11 @@ class FakeBotAPI:
         self, chat_id: int | str, method: str, params: Params, **fields: Any
     ) -> JSONDict:
         """Store a new bot message and append it to `sent`."""
+        replied = self._replied_message(chat_id, params)
+        thread_id = params.get("message_thread_id")
+        if thread_id in (None, "", 0) and replied is not None:
+            # A reply goes where the message it answers is: the same forum topic.
+            thread_id = replied.get("message_thread_id")
         record: JSONDict = {
             "method": method,
             "chat_id": chat_id,
@@ -1299,12 +1503,65 @@ class FakeBotAPI:
             "file_id": None,
             "edited": False,
             "params": params,
+            "message_thread_id": None if thread_id in (None, "", 0) else int(thread_id),
+            "reply_to_message_id": None if replied is None else replied["message_id"],
         }
         record.update(fields)
+        record["force_reply_targets"] = self._force_reply_targets(record, replied)
         self._bot_messages.setdefault(chat_id, {})[record["message_id"]] = record
         self.sent.append(copy.copy(record))
         self._cond.notify_all()
         return record
+
+    def _replied_message(self, chat_id: int | str, params: Params) -> JSONDict | None:
+        """The message a send replies to (reply_parameters or reply_to_message_id).
+
+        ReplyParameters.allow_sending_without_reply: "Pass True if the message should be
+        sent even if the specified message to be replied to is not found"; otherwise
+        Telegram answers 400 "message to be replied not found".
+        """
+        reply_chat, message_id, without_reply = rules.reply_target(params)
+        if message_id is None:
+            return None
+        target_chat = chat_id if reply_chat in (None, "") else chat_key(reply_chat)
+        found = (target_chat, message_id) in self._user_messages or message_id in (
+            self._bot_messages.get(target_chat, {})
+        )
+        if not found:
+            if without_reply:
+                return None
+            raise ApiError(400, REPLY_NOT_FOUND)
+        if target_chat != chat_id:
+            return None  # a reply into another chat is shown as a quote, not a thread reply
+        return self._lookup_message(target_chat, message_id)
+
+    def _force_reply_targets(self, record: JSONDict, replied: JSONDict | None) -> set[int] | None:
+        """Who is shown the reply box of a ForceReply (None: everyone; absent: nobody).
+
+        ForceReply.selective: "Use this parameter if you want to force reply from specific
+        users only. Targets: 1) users that are @mentioned in the text of the Message object;
+        2) if the bot's message is a reply to a message in the same chat and forum topic,
+        sender of the original message."
+        """
+        markup = record.get("reply_markup")
+        if not isinstance(markup, dict) or not markup.get("force_reply"):
+            return set()
+        if not markup.get("selective"):
+            return None
+        params = record["params"]
+        text = str(record.get("text") or record.get("caption") or "")
+        entities = params.get("entities") or params.get("caption_entities")
+        targets = rules.mentioned_users(
+            text, record.get("parse_mode"), entities, self._user_by_username
+        )
+        same_topic = replied is not None and replied.get("message_thread_id") == record.get(
+            "message_thread_id"
+        )
+        if replied is not None and same_topic:
+            sender = replied.get("from") or {}
+            if sender.get("id") is not None and sender.get("id") not in rules.PEOPLE_BEHIND_BOTS:
+                targets.add(int(sender["id"]))
+        return targets
 
     def _apply_edit(self, record: JSONDict, method: str, params: Params, new: JSONDict) -> None:
         if all(record.get(key) == value for key, value in new.items() if key != "parse_mode"):
@@ -1691,6 +1948,8 @@ class FakeBotAPI:
 
     def _member(self, chat_id: int | str, user_id: int) -> JSONDict:
         user = self._user_obj(user_id)
+        if (chat_id, user_id) in self._statuses:
+            return {**self._statuses[(chat_id, user_id)], "user": user}
         if self._creators.get(chat_id) == user_id:
             return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in self._admins.get(chat_id, set()):

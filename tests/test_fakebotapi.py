@@ -5,16 +5,36 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import json
+import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import pytest_asyncio
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -312,3 +332,425 @@ async def test_application_round_trip(fake: FakeBotAPI) -> None:
         await app.shutdown()
     assert fake.unknown_methods == []
     assert fake.pending_updates() == []
+
+
+# --------------------------------------------------------------------------------------
+# Telegram's documented behaviour, modelled by the fake (each test quotes the docs)
+# --------------------------------------------------------------------------------------
+
+GROUP = -4001
+SUPERGROUP = -1004001
+
+
+@pytest.mark.asyncio
+async def test_update_ids_jump_lower_after_a_quiet_week(fake: FakeBotAPI, bot: Bot) -> None:
+    # Update.update_id: "If there are no new updates for at least a week, then identifier
+    # of the next update will be chosen randomly instead of sequentially."
+    first = [fake.send_text(CHAT, f"hej {n}")["update_id"] for n in range(5)]
+    assert first == list(range(first[0], first[0] + 5))
+    await bot.get_updates(timeout=0)
+    offset = first[-1] + 1
+    assert await bot.get_updates(offset=offset, timeout=0) == ()
+    jumped = fake.quiet_week()
+    assert 1 <= jumped < first[-1]
+    after = [fake.send_text(CHAT, f"igen {n}")["update_id"] for n in range(2)]
+    assert after == [jumped, jumped + 1]
+    # The bot still polls with its old, higher offset and receives the lower ids.
+    updates = await bot.get_updates(offset=offset, timeout=0)
+    assert [u.update_id for u in updates] == after
+    assert await bot.get_updates(offset=after[-1] + 1, timeout=0) == ()
+    assert fake.pending_updates() == []
+    fake.next_update_id = 900
+    assert fake.send_text(CHAT, "sat")["update_id"] == 900
+    assert fake.send_text(CHAT, "næste")["update_id"] == 901
+
+
+@pytest.mark.asyncio
+async def test_undelivered_updates_are_not_confirmed_by_a_higher_offset(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # getUpdates offset: "An update is considered confirmed as soon as getUpdates is called
+    # with an offset higher than its update_id" - for updates the bot has received.
+    fake.next_update_id = 50
+    fake.send_text(CHAT, "a")
+    updates = await bot.get_updates(offset=1000, timeout=0)
+    assert [u.update_id for u in updates] == [50]
+    assert [u.update_id for u in await bot.get_updates(offset=1000, timeout=0)] == []
+
+
+@pytest.mark.asyncio
+async def test_a_second_get_updates_terminates_the_waiting_one(fake: FakeBotAPI) -> None:
+    # Bot API server: "Conflict: terminated by other getUpdates request; make sure that
+    # only one bot instance is running" goes to the long poll that was waiting.
+    async with (
+        Bot(fake.token, base_url=fake.base_url) as first,
+        Bot(fake.token, base_url=fake.base_url) as second,
+    ):
+        waiting = asyncio.create_task(first.get_updates(timeout=5))
+        await asyncio.to_thread(
+            fake.wait_for, lambda: sum(m == "getUpdates" for m, _ in fake.calls) >= 1, 5
+        )
+        await asyncio.sleep(0.1)
+        newer = asyncio.create_task(second.get_updates(timeout=1))
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await waiting
+        fake.send_text(CHAT, "hej")
+        assert len(await newer) == 1
+
+
+@pytest.mark.asyncio
+async def test_get_updates_while_a_webhook_is_set_is_a_conflict(fake: FakeBotAPI, bot: Bot) -> None:
+    # getUpdates: "This method will not work if an outgoing webhook is set up."
+    await bot.set_webhook("http://127.0.0.1:9/hook")
+    with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
+        await bot.get_updates(timeout=0)
+    info = await bot.get_webhook_info()
+    assert info.url == "http://127.0.0.1:9/hook"
+    await bot.delete_webhook()
+    assert (await bot.get_webhook_info()).url == ""
+    assert await bot.get_updates(timeout=0) == ()
+
+
+class _Receiver:
+    """A webhook endpoint on 127.0.0.1 that records posts and can fail the first ones."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.posts: list[tuple[dict[str, object], dict[str, str]]] = []
+        self.fail_left = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status = 200
+                if receiver.fail_left:
+                    receiver.fail_left -= 1
+                    status = 500
+                receiver.posts.append((body, {**self.headers, "status": str(status)}))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.asyncio
+async def test_webhook_posts_updates_in_order_with_secret_and_retries(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # setWebhook: "we will send an HTTPS POST request to the specified URL, containing a
+    # JSON-serialized Update. In case of an unsuccessful request (a request with response
+    # HTTP status code different from 2XY), we will repeat the request"; secret_token is
+    # sent "in a header 'X-Telegram-Bot-Api-Secret-Token' in every webhook request".
+    receiver = _Receiver(fail_first=1)
+    try:
+        fake.send_text(CHAT, "før")
+        await bot.set_webhook(receiver.url, secret_token="hemmelig_1")
+        fake.send_text(CHAT, "efter")
+        await asyncio.to_thread(
+            fake.wait_for, lambda: sum(h["status"] == "200" for _, h in receiver.posts) == 2, 5
+        )
+        texts = [(body["message"]["text"], h["status"]) for body, h in receiver.posts]
+        assert texts == [("før", "500"), ("før", "200"), ("efter", "200")]
+        assert {h["X-Telegram-Bot-Api-Secret-Token"] for _, h in receiver.posts} == {"hemmelig_1"}
+        info = await bot.get_webhook_info()
+        assert info.pending_update_count == 0
+        assert info.last_error_message
+        await bot.delete_webhook()
+        fake.send_text(CHAT, "poll")
+        assert len(receiver.posts) == 3
+        assert [u.message.text for u in await bot.get_updates(timeout=0)] == ["poll"]
+    finally:
+        receiver.close()
+
+
+@pytest.mark.asyncio
+async def test_application_round_trip_in_webhook_mode(fake: FakeBotAPI) -> None:
+    # The same helpers (send_text, press_button, wait_*) drive a bot that uses a webhook.
+    app = ApplicationBuilder().token(fake.token).base_url(fake.base_url).build()
+    app.add_handler(CommandHandler("start", _start))
+    app.add_handler(CallbackQueryHandler(_clicked))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="hook",
+        webhook_url=f"http://127.0.0.1:{port}/hook",
+        secret_token="s3cret",
+    )
+    try:
+        fake.send_text(CHAT, "/start")
+        records = await asyncio.to_thread(fake.wait_for_messages, CHAT, 1, 5)
+        assert records[0]["text"] == "hej"
+        query_id = fake.press_button(CHAT, "Videre")
+        assert (await asyncio.to_thread(fake.wait_answered, query_id, 5))["text"] == "ok"
+        await asyncio.to_thread(fake.wait_idle, 0.2, 5)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    assert {status for _, status, _ in fake.webhook_requests} == {200}
+    assert fake.pending_updates() == []
+
+
+@pytest.mark.asyncio
+async def test_group_privacy_mode_is_on_by_default(fake: FakeBotAPI, bot: Bot) -> None:
+    # Bot FAQ: "Bots with privacy mode enabled will receive: Commands explicitly meant for
+    # them (e.g., /command@this_bot). General commands from users (e.g. /start) if the bot
+    # was the last bot to send a message to the group. Messages sent via this bot. Replies
+    # to any messages implicitly or explicitly meant for this bot." and "All bots,
+    # regardless of settings, will receive: All service messages."
+    assert not (await bot.get_me()).can_read_all_group_messages
+    question = await bot.send_message(GROUP, "Spørgsmål?")
+
+    def group(text: str, **kwargs: object) -> dict[str, object]:
+        return fake.send_text(GROUP, text, user_id=7, chat_type="group", **kwargs)
+
+    delivered = [
+        group("/start"),
+        group("/start@inklusion_test_bot"),
+        group("svar", reply_to=question.message_id),
+        group("hej @inklusion_test_bot"),
+        fake.send_update(
+            {
+                "message": {
+                    "chat": {"id": GROUP, "type": "group", "title": "B"},
+                    "from": {"id": 7, "is_bot": False, "first_name": "A"},
+                    "new_chat_members": [{"id": 8, "is_bot": False, "first_name": "B"}],
+                }
+            }
+        ),
+        fake.send_text(CHAT, "privat snak"),
+    ]
+    kept = [group("bordsnak"), group("/start@AnotherBot"), group("/slet@AnotherBot")]
+    assert all("update_id" in update for update in delivered)
+    assert all("update_id" not in update for update in kept)
+    assert [u["message"]["text"] for u in fake.not_delivered] == [
+        "bordsnak",
+        "/start@AnotherBot",
+        "/slet@AnotherBot",
+    ]
+    texts = [u.message.text for u in await bot.get_updates(timeout=0)]
+    assert "bordsnak" not in texts and "/start@AnotherBot" not in texts
+    assert len(texts) == len(delivered)
+
+
+@pytest.mark.asyncio
+async def test_admin_bots_and_privacy_off_receive_all_group_messages(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # Bot FAQ: "Bot admins and bots with privacy mode disabled will receive all messages
+    # except messages sent by other bots."
+    fake.set_bot_admin(GROUP)
+    assert "update_id" in fake.send_text(GROUP, "bordsnak", chat_type="group")
+    assert "update_id" in fake.send_text(GROUP, "/start@AnotherBot", chat_type="group")
+    fake.set_admins(SUPERGROUP, [7, fake.bot_id])
+    assert "update_id" in fake.send_text(SUPERGROUP, "snak", chat_type="supergroup")
+    other = -4002
+    assert "update_id" not in fake.send_text(other, "snak", chat_type="group")
+    fake.set_privacy(False)
+    assert (await bot.get_me()).can_read_all_group_messages
+    assert "update_id" in fake.send_text(other, "snak", chat_type="group")
+    other_bot = {"id": 555, "is_bot": True, "first_name": "Other", "username": "OtherBot"}
+    sent = fake.send_update(
+        {"message": {"chat": {"id": other, "type": "group"}, "from": other_bot, "text": "x"}}
+    )
+    assert "update_id" not in sent
+    with FakeBotAPI(privacy_mode=False) as open_fake:
+        assert "update_id" in open_fake.send_text(GROUP, "snak", chat_type="group")
+
+
+@pytest.mark.asyncio
+async def test_selective_force_reply_reaches_only_the_users_the_docs_name(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # ForceReply.selective: "Targets: 1) users that are @mentioned in the text of the
+    # Message object; 2) if the bot's message is a reply to a message in the same chat and
+    # forum topic, sender of the original message."
+    asked = fake.send_text(SUPERGROUP, "/svar", user_id=7, chat_type="supergroup")
+    fake.add_user(8, "Bo", username="bo_frivillig")
+    selective = ForceReply(selective=True)
+    reply = await bot.send_message(
+        SUPERGROUP,
+        "Skriv dit svar",
+        reply_markup=selective,
+        reply_parameters=ReplyParameters(asked["message"]["message_id"]),
+    )
+    assert fake.force_reply_targets(SUPERGROUP, reply.message_id) == {7}
+    assert fake.reply_box_shown(SUPERGROUP, reply.message_id, 7)
+    assert not fake.reply_box_shown(SUPERGROUP, reply.message_id, 8)
+    link = await bot.send_message(
+        SUPERGROUP,
+        '<a href="tg://user?id=9">Anna</a>, skriv dit svar',
+        parse_mode="HTML",
+        reply_markup=selective,
+    )
+    assert fake.force_reply_targets(SUPERGROUP, link.message_id) == {9}
+    named = await bot.send_message(SUPERGROUP, "@bo_frivillig, svar her", reply_markup=selective)
+    assert fake.force_reply_targets(SUPERGROUP, named.message_id) == {8}
+    mention = await bot.send_message(
+        SUPERGROUP,
+        "Anna, svar her",
+        reply_markup=selective,
+        entities=[MessageEntity("text_mention", 0, 4, user=User(10, "Anna", False))],
+    )
+    assert fake.force_reply_targets(SUPERGROUP, mention.message_id) == {10}
+    nobody = await bot.send_message(SUPERGROUP, "Skriv det nye svar", reply_markup=selective)
+    assert fake.force_reply_targets(SUPERGROUP, nobody.message_id) == set()
+    assert not fake.reply_box_shown(SUPERGROUP, nobody.message_id, 7)
+    everyone = await bot.send_message(SUPERGROUP, "Alle", reply_markup=ForceReply())
+    assert fake.reply_box_shown(SUPERGROUP, everyone.message_id, 8)
+    assert 7 in fake.force_reply_targets(SUPERGROUP, everyone.message_id)
+
+
+@pytest.mark.asyncio
+async def test_reply_to_a_missing_message_is_refused(bot: Bot) -> None:
+    # ReplyParameters.allow_sending_without_reply: "Pass True if the message should be sent
+    # even if the specified message to be replied to is not found".
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await bot.send_message(CHAT, "svar", reply_parameters=ReplyParameters(77))
+    sent = await bot.send_message(
+        CHAT, "svar", reply_parameters=ReplyParameters(77, allow_sending_without_reply=True)
+    )
+    assert sent.reply_to_message is None
+
+
+@pytest.mark.asyncio
+async def test_flood_limits_are_on_by_default(fake: FakeBotAPI, bot: Bot) -> None:
+    # Bot FAQ: in a group "bots are not be able to send more than 20 messages per minute";
+    # beyond the limits the bot gets 429 with parameters.retry_after.
+    for n in range(20):
+        await bot.send_message(GROUP, f"{n}")
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(GROUP, "21")
+    assert caught.value.retry_after > dtm.timedelta(seconds=30)
+    await bot.send_message(CHAT, "privat går stadig")
+    with FakeBotAPI(enforce_limits=False) as unlimited:
+        async with Bot(unlimited.token, base_url=unlimited.base_url) as free:
+            for n in range(25):
+                await free.send_message(GROUP, f"{n}")
+
+
+@pytest.mark.asyncio
+async def test_flood_chat_answers_429_for_that_chat_only(fake: FakeBotAPI, bot: Bot) -> None:
+    # ResponseParameters.retry_after: "In case of exceeding flood control, the number of
+    # seconds left to wait before the request can be repeated".
+    first = await bot.send_message(GROUP, "før")
+    fake.flood_chat(GROUP, retry_after=20)
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(GROUP, "under")
+    assert dtm.timedelta(seconds=19) <= caught.value.retry_after <= dtm.timedelta(seconds=20)
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("ret", chat_id=GROUP, message_id=first.message_id)
+    await bot.send_message(CHAT, "andre chats venter ikke")
+    fake.flood_chat(GROUP, retry_after=0)
+    await bot.send_message(GROUP, "efter")
+
+
+@pytest.mark.asyncio
+async def test_forum_topics_carry_message_thread_id(fake: FakeBotAPI, bot: Bot) -> None:
+    # Message.message_thread_id: "Unique identifier of a message thread or forum topic to
+    # which the message belongs"; is_topic_message: "True, if the message is sent to a
+    # topic in a forum supergroup".
+    update = fake.send_text(SUPERGROUP, "/start", user_id=7, chat_type="supergroup", thread_id=5)
+    message = update["message"]
+    assert message["chat"]["is_forum"] is True
+    assert (message["message_thread_id"], message["is_topic_message"]) == (5, True)
+    received = (await bot.get_updates(timeout=0))[0].message
+    assert received is not None and received.message_thread_id == 5
+    await received.reply_text("i emnet")  # PTB passes message_thread_id for topic messages
+    await bot.send_message(
+        SUPERGROUP, "svar", reply_parameters=ReplyParameters(message["message_id"])
+    )
+    await bot.send_message(SUPERGROUP, "i General")
+    assert [m["text"] for m in fake.messages(SUPERGROUP, thread_id=5)] == ["i emnet", "svar"]
+    assert fake.last_message(SUPERGROUP)["message_thread_id"] is None
+    topic = fake.messages(SUPERGROUP, thread_id=5)[0]
+    await bot.edit_message_text("rettet", chat_id=SUPERGROUP, message_id=topic["message_id"])
+    assert fake.sent[-1]["message_thread_id"] == 5
+    reply = fake.send_text(
+        SUPERGROUP, "svar", user_id=7, chat_type="supergroup", reply_to=topic["message_id"]
+    )
+    assert reply["message"]["message_thread_id"] == 5
+
+
+@pytest.mark.asyncio
+async def test_removed_method_answers_404(fake: FakeBotAPI, bot: Bot) -> None:
+    # An emulator without setMyCommands answers like any unknown method: 404 Not Found.
+    fake.remove_method("setMyCommands")
+    with pytest.raises(TelegramError, match="Not Found"):
+        await bot.set_my_commands([("start", "Start")])
+    fake.remove_method("setMyCommands", removed=False)
+    assert await bot.set_my_commands([("start", "Start")])
+    fake.fail_next("setMyCommands", 502, "Bad Gateway")
+    with pytest.raises(NetworkError):
+        await bot.set_my_commands([("start", "Start")])
+
+
+@pytest.mark.asyncio
+async def test_chat_not_found_kicked_and_deactivated(fake: FakeBotAPI, bot: Bot) -> None:
+    fake.set_chat_not_found(CHAT)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(CHAT, "hej")
+    fake.set_kicked(GROUP)
+    with pytest.raises(Forbidden, match="bot was kicked from the group chat"):
+        await bot.send_message(GROUP, "hej")
+    fake.set_kicked(SUPERGROUP)
+    with pytest.raises(Forbidden, match="bot was kicked from the supergroup chat"):
+        await bot.send_message(SUPERGROUP, "hej")
+    fake.set_deactivated(CHAT + 1)
+    with pytest.raises(Forbidden, match="user is deactivated"):
+        await bot.send_message(CHAT + 1, "hej")
+    fake.set_chat_not_found(CHAT, on=False)
+    await bot.send_message(CHAT, "hej igen")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("order", ["to_first", "from_first"])
+async def test_supergroup_migration_in_either_order(fake: FakeBotAPI, bot: Bot, order: str) -> None:
+    # Message.migrate_to_chat_id: "The group has been migrated to a supergroup with the
+    # specified identifier"; migrate_from_chat_id: "The supergroup has been migrated from a
+    # group with the specified identifier". The docs do not fix the order of the two.
+    fake.send_text(GROUP, "/start", user_id=7, chat_type="group")
+    new_id = fake.migrate_to_supergroup(GROUP, order=order)
+    assert str(new_id).startswith("-100")
+    updates = [u.message for u in await bot.get_updates(timeout=0)][1:]
+    assert all(m is not None for m in updates)
+    kinds = [("to" if m.migrate_to_chat_id else "from", m.chat.id) for m in updates if m]
+    expected = [("to", GROUP), ("from", new_id)]
+    assert kinds == (expected if order == "to_first" else expected[::-1])
+    with pytest.raises(ChatMigrated) as caught:
+        await bot.send_message(GROUP, "hej")
+    assert caught.value.new_chat_id == new_id
+    await bot.send_message(new_id, "hej")
+
+
+@pytest.mark.asyncio
+async def test_anonymous_admins_and_members_posting_as_a_channel(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # Message.sender_chat: "the supergroup itself for messages sent by its anonymous
+    # administrators"; Message.from: "the field contains a fake sender user in non-channel
+    # chats, if the message was sent on behalf of a chat."
+    fake.send_text(SUPERGROUP, "/start", chat_type="supergroup", anonymous_admin=True)
+    fake.send_text(SUPERGROUP, "/plan", chat_type="supergroup", sender_channel_id=-100999)
+    admin, channel = [u.message for u in await bot.get_updates(timeout=0)]
+    assert admin is not None and channel is not None
+    assert admin.from_user is not None and admin.from_user.id == 1087968824
+    assert admin.sender_chat is not None and admin.sender_chat.id == SUPERGROUP
+    assert channel.from_user is not None and channel.from_user.id == 136817688
+    assert channel.sender_chat is not None and channel.sender_chat.type == "channel"

@@ -11,9 +11,9 @@ import asyncio
 import logging
 from datetime import datetime, timedelta, tzinfo
 
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.sending import Outbox
+from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
 from dialogues.nudges import Nudge, in_quiet_hours
@@ -22,6 +22,14 @@ from storage.nudges import NudgeRow
 log = logging.getLogger("inklusionsguiden.nudges")
 TICK_SECONDS = 30
 BATCH = 200
+
+
+GONE = ("chat not found", "user is deactivated", "bot was kicked", "group chat was deactivated")
+
+
+def gone(error: BadRequest) -> bool:
+    """Tell whether Telegram says the chat can no longer be written to (not a passing fault)."""
+    return any(reason in str(error).lower() for reason in GONE)
 
 
 class Nudger:
@@ -44,8 +52,16 @@ class Nudger:
         rows = await asyncio.to_thread(self.nudges.due, now.isoformat(), BATCH)
         sent = 0
         for row in rows:
-            async with self.conversations.lock(row.chat_id):
-                sent += await self._send_one(bot, row, now)
+            async with self.conversations.locked(row.chat_id):
+                try:
+                    sent += await self._send_one(bot, row, now)
+                except Exception as exc:
+                    log.error(
+                        "nudge failed chat=%s kind=%s error=%s",
+                        row.chat_id,
+                        row.kind,
+                        type(exc).__name__,
+                    )
         if rows:
             log.info("nudge tick due=%d sent=%d", len(rows), sent)
         return sent
@@ -65,11 +81,16 @@ class Nudger:
         )
         if not await asyncio.to_thread(self.nudges.claim, row.id) or reply is None:
             return 0  # already sent, or nothing left to remind of: claimed so it stays quiet
+        thread = state.settings.get("thread_id")
+        where = Where(row.chat_id, thread if isinstance(thread, int) else 0)
         try:
-            await self.outbox.send(bot, row.chat_id, [reply])
-        except Forbidden:
+            await self.outbox.send(bot, row.chat_id, [reply], where)
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, BadRequest) and not gone(exc):
+                raise
+            # Blocked, kicked, the chat or the user gone: stop writing there; the run goes on.
             await asyncio.to_thread(self.conversations.deactivate, row.chat_id)
-            log.info("chat inactive chat=%s reason=forbidden", row.chat_id)
+            log.info("chat inactive chat=%s reason=%s", row.chat_id, type(exc).__name__)
             return 0
         except RetryAfter as exc:
             wait = (

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated
 
@@ -29,80 +37,118 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-class Outbox:
-    """Sends a turn's replies to one chat; remembers each chat's last message with buttons.
+@dataclass(frozen=True)
+class Where:
+    """Where a turn's replies go: the chat, its forum topic, the member's message."""
 
-    That message is what a Reply with `edit` replaces (groups read better with fewer posts).
-    The memory is only an optimisation: after a restart the bot simply posts a new message.
+    chat_id: int
+    thread_id: int = 0  # the forum topic the board works in (0: none)
+    reply_to: int = 0  # the member's message a forced reply answers (0: none)
+
+    def kwargs(self) -> dict[str, object]:
+        """Return the sendMessage parameters that place a message here."""
+        return {"message_thread_id": self.thread_id} if self.thread_id else {}
+
+
+class Outbox:
+    """Sends a turn's replies to one chat, in order.
+
+    In groups it remembers what each new message shows (a question, a prompt), by message id,
+    so a member's reply lands under the question it answers and gathered answers edit that
+    question's own message, never whatever message happens to be last.
     """
 
     def __init__(self, conversations: Conversations) -> None:
         self.conversations = conversations
-        self.last_keyboard: dict[int, int] = {}
 
-    async def send(self, bot: object, chat_id: int, replies: list[Reply]) -> list[Message]:
+    async def send(
+        self, bot: object, chat_id: int, replies: list[Reply], where: Where | None = None
+    ) -> list[Message]:
         """Send every reply, in order; a chat that became a supergroup is followed."""
+        where = where or Where(chat_id)
         try:
-            return await self._send_all(bot, chat_id, replies)
+            return await self._send_all(bot, where, replies)
         except ChatMigrated as exc:
             new_id = int(exc.new_chat_id)
-            await asyncio.to_thread(self.conversations.migrate, chat_id, new_id)
-            return await self._send_all(bot, new_id, replies)
+            # Move the data in a task of its own: it takes both chats' locks, and this turn
+            # may hold the old one.
+            asyncio.get_running_loop().create_task(self._migrate(chat_id, new_id))
+            return await self._send_all(bot, Where(new_id, where.thread_id), replies)
 
-    async def _send_all(self, bot: object, chat_id: int, replies: list[Reply]) -> list[Message]:
+    async def _migrate(self, old_id: int, new_id: int) -> None:
+        async with self.conversations.locked(old_id, new_id):
+            await asyncio.to_thread(self.conversations.migrate, old_id, new_id)
+
+    async def _send_all(self, bot: object, where: Where, replies: list[Reply]) -> list[Message]:
         sent: list[Message] = []
+        posts: list[tuple[int, str]] = []
         for reply in replies:
             if reply.export is not None:
-                sent.append(await self._send_export(bot, chat_id, reply))
-            elif reply.edit and await self._edit(bot, chat_id, reply):
+                sent.append(await self._send_export(bot, where, reply))
+            elif reply.edit_message_id and await self._edit(bot, where, reply):
                 continue
             else:
-                sent += await self._send_text(bot, chat_id, reply)
+                messages = await self._send_text(bot, where, reply)
+                sent += messages
+                if reply.tag and messages:
+                    posts.append((messages[-1].message_id, reply.tag))
+        if posts:
+            await asyncio.to_thread(self.conversations.remember_posts, where.chat_id, posts)
         return sent
 
-    async def _send_text(self, bot: object, chat_id: int, reply: Reply) -> list[Message]:
+    async def _send_text(self, bot: object, where: Where, reply: Reply) -> list[Message]:
         parts = split_message(reply.text)
         sent = []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             markup: Markup = None
+            extra = where.kwargs()
             if last:
                 markup = ForceReply(selective=True) if reply.force_reply else keyboard(reply)
+                if reply.force_reply and where.reply_to:
+                    # The reply box then opens for the member whose message this answers.
+                    extra["reply_parameters"] = ReplyParameters(
+                        where.reply_to, allow_sending_without_reply=True
+                    )
             message = await bot.send_message(  # type: ignore[attr-defined]
-                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup
+                where.chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup, **extra
             )
-            if last and reply.buttons:
-                self.last_keyboard[chat_id] = message.message_id
             sent.append(message)
         return sent
 
-    async def _edit(self, bot: object, chat_id: int, reply: Reply) -> bool:
-        """Replace the last message with buttons; False when there is none to replace."""
-        message_id = self.last_keyboard.get(chat_id)
+    async def _edit(self, bot: object, where: Where, reply: Reply) -> bool:
+        """Replace the message the reply names; False when it cannot be (then send anew)."""
         parts = split_message(reply.text)
-        if message_id is None or len(parts) > 1:
+        if len(parts) > 1:
             return False
         try:
             await bot.edit_message_text(  # type: ignore[attr-defined]
                 parts[0],
-                chat_id=chat_id,
-                message_id=message_id,
+                chat_id=where.chat_id,
+                message_id=reply.edit_message_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply),
             )
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return True
-            log.info("edit failed chat=%s error=%s; sending anew", chat_id, type(exc).__name__)
+            log.info(
+                "edit failed chat=%s error=%s; sending anew", where.chat_id, type(exc).__name__
+            )
             return False
         return True
 
-    async def _send_export(self, bot: object, chat_id: int, reply: Reply) -> Message:
+    async def _send_export(self, bot: object, where: Where, reply: Reply) -> Message:
         """Render the plan file off the event loop and send it as a document with a caption."""
         assert reply.export is not None
-        await bot.send_chat_action(chat_id, "upload_document")  # type: ignore[attr-defined]
+        chat_id = where.chat_id
+        await bot.send_chat_action(chat_id, "upload_document", **where.kwargs())  # type: ignore[attr-defined]
         name, data = await asyncio.to_thread(self.conversations.export, chat_id, reply.export)
         log.info("export chat=%s format=%s bytes=%d", chat_id, reply.export, len(data))
         return await bot.send_document(  # type: ignore[attr-defined, no-any-return]
-            chat_id, InputFile(data, filename=name), caption=reply.text, parse_mode=ParseMode.HTML
+            chat_id,
+            InputFile(data, filename=name),
+            caption=reply.text,
+            parse_mode=ParseMode.HTML,
+            **where.kwargs(),
         )

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import logging
 import weakref
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 
+from bot import memberindex
 from dialogues import ChatState, Event, Library, Reply, step
 from dialogues.exporters import filename, render
 from dialogues.nudges import Nudge, wanted
+from dialogues.state import POSTS_LIMIT, SEEN_LIMIT
 from dialogues.wholeplan import build_document
 from storage import Store
 from storage.nudges import NudgeRow, SqliteNudgeStore
 
 log = logging.getLogger("inklusionsguiden.turn")
+ERASE_AT_ONCE = "1970-01-01T00:00:00+00:00"  # due before anything: an interrupted erase
+ALIASES_KEY = "migrations"  # old group id -> the supergroup it became
+# Telegram keeps an update for at most 24 hours, so a redelivery comes within that time;
+# ids older than this may come again by chance (after a quiet week ids restart at random).
+SEEN_FOR = timedelta(hours=48)
 
 
 def chat_key(chat_id: int) -> str:
@@ -27,6 +36,25 @@ def chat_key(chat_id: int) -> str:
 def utcnow() -> datetime:
     """Return the current time, timezone-aware."""
     return datetime.now(UTC)
+
+
+def seen(state: ChatState, update_id: int) -> bool:
+    """Tell whether this update was handled already (Telegram delivered it again)."""
+    return any(entry[0] == update_id for entry in state.seen_updates)
+
+
+def note_update(state: ChatState, event: Event) -> None:
+    """Remember the update's id for a while, forgetting old ones (ids do not only grow)."""
+    if not event.update_id:
+        return
+    horizon = (event.at - SEEN_FOR).isoformat()
+    kept = [e for e in state.seen_updates if isinstance(e[1], str) and e[1] >= horizon]
+    state.seen_updates = [*kept, [event.update_id, event.at.isoformat()]][-SEEN_LIMIT:]
+
+
+def has_content(state: ChatState) -> bool:
+    """Tell whether a chat holds anything people wrote or decided (not only a menu visit)."""
+    return bool(state.answers or state.plan or state.checklists)
 
 
 def to_row(nudge: Nudge) -> NudgeRow:
@@ -51,6 +79,9 @@ class Conversations:
         self._synced: dict[int, frozenset[str]] = {}  # per chat: the nudge ids last synced
         # Weak values: a chat's lock lives only while a turn holds or awaits it.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Old group id -> the supergroup it became (kept in memory: locks must not wait on I/O)
+        stored = store.get(ALIASES_KEY) or {}
+        self.aliases: dict[int, int] = {int(k): int(v) for k, v in stored.items()}
 
     def load(self, chat_id: int) -> ChatState:
         """Return the chat's stored state (a fresh one for a new chat)."""
@@ -58,8 +89,9 @@ class Conversations:
 
     def save(self, chat_id: int, state: ChatState) -> None:
         """Commit a chat's state, then bring its nudges in line with it."""
+        rows = self.wanted_rows(chat_id, state)  # before the write: all or nothing
         self.store.put(chat_key(chat_id), state.to_dict())
-        self.sync_nudges(chat_id, state)
+        self._sync_rows(chat_id, rows)
 
     def deactivate(self, chat_id: int) -> None:
         """The bot can no longer write to the chat (blocked, removed): stop its reminders.
@@ -72,65 +104,134 @@ class Conversations:
         self.save(chat_id, state)
 
     def erase(self, chat_id: int) -> None:
-        """Delete everything stored about a chat, for real (no soft delete)."""
+        """Delete everything stored about a chat, for real (no soft delete).
+
+        That is its state, its reminders, and its side of the member index: a person's list
+        of groups (private chat) or a group's list of members, and the group in each of
+        their lists. The steps are crash-safe in this order: the index (a crash after it
+        leaves a chat that still exists and is indexed again at its next message); then all
+        the chat's reminders are replaced by one purge, due at once, in one transaction;
+        then the state is erased (and the WAL checkpointed, so its bytes are overwritten);
+        then the reminders go. After a crash anywhere in between, the purge is found by the
+        sender's next tick, which runs this again: nothing is left behind.
+        """
+        memberindex.forget_chat(self.store, chat_id)
+        self._synced.pop(chat_id, None)
+        if self.nudges is not None:
+            now = self.clock().isoformat()
+            tag = hashlib.sha256(f"erase:{chat_id}:{now}".encode()).hexdigest()[:16]
+            purge = NudgeRow(tag, chat_id, "purge", "x:erase", ERASE_AT_ONCE)
+            self.nudges.sync(chat_id, [purge], now)  # drops the others not yet due
+        self.store.erase(chat_key(chat_id))
         if self.nudges is not None:
             self.nudges.delete_chat(chat_id)
-        self._synced.pop(chat_id, None)
-        self.store.erase(chat_key(chat_id))
         log.info("chat erased chat=%s", chat_id)
 
     def migrate(self, old_id: int, new_id: int) -> None:
-        """Move a group's data to its new id (the group became a supergroup)."""
-        state = self.store.get(chat_key(old_id))
-        if state is None or self.store.get(chat_key(new_id)) is not None:
+        """Move a group's data to its new id (the group became a supergroup).
+
+        Telegram announces it twice (`migrate_to_chat_id` in the old group,
+        `migrate_from_chat_id` in the new one), in an order the docs do not promise, and the
+        new supergroup may even be heard from first. Whichever comes first moves the data;
+        the second finds nothing left to move. The old id is remembered as an alias, so a
+        late update from the old group lands under the new id instead of starting afresh.
+        Callers hold the locks of both ids.
+        """
+        if old_id == new_id or self.aliases.get(old_id) == new_id:
             return
-        self.store.put(chat_key(new_id), state)
-        self.erase(old_id)
-        self.sync_nudges(new_id, ChatState.from_dict(state))
+        old = self.store.get(chat_key(old_id))
+        if old is not None:
+            new = self.store.get(chat_key(new_id))
+            if new is None or not has_content(ChatState.from_dict(new)):
+                self.store.put(chat_key(new_id), old)
+            else:
+                log.warning("migration kept the new group's own data old=%s new=%s", old_id, new_id)
+            self.erase(old_id)
+        self.aliases[old_id] = new_id
+        self.store.put(ALIASES_KEY, {str(k): v for k, v in self.aliases.items()})
+        if old is not None:
+            self.sync_nudges(new_id, self.load(new_id))
         log.info("chat migrated old=%s new=%s", old_id, new_id)
 
     def sync_nudges(self, chat_id: int, state: ChatState) -> None:
         """Store the nudges the state calls for; drop future ones it no longer does."""
+        self._sync_rows(chat_id, self.wanted_rows(chat_id, state))
+
+    def wanted_rows(self, chat_id: int, state: ChatState) -> list[NudgeRow] | None:
+        """Return the nudge rows the state calls for (None without a nudge store)."""
         if self.nudges is None:
-            return
-        now = self.clock()
+            return None
         content = self.library.get(state.lang)
         retention = int(self.library.operator.get("retention_days") or 0) or None
-        rows = [to_row(n) for n in wanted(content, state, chat_id, now, retention)]
+        return [to_row(n) for n in wanted(content, state, chat_id, self.clock(), retention)]
+
+    def _sync_rows(self, chat_id: int, rows: list[NudgeRow] | None) -> None:
+        if self.nudges is None or rows is None:
+            return
         ids = frozenset(r.id for r in rows)
         if self._synced.get(chat_id) == ids:
             return  # nothing changed since this process last synced the chat: no write
-        self.nudges.sync(chat_id, rows, now.isoformat())
+        self.nudges.sync(chat_id, rows, self.clock().isoformat())
         self._synced[chat_id] = ids
 
     def handle(self, event: Event) -> list[Reply]:
-        """Run one turn synchronously: the new state is committed before this returns."""
+        """Run one turn synchronously: the new state is committed before this returns.
+
+        The caller holds the chat's lock (see `locked`). A turn is all or nothing: when
+        anything in it raises (the engine, rendering, planning reminders), nothing of it is
+        stored and the user gets a short apology; the error is logged with ids only.
+        """
         state = self.load(event.chat_id)
-        if event.update_id and event.update_id <= state.last_update:
+        if event.update_id and seen(state, event.update_id):
             log.info(
                 "duplicate update dropped chat=%s update_id=%s", event.chat_id, event.update_id
             )
             return []
-        state.last_update = max(state.last_update, event.update_id)
+        note_update(state, event)
         state.settings.pop("inactive", None)  # the user is here: the chat is active again
-        new_state, replies = step(self.library, state, event)
+        if event.in_group and event.thread_id:
+            state.settings["thread_id"] = event.thread_id  # reminders go to the board's topic
+        try:
+            new_state, replies = step(self.library, state, event)
+            rows = None if new_state is None else self.wanted_rows(event.chat_id, new_state)
+        except Exception as exc:
+            log.error(
+                "turn failed chat=%s update_id=%s kind=%s error=%s",
+                event.chat_id,
+                event.update_id,
+                event.kind,
+                type(exc).__name__,
+            )
+            return self._failed_turn(state, event)
         if new_state is None:
             self.erase(event.chat_id)
             if event.update_id:
-                # Only the update id survives, so that Telegram redelivering this very press
+                # Only the update ids survive, so that Telegram redelivering this very press
                 # after a crash is recognised and dropped; nothing the users wrote is kept.
-                self.store.put(
-                    chat_key(event.chat_id), ChatState(last_update=event.update_id).to_dict()
-                )
+                kept = ChatState(seen_updates=state.seen_updates)
+                self.store.put(chat_key(event.chat_id), kept.to_dict())
         else:
-            self.save(event.chat_id, new_state)
+            self.store.put(chat_key(event.chat_id), new_state.to_dict())
+            self._sync_rows(event.chat_id, rows)
         log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))
         return replies
 
+    def _failed_turn(self, state: ChatState, event: Event) -> list[Reply]:
+        """Answer a turn that could not be carried out; only its update id is recorded."""
+        try:
+            self.store.put(chat_key(event.chat_id), state.to_dict())
+        except Exception as exc:
+            log.error("saving update id failed chat=%s error=%s", event.chat_id, type(exc).__name__)
+        content = self.library.get(state.lang if state.lang in self.library.languages else None)
+        return [Reply(text=content.text("turn_failed"))]
+
     async def handle_async(self, event: Event) -> list[Reply]:
-        """Run one turn off the event loop, after any earlier turn of the same chat."""
-        async with self.lock(event.chat_id):
-            return await asyncio.to_thread(self.handle, event)
+        """Run one turn off the event loop; the caller holds the chat's lock."""
+        return await asyncio.to_thread(self.handle, event)
+
+    def resolve(self, chat_id: int) -> int:
+        """Return the id a chat's data lives under (a group that became a supergroup moved)."""
+        return self.aliases.get(chat_id, chat_id)
 
     def lock(self, chat_id: int) -> asyncio.Lock:
         """Return the lock that keeps one chat's turns (and nudges) in order."""
@@ -138,6 +239,30 @@ class Conversations:
         if lock is None:
             lock = self._locks[chat_id] = asyncio.Lock()
         return lock
+
+    @contextlib.asynccontextmanager
+    async def locked(self, *chat_ids: int) -> AsyncIterator[None]:
+        """Hold the locks of these chats (by the id their data lives under), in a fixed order.
+
+        Only a migration holds two; taking them sorted keeps two holders from waiting on each
+        other. If a chat moved while we waited, the locks are taken again for its new id.
+        """
+        while True:
+            ids = sorted({self.resolve(c) for c in chat_ids})
+            async with contextlib.AsyncExitStack() as stack:
+                for chat_id in ids:
+                    await stack.enter_async_context(self.lock(chat_id))
+                if ids == sorted({self.resolve(c) for c in chat_ids}):
+                    yield
+                    return
+
+    def remember_posts(self, chat_id: int, posts: list[tuple[int, str]]) -> None:
+        """Note what the bot's new messages in a group show, by message id (a small write)."""
+        state = self.load(chat_id)
+        for message_id, tag in posts:
+            state.posts[str(message_id)] = tag
+        state.posts = dict(list(state.posts.items())[-POSTS_LIMIT:])
+        self.store.put(chat_key(chat_id), state.to_dict())
 
     def export(self, chat_id: int, fmt: str) -> tuple[str, bytes]:
         """Return (file name, bytes) of the chat's plan in `fmt`, or of all its data as JSON."""
@@ -153,7 +278,32 @@ class Conversations:
                     for n in (self.nudges.pending(chat_id) if self.nudges else [])
                 ],
             }
+            if chat_id > 0:  # a private chat's id is the person's: their groups, and words
+                data["groups"] = self._groups_of(chat_id)
             body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
             return f"inklusionsguiden-data-{chat_id}-{now:%Y-%m-%d}.json", body
         doc = build_document(self.library.get(state.lang), state, now)
         return filename(doc, fmt), render(doc, fmt, calendar_id=str(chat_id))
+
+    def _groups_of(self, user_id: int) -> list[dict[str, object]]:
+        """Return the groups a person took part in, each with what they wrote there."""
+        found: list[dict[str, object]] = []
+        for group_id in memberindex.groups_of(self.store, user_id):
+            group = self.load(group_id)
+            mine = {k: a for k, a in group.answers.items() if _by(a) == user_id}
+            rows = [row for row in group.plan if _by(row) == user_id]
+            found.append(
+                {
+                    "group_id": group_id,
+                    "title": group.settings.get("title") or "",
+                    "your_answers": mine,
+                    "your_plan_rows": rows,
+                }
+            )
+        return found
+
+
+def _by(record: object) -> object:
+    """Return the Telegram id of whoever wrote a stored answer or plan row."""
+    by = record.get("by") if isinstance(record, dict) else None
+    return by.get("id") if isinstance(by, dict) else None

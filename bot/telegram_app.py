@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 
-from telegram import (
-    BotCommand,
-    Update,
-)
-from telegram.error import TelegramError
+from telegram import BotCommand, Message, Update
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,28 +24,25 @@ from bot.groups import (
     GROUP_PLAN,
     Members,
     bot_joined,
+    known_member,
+    migrate_index,
     my_groups,
     remember_member,
     show_group_plan,
 )
 from bot.nudger import TICK_SECONDS, Nudger
-from bot.sending import Outbox
+from bot.processor import ChatOrderedProcessor
+from bot.ratelimit import ChatRateLimiter
+from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import Event, parse_command
 from dialogues.texts import COMMANDS, ENGLISH_NAMES
 
 log = logging.getLogger("inklusionsguiden.telegram")
-
-
-def rate_limiter() -> AIORateLimiter:
-    """Pace sends evenly at Telegram's overall limit: one every 1/30 s.
-
-    The default overall bucket holds 30 messages, so after a pause ~60 go out within a
-    second and each resulting 429 stalls all sending (measured: 66 × 429 in a 1,000-user
-    burst, 2 with even pacing). Groups keep the default 20 a minute as a bucket, so a board
-    at its meeting gets quick answers. Retries honour a 429's retry_after, at most 3 times.
-    """
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
+# A message a group's anonymous admin posts comes "from" this bot, with sender_chat the group.
+ANONYMOUS_ADMIN = 1087968824
+_ADDRESSED = re.compile(r"^/[A-Za-z0-9_]+@([A-Za-z0-9_]+)")
+COMMANDS_RETRY = (60.0, 3600.0)  # seconds: the first retry of setMyCommands, the longest
 
 
 def build_application(config: Config, conversations: Conversations) -> Application:  # type: ignore[type-arg]
@@ -58,7 +52,8 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
-        .rate_limiter(rate_limiter())
+        .rate_limiter(ChatRateLimiter())
+        .concurrent_updates(ChatOrderedProcessor(conversations))
         .post_init(_post_init)
         .build()
     )
@@ -69,7 +64,7 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
         application.bot_data["nudger"] = nudger
         application.job_queue.run_repeating(_nudge_tick, interval=TICK_SECONDS, first=1)
     application.bot_data["members"] = Members()
-    application.bot_data["known_members"] = set()
+    migrate_index(conversations)  # old 'user:<id>' keys get their tags before the first turn
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(
@@ -86,39 +81,94 @@ async def _nudge_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu: the default language for everyone, each other by code."""
+    """Register the command menu; when Telegram refuses, the bot runs on and retries later."""
+    await _register_commands(application, COMMANDS_RETRY[0])
+
+
+async def _register_commands(application: Application, retry: float) -> None:  # type: ignore[type-arg]
+    """Set the command menu: the default language for everyone, each other by code.
+
+    The menu is a nicety: a failure (an emulator without the method, a passing 5xx) is logged
+    once per try and tried again later, with a growing pause, never stopping the bot.
+    """
     library = application.bot_data["conversations"].library
-    for lang, content in library.languages.items():
-        names = {n: ENGLISH_NAMES.get(n, n) if lang == "en" else n for n in COMMANDS}
-        commands = [BotCommand(names[n], content.text(f"cmd_{n}")) for n in COMMANDS]
-        code = None if lang == library.default else lang
-        await application.bot.set_my_commands(commands, language_code=code)
+    try:
+        for lang, content in library.languages.items():
+            names = {n: ENGLISH_NAMES.get(n, n) if lang == "en" else n for n in COMMANDS}
+            commands = [BotCommand(names[n], content.text(f"cmd_{n}")) for n in COMMANDS]
+            code = None if lang == library.default else lang
+            await application.bot.set_my_commands(commands, language_code=code)
+    except TelegramError as exc:
+        log.warning(
+            "command menu not set error=%s; trying again in %.0f s", type(exc).__name__, retry
+        )
+        if application.job_queue is not None:
+            application.job_queue.run_once(
+                _retry_commands, retry, data=min(retry * 2, COMMANDS_RETRY[1])
+            )
+
+
+async def _retry_commands(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Try to set the command menu again (a JobQueue callback)."""
+    assert context.job is not None
+    await _register_commands(context.application, float(context.job.data))  # type: ignore[arg-type]
+
+
+def _sender(update: Update, message: Message | None) -> tuple[int, str, bool] | None:
+    """Return (voice id, name, is an anonymous admin) of who sent the update."""
+    user, chat = update.effective_user, update.effective_chat
+    sender_chat = message.sender_chat if message is not None else None
+    if sender_chat is not None and chat is not None:
+        if sender_chat.id == chat.id:  # an admin posting anonymously as the group
+            return chat.id, chat.title or "Admin", True
+        # A member posting as a channel: a voice of its own, keyed by the channel.
+        return sender_chat.id, sender_chat.title or sender_chat.username or "?", False
+    if user is None:
+        return None
+    return user.id, user.first_name or "", False
+
+
+def for_another_bot(text: str, bot_username: str | None) -> bool:
+    """Tell whether a command names another bot (/start@OtherBot): not ours to obey."""
+    match = _ADDRESSED.match(text)
+    return bool(match and bot_username and match.group(1).lower() != bot_username.lower())
 
 
 def to_event(update: Update, conversations: Conversations, bot_id: int = 0) -> Event | None:
     """Turn a message or button update into an engine Event; None for anything else."""
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
+    query = update.callback_query
+    message = update.message or update.edited_message
+    shown = query.message if query is not None and isinstance(query.message, Message) else None
+    sender = _sender(update, message)
+    if chat is None or sender is None:
         return None
-    replied = update.message.reply_to_message if update.message else None
+    voice, name, anonymous_admin = sender
+    replied = message.reply_to_message if message is not None else None
+    to_bot = bool(replied and replied.from_user and replied.from_user.id == bot_id)
+    placed = message or shown
     base = {
         "chat_id": chat.id,
-        "user_id": user.id,
-        "user_name": user.first_name or "",
+        "user_id": voice,
+        "user_name": name,
         "at": conversations.clock(),
         "chat_type": chat.type,
-        "user_lang": user.language_code or "",
+        "user_lang": (user.language_code if user else None) or "",
         "update_id": update.update_id,
         "chat_title": chat.title or "",
-        "reply_to_bot": bool(replied and replied.from_user and replied.from_user.id == bot_id),
+        "reply_to_bot": to_bot,
+        "message_id": message.message_id if message is not None else 0,
+        "reply_to_message_id": replied.message_id if replied is not None and to_bot else 0,
+        "thread_id": (placed.message_thread_id or 0) if placed and placed.is_topic_message else 0,
+        "user_handle": (user.username or "") if user and not anonymous_admin else "",
+        "is_admin": True,
     }
-    if update.callback_query is not None:
-        return Event(kind="button", data=update.callback_query.data or "", **base)  # type: ignore[arg-type]
-    if update.edited_message is not None and chat.type == "private":
-        return Event(kind="edited", **base)  # type: ignore[arg-type]
-    message = update.message
-    if message is None:
-        return None
+    if query is not None:
+        return Event(kind="button", data=query.data or "", **base)  # type: ignore[arg-type]
+    if update.edited_message is not None:
+        return Event(kind="edited", **base) if chat.type == "private" else None  # type: ignore[arg-type]
+    if message is None or message.is_automatic_forward:
+        return None  # a linked channel's post copied into its discussion group
     if message.text is None:
         return Event(kind="media", **base)  # type: ignore[arg-type]
     kind = "command" if message.text.startswith("/") else "text"
@@ -143,33 +193,52 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One update: the chat's lock is held by the update processor around all of this."""
     conversations: Conversations = context.bot_data["conversations"]
     message = update.effective_message
-    if message is not None and message.migrate_to_chat_id:
-        await asyncio.to_thread(conversations.migrate, message.chat_id, message.migrate_to_chat_id)
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        await _migrate(conversations, message)
+        return
+    if message is not None and message.text and for_another_bot(message.text, context.bot.username):
         return
     event = to_event(update, conversations, context.bot.id)
-    if event is None or await _private_group_view(update, context, event):
+    if event is None:
+        return
+    event = dataclasses.replace(event, chat_id=conversations.resolve(event.chat_id))
+    if await _private_group_view(update, context, event):
         return
     if event.in_group:
-        event = await _group_event(context, event)
+        event = await _group_event(context, event, update)
     replies = await conversations.handle_async(event)  # state is committed here
     outbox: Outbox = context.bot_data["outbox"]
-    await outbox.send(context.bot, event.chat_id, replies)
+    reply_to = event.message_id if event.kind in ("text", "command") else 0
+    where = Where(event.chat_id, event.thread_id, reply_to)
+    await outbox.send(context.bot, event.chat_id, replies, where)
 
 
-async def _group_event(context: ContextTypes.DEFAULT_TYPE, event: Event) -> Event:
+async def _migrate(conversations: Conversations, message: Message) -> None:
+    """A group became a supergroup: move its data, whichever of the two notices came first."""
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, int(message.migrate_to_chat_id)
+    else:
+        old, new = int(message.migrate_from_chat_id or 0), message.chat_id
+    async with conversations.locked(old, new):
+        await asyncio.to_thread(conversations.migrate, old, new)
+
+
+async def _group_event(context: ContextTypes.DEFAULT_TYPE, event: Event, update: Update) -> Event:
     """Ask Telegram (cached) whether the sender is an admin; note them as a member."""
     conversations: Conversations = context.bot_data["conversations"]
     members: Members = context.bot_data["members"]
-    known: set[tuple[int, int]] = context.bot_data["known_members"]
-    if (event.chat_id, event.user_id) not in known:
-        await asyncio.to_thread(remember_member, conversations, event.user_id, event.chat_id)
-        known.add((event.chat_id, event.user_id))
-    if event.kind in ("button", "command"):
-        admin = await members.is_admin(context.bot, event.chat_id, event.user_id)
-        return dataclasses.replace(event, is_admin=admin)
-    return event
+    user = update.effective_user
+    if event.user_id == event.chat_id:  # an anonymous admin, posting as the group
+        return event
+    if event.user_id < 0 or user is None:  # a member posting as a channel: not an admin
+        return dataclasses.replace(event, is_admin=False)
+    if not known_member(conversations, user.id, event.chat_id):  # no I/O when known
+        await asyncio.to_thread(remember_member, conversations, user.id, event.chat_id)
+    admin = await members.is_admin(context.bot, event.chat_id, user.id)
+    return dataclasses.replace(event, is_admin=admin)
 
 
 async def _private_group_view(
@@ -185,11 +254,9 @@ async def _private_group_view(
         await my_groups(context.bot, conversations, members, event.user_id, event.chat_id)
         return True
     if event.kind == "button" and event.data.startswith(GROUP_PLAN):
-        raw = event.data[len(GROUP_PLAN) :]
-        if not raw.lstrip("-").isdigit():
-            return False
+        raw = event.data[len(GROUP_PLAN) :]  # checked there: odd or forged data is refused
         await show_group_plan(
-            context.bot, conversations, members, event.user_id, event.chat_id, int(raw)
+            context.bot, conversations, members, event.user_id, event.chat_id, raw
         )
         return True
     return False
@@ -202,12 +269,13 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if joined is None or chat is None or user is None:
         return
     conversations: Conversations = context.bot_data["conversations"]
+    chat_id = conversations.resolve(chat.id)
     if not joined:
-        await asyncio.to_thread(conversations.deactivate, chat.id)
-        log.info("bot removed chat=%s", chat.id)
+        await asyncio.to_thread(conversations.deactivate, chat_id)
+        log.info("bot removed chat=%s", chat_id)
         return
     event = Event(
-        chat_id=chat.id,
+        chat_id=chat_id,
         user_id=user.id,
         user_name=user.first_name or "",
         kind="joined",
@@ -215,16 +283,23 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         chat_type=chat.type,
         user_lang=user.language_code or "",
         chat_title=chat.title or "",
+        update_id=update.update_id,
     )
     replies = await conversations.handle_async(event)
-    await context.bot_data["outbox"].send(context.bot, chat.id, replies)
+    await context.bot_data["outbox"].send(context.bot, chat_id, replies)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log metadata only: the update id, the chat id and the exception type."""
+    """Log metadata only: the update id, the chat id and the exception type.
+
+    A network error while polling (no update) is expected and retried by PTB: one WARNING line.
+    """
+    error = context.error
+    if update is None and isinstance(error, NetworkError):
+        log.warning("polling: network error %s; retrying", type(error).__name__)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     chat = update.effective_chat if isinstance(update, Update) else None
-    error = context.error
     log.error(
         "update failed update_id=%s chat=%s error=%s",
         update_id,

@@ -9,6 +9,7 @@ from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.kinds import KINDS, render
 from dialogues.model import Library
+from dialogues.nodes import answer_earlier
 from dialogues.state import ChatState
 from dialogues.texts import ALIASES
 from dialogues.turn import MENU_FLOW, Turn
@@ -167,6 +168,8 @@ def _on_text(turn: Turn) -> None:
         turn.note(turn.t("too_long", limit=MAX_INPUT))
         turn.show()
         return
+    if _answers_elsewhere(turn):
+        return
     screen = screens.SCREENS.get(turn.state.flow or "")
     node = turn.node
     if screen is not None and screen.text is not None:
@@ -185,6 +188,19 @@ def _on_text(turn: Turn) -> None:
         return
     turn.note(turn.t("use_buttons"))
     turn.show()
+
+
+def _answers_elsewhere(turn: Turn) -> bool:
+    """In a group, a reply to a message that asked another question is stored there."""
+    event = turn.event
+    if not event.in_group or not event.reply_to_message_id:
+        return False
+    tag = turn.state.posts.get(str(event.reply_to_message_id), "")
+    kind, _, node_key = tag.partition(":")
+    if kind not in ("q", "p") or node_key == turn.state.node_key:
+        return False  # unknown message, or the question the group is on: the usual way
+    answer_earlier(turn, node_key, event.text)
+    return True
 
 
 def _on_media(turn: Turn) -> None:

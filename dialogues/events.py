@@ -25,6 +25,10 @@ class Event:
     is_admin: bool = True  # in a group: whether the sender is one of its admins
     reply_to_bot: bool = False  # the message answers one of the bot's messages
     chat_title: str = ""  # a group's title
+    message_id: int = 0  # the id of the user's message (0 for a press)
+    reply_to_message_id: int = 0  # the bot's message this message replies to (0: none)
+    thread_id: int = 0  # the forum topic the event came from (0: none, or not a forum)
+    user_handle: str = ""  # the sender's @username without the @, if they have one
 
     @property
     def in_group(self) -> bool:
@@ -48,7 +52,8 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     export: str | None = None  # a file format: the adapter sends the plan as a document
     force_reply: bool = False  # ask Telegram to open a reply to this message (groups)
-    edit: bool = False  # replace the bot's last message with buttons instead of a new one
+    edit_message_id: int = 0  # replace this message of the bot's instead of sending a new one
+    tag: str = ""  # in groups, what the message shows ("q:flow/node"), remembered by message id
 
     def labels(self) -> list[str]:
         """Return the button labels, row by row flattened (handy in tests and the terminal)."""

@@ -84,10 +84,32 @@ def render_question(turn: Turn, node: Node) -> None:
     turn.say("\n".join(lines), rows((first,), nav_row(turn)))
 
 
-def render_board_question(turn: Turn, node: Node, edit: bool = False) -> None:
-    """In a group: the question, every member's answer so far, and Svar / Næste buttons."""
-    lines = _question_lines(turn, node)
-    found = store.voices(turn.state, turn.state.flow or "", node.id)
+def mention(turn: Turn) -> str:
+    """Name the member who acted so that a selective forced reply reaches them.
+
+    Telegram shows a selective ForceReply to the users @mentioned in its text (and to the
+    sender of the message it replies to): a member with a username is @mentioned, one without
+    gets a text mention of their id.
+    """
+    event = turn.event
+    if event.user_handle:
+        return f"@{escape(event.user_handle)}"
+    return f'<a href="tg://user?id={event.user_id}">{escape(event.user_name or "?")}</a>'
+
+
+def render_board_question(
+    turn: Turn, node: Node, edit: bool = False, node_key: str | None = None
+) -> None:
+    """In a group: the question, every member's answer so far, and Svar / Næste buttons.
+
+    With `edit`, the question's own message is replaced (found by what it shows), so the
+    answers gather under it; `node_key` names a question other than the current one, whose
+    message then keeps no buttons (they would be stale).
+    """
+    flow_id, _, node_id = (node_key or turn.state.node_key).partition("/")
+    current = node_key is None or node_key == turn.state.node_key
+    lines = _question_lines(turn, node) if current else [f"<b>{fill(turn, node.text)}</b>"]
+    found = store.voices(turn.state, flow_id, node_id)
     if found:
         lines.append("")
         for _, voice in found:
@@ -99,19 +121,18 @@ def render_board_question(turn: Turn, node: Node, edit: bool = False) -> None:
         turn.button(turn.t("btn_answer"), "_answer"),
         turn.button(turn.t("btn_next"), "_next"),
     )
-    if edit:
-        turn.replies.append(Reply("\n".join(lines), rows(answer, nav_row(turn)), edit=True))
-    else:
-        turn.say("\n".join(lines), rows(answer, nav_row(turn)))
+    tag = turn.tag("q", f"{flow_id}/{node_id}")
+    buttons = rows(answer, nav_row(turn)) if current else ()
+    target = turn.posted(tag) if edit else 0
+    turn.replies.append(Reply("\n".join(lines), buttons, edit_message_id=target, tag=tag))
 
 
 def press_question(turn: Turn, node: Node, option: str) -> bool:
     """In a group, 'Svar' asks the member who pressed it for an answer (a forced reply)."""
     if option != "_answer":
         return False
-    mention = f'<a href="tg://user?id={turn.event.user_id}">{escape(turn.event.user_name)}</a>'
-    text = turn.t("board_prompt", name=mention, question=fill(turn, node.text))
-    turn.replies.append(Reply(text, force_reply=True))
+    text = turn.t("board_prompt", name=mention(turn), question=fill(turn, node.text))
+    turn.replies.append(Reply(text, force_reply=True, tag=turn.tag("p")))
     return True
 
 
@@ -133,6 +154,28 @@ def answer_question(turn: Turn, node: Node, text: str) -> bool:
     turn.note(turn.t("saved"))
     turn.advance()
     return True
+
+
+def answer_earlier(turn: Turn, node_key: str, text: str) -> None:
+    """A member replied to an earlier question's message or prompt: store it there.
+
+    The board has moved on (someone pressed Videre before the member finished typing), so
+    the answer is kept under the question that was asked, and that question's own message
+    gathers it; a question that no longer exists keeps nothing.
+    """
+    flow_id, _, node_id = node_key.partition("/")
+    flow = turn.content.flows.get(flow_id)
+    node = flow.nodes.get(node_id) if flow else None
+    if node is None or node.kind != "question" or node.input != "text":
+        turn.say(turn.t("board_old_question"))
+        return
+    if not text.strip():
+        return
+    store.put(turn.state, flow_id, node_id, text, turn.event)
+    render_board_question(turn, node, edit=True, node_key=node_key)
+    if not turn.posted(turn.tag("q", node_key)):  # no message to edit: say where it went
+        turn.replies.pop()
+        turn.say(turn.t("board_saved_earlier", question=shorten(node.text, 80)))
 
 
 def render_choice(turn: Turn, node: Node) -> None:

@@ -10,7 +10,7 @@ from dialogues.events import Reply
 from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
-from dialogues.nodes import ACTIONS
+from dialogues.nodes import ACTIONS, mention
 from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.turn import Turn
 
@@ -61,7 +61,8 @@ def render(turn: Turn) -> None:
         text = f"<b>{node.text}</b>\n\n{now}\n\n{turn.t('answers_type_new')}"
         turn.say(text, rows(cancel))
         if turn.event.in_group:  # a group member's answer must reach the bot as a reply
-            turn.replies.append(Reply(turn.t("answers_type_new"), force_reply=True))
+            prompt = f"{mention(turn)} {turn.t('answers_type_new')}"
+            turn.replies.append(Reply(prompt, force_reply=True, tag=turn.tag("p")))
     else:
         confirm = (
             turn.button(turn.t("btn_yes_delete"), "yes"),

@@ -10,6 +10,8 @@ from typing import Any
 
 JSON = dict[str, Any]
 HISTORY_LIMIT = 50
+SEEN_LIMIT = 200  # recent update ids kept per chat to recognise a redelivery
+POSTS_LIMIT = 100  # bot messages per group chat whose meaning is remembered
 
 
 def _v0_to_v1(data: JSON) -> JSON:
@@ -22,7 +24,19 @@ def _v0_to_v1(data: JSON) -> JSON:
     return data
 
 
-MIGRATIONS: list[Callable[[JSON], JSON]] = [_v0_to_v1]
+def _v1_to_v2(data: JSON) -> JSON:
+    """Version 1 kept only the highest update id; version 2 keeps a window of recent ones.
+
+    Telegram's update ids are not always growing (after a quiet week the next id is chosen
+    at random), so "not above the highest" wrongly dropped returning users' messages.
+    """
+    last = data.pop("last_update", 0)
+    at = data.get("updated_at") or ""
+    data["seen_updates"] = [[int(last), at]] if isinstance(last, int) and last > 0 else []
+    return data
+
+
+MIGRATIONS: list[Callable[[JSON], JSON]] = [_v0_to_v1, _v1_to_v2]
 """MIGRATIONS[i] turns a version-i state into version i+1. Append; never edit or reorder."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -43,7 +57,11 @@ class ChatState:
     plan: list[JSON] = field(default_factory=list)
     settings: JSON = field(default_factory=dict)
     updated_at: str | None = None
-    last_update: int = 0  # the newest Telegram update id handled: a redelivery is dropped
+    # [update id, ISO time] of the chat's recent updates: one seen again is a redelivery
+    seen_updates: list[list[int | str]] = field(default_factory=list)
+    # In groups: the bot's message id -> what it shows ("q:flow/node" for a question), so a
+    # reply lands under the question it answers and gathered answers edit that message
+    posts: dict[str, str] = field(default_factory=dict)
     visits: dict[str, JSON] = field(default_factory=dict)  # per flow: started, last node, finished
 
     def copy(self) -> ChatState:

@@ -9,6 +9,7 @@ from dialogues import callbacks
 from dialogues.events import Button, Event, Reply
 from dialogues.model import Content, Flow, Library, Node
 from dialogues.state import HISTORY_LIMIT, ChatState
+from dialogues.values import Problem
 
 MENU_FLOW = "menu"
 
@@ -66,7 +67,18 @@ class Turn:
         if self.prefix:
             text = "\n".join([*self.prefix, "", text])
             self.prefix.clear()
-        self.replies.append(Reply(text=text, buttons=buttons))
+        self.replies.append(Reply(text=text, buttons=buttons, tag=self.tag("n")))
+
+    def tag(self, kind: str, node_key: str | None = None) -> str:
+        """In a group, name what a message shows ("q:flow/node"), for replies to find it."""
+        if not self.event.in_group:
+            return ""
+        return f"{kind}:{self.state.node_key if node_key is None else node_key}"
+
+    def posted(self, tag: str) -> int:
+        """Return the id of the newest message of the bot's that shows `tag` (0: none known)."""
+        found = [int(m) for m, t in self.state.posts.items() if t == tag and m.isdigit()]
+        return max(found, default=0)
 
     def allowed(self) -> bool:
         """Let a group's admins (and anyone in a private chat) through; refuse others politely."""
@@ -74,6 +86,11 @@ class Turn:
             return True
         self.say(self.t("admins_only"))
         return False
+
+    def refuse(self, problem: Problem) -> None:
+        """Say why a value was refused and show the current node again; nothing is changed."""
+        self.note(self.t(problem.key, **problem.values))
+        self.show()
 
     def send_file(self, fmt: str, caption: str) -> None:
         """Queue the plan as a file in `fmt`; the adapter renders and sends it."""

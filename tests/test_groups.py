@@ -40,11 +40,14 @@ def test_table_talk_is_ignored_and_changes_nothing(board: Transcript) -> None:
 
 def test_several_members_answer_the_same_question_until_someone_goes_on(board: Transcript) -> None:
     assert board.labels()[:2] == ["✍️ Svar", "Videre ➡️"]
+    question = board.keyboard
     board.press("Svar")
     prompt = board.last
     assert prompt.force_reply and 'tg://user?id=1">Anna</a>' in prompt.text
     board.reply("Tillid <3")
-    assert board.last.edit and "💬 <b>Anna</b>: Tillid &lt;3" in board.last.text
+    # The question's own message gathers the answer (edited, not posted anew).
+    assert board.last.edit_message_id == board.message_id(question)
+    assert "💬 <b>Anna</b>: Tillid &lt;3" in board.last.text
     bo = board.as_member(2, "Bo")
     bo.reply("Erfaring med systemet")
     assert (
@@ -56,6 +59,35 @@ def test_several_members_answer_the_same_question_until_someone_goes_on(board: T
     answers = board.state.answers
     assert answers["anbefaling1/q_vaerdi#1"]["by"] == {"id": 1, "name": "Anna"}
     assert answers["anbefaling1/q_vaerdi#2"]["text"] == "Erfaring med systemet"
+
+
+def test_a_late_answer_lands_under_the_question_its_prompt_asked(board: Transcript) -> None:
+    question = board.keyboard
+    board.press("Svar")
+    prompt = board.last  # Anna is typing her answer to question 1 ...
+    bo = board.as_member(2, "Bo")
+    bo.press("Videre", reply=question)  # ... while Bo moves the board on to question 2
+    assert board.state.node == "q_opgaver"
+    board.reply("Tillid og tid", to=prompt)
+    answers = board.state.answers
+    assert answers["anbefaling1/q_vaerdi#1"]["text"] == "Tillid og tid"
+    assert not any(key.startswith("anbefaling1/q_opgaver") for key in answers)
+    # Question 1's own message gathers it, without buttons (the board is past it).
+    assert board.last.edit_message_id == board.message_id(question)
+    assert "💬 <b>Anna</b>: Tillid og tid" in board.last.text and not board.last.buttons
+
+
+def test_a_reply_to_a_question_that_no_longer_exists_is_kept_nowhere(board: Transcript) -> None:
+    board.conversations.remember_posts(board.chat_id, [(999, "p:anbefaling1/gone")])
+    before = board.state.answers
+    board.reply("Et svar", to=None)
+    board.reply_to = 999
+    board.replying = True
+    replies = board.send("Et svar til et slettet spørgsmål")
+    board.replying = False
+    assert "findes længere" in replies[-1].text
+    assert not any("gone" in key for key in board.state.answers)
+    assert len(board.state.answers) == len(before) + 1  # only the first, ordinary reply
 
 
 def test_summary_lists_every_members_answer_with_names(board: Transcript) -> None:

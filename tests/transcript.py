@@ -42,6 +42,25 @@ class Transcript:
         self.chat_type, self.is_admin, self.replying = chat_type, True, False
         self.replies: list[Reply] = []
         self.history: list[Reply] = []
+        self.posted: list[tuple[int, Reply]] = []  # (message id, reply) as the outbox posts them
+        self.reply_to = 0
+
+    def _post(self, replies: list[Reply]) -> None:
+        """Give each new message an id and note what it shows, as the Telegram outbox does."""
+        posts = []
+        for reply in replies:
+            if reply.edit_message_id:
+                continue
+            message_id = 1000 + len(self.posted)
+            self.posted.append((message_id, reply))
+            if reply.tag:
+                posts.append((message_id, reply.tag))
+        if posts:
+            self.conversations.remember_posts(self.chat_id, posts)
+
+    def message_id(self, reply: Reply) -> int:
+        """Return the id the outbox gave to this reply's message."""
+        return next(m for m, r in reversed(self.posted) if r is reply)
 
     def _run(self, kind: str, text: str = "", data: str = "") -> list[Reply]:
         event = Event(
@@ -56,8 +75,10 @@ class Transcript:
             chat_type=self.chat_type,
             is_admin=self.is_admin,
             reply_to_bot=self.replying,
+            reply_to_message_id=self.reply_to if self.replying else 0,
         )
         self.replies = self.conversations.handle(event)
+        self._post(self.replies)
         self.history += self.replies
         return self.replies
 
@@ -65,9 +86,11 @@ class Transcript:
         """Type a message (a command when it starts with '/')."""
         return self._run("command" if text.startswith("/") else "text", text=text)
 
-    def reply(self, text: str) -> list[Reply]:
-        """Answer one of the bot's messages with Telegram's reply (what a group member does)."""
+    def reply(self, text: str, to: Reply | None = None) -> list[Reply]:
+        """Answer one of the bot's messages with Telegram's reply (what a group member does):
+        `to`, else the bot's last message."""
         self.replying = True
+        self.reply_to = self.message_id(to) if to is not None else self.posted[-1][0]
         try:
             return self.send(text)
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogues import dates
+from dialogues import dates, values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import ChecklistItem, Node
@@ -39,7 +39,8 @@ def describe(turn: Turn, record: JSON) -> str:
 
 
 def _where(turn: Turn, node: Node) -> tuple[int, str, ChecklistItem, JSON | None]:
-    index = min(int(turn.state.widget.get("item", 0)), len(node.items) - 1)
+    stored = turn.state.widget.get("item", 0)
+    index = max(0, min(stored if isinstance(stored, int) else 0, len(node.items) - 1))
     stage = str(turn.state.widget.get("stage", "mark"))
     item = node.items[index]
     key = record_key(turn.state.flow or "", node.id, item.id)
@@ -100,8 +101,8 @@ def press(turn: Turn, node: Node, option: str) -> bool:
             _next_item(turn, node, index)
         return True
     if stage == "when" and option in dates.QUICK:
-        label, day = dates.quick(option, turn.event.at, turn.content.lang)
-        _save(turn, node, item, when={"label": label, "date": day.isoformat()})
+        when = values.quick_when(option, turn.event.at, turn.content.lang)
+        _save(turn, node, item, when=when.to_json())
         _next_item(turn, node, index)
         return True
     if stage == "when" and option == "wx":
@@ -140,17 +141,20 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     """Take the responsible person, or a typed week or date."""
     index, stage, item, _ = _where(turn, node)
     if stage == "who" and typed.strip():
-        _save(turn, node, item, who=typed.strip())
+        who = values.short_text(typed)
+        if isinstance(who, values.Problem):
+            turn.refuse(who)
+            return True
+        _save(turn, node, item, who=who)
         turn.set_widget(item=index, stage="when")
         turn.show()
         return True
     if stage == "when_text":
-        parsed = dates.parse(typed, turn.event.at, turn.content.lang)
-        if parsed is None:
-            turn.note(turn.t("bad_time"))
-            turn.show()
+        when = values.typed_when(typed, turn.event.at, turn.content.lang)
+        if isinstance(when, values.Problem):
+            turn.refuse(when)
             return True
-        _save(turn, node, item, when={"label": parsed[0], "date": parsed[1].isoformat()})
+        _save(turn, node, item, when=when.to_json())
         _next_item(turn, node, index)
         return True
     if stage == "who":

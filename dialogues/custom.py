@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialogues import values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Node
@@ -14,7 +15,11 @@ PREFIX = "+"
 def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JSON]]:
     """Return the chat's own questions of a flow with their answers, in the order written."""
     start = f"{flow_id}/{PREFIX}"
-    found = [(k, v) for k, v in state.answers.items() if k.startswith(start)]
+    found = [
+        (k, v)
+        for k, v in state.answers.items()
+        if k.startswith(start) and k[len(start) :].isdecimal() and isinstance(v, dict)
+    ]
     return sorted(found, key=lambda kv: int(kv[0][len(start) :]))
 
 
@@ -46,12 +51,18 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
         turn.show()
         return True
     pending = turn.state.widget.get("question")
-    if not pending:
-        turn.set_widget(question=typed.strip(), expects_text=True)
-        turn.show()
-        return True
     flow_id = turn.state.flow or ""
     number = 1 + len(own_answers(turn.state, flow_id))
+    if not pending:
+        question = values.short_text(typed, values.MAX_QUESTION)
+        if number > values.MAX_OWN_QUESTIONS:
+            question = values.Problem("own_full", {"limit": values.MAX_OWN_QUESTIONS})
+        if isinstance(question, values.Problem):
+            turn.refuse(question)
+            return True
+        turn.set_widget(question=question, expects_text=True)
+        turn.show()
+        return True
     turn.state.answers[f"{flow_id}/{PREFIX}{number}"] = {
         "question": str(pending),
         "text": typed,

@@ -6,19 +6,20 @@ so they stay valid while the item exists, whatever the chat is doing meanwhile.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from dialogues import dates, schedule
+from dialogues import dates, schedule, values
 from dialogues.events import Button, Reply
 from dialogues.markup import escape
 from dialogues.model import Content
-from dialogues.nudges import Nudge
+from dialogues.nudges import Nudge, switched_off
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 
 VERSION = "2"
 PROGRESS = {"d": "done", "g": "progress", "x": "stuck"}
+POSTPONE_DAYS = 7
 
 
 def data(option: str, ref: str) -> str:
@@ -38,9 +39,9 @@ def item(content: Content, state: ChatState, ref: str) -> tuple[str, JSON] | Non
     """Return (title, record) of the action item a ref names; None once it is gone."""
     kind, _, key = ref.partition(":")
     if kind == "p":
-        row = next((r for r in state.plan if r.get("id") == key), None)
-        return (row.get("maal") or row.get("fokus") or "…", row) if row else None
-    if kind == "s" and key in state.checklists:
+        row = next((r for r in state.plan if isinstance(r, dict) and r.get("id") == key), None)
+        return (str(row.get("maal") or row.get("fokus") or "…"), row) if row else None
+    if kind == "s" and key in state.checklists and key.count("/") == 2:
         flow_id, node_id, item_id = key.split("/")
         node = content.flows.get(flow_id, None)
         found = node.nodes.get(node_id) if node else None
@@ -94,7 +95,9 @@ def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime
         return None
     off = Button(t("btn_nudge_off"), data("o", nudge.category))
     if nudge.kind == "meeting":
-        day = date.fromisoformat(nudge.ref[2:])
+        day = values.stored_day(nudge.ref[2:])
+        if day is None:
+            return None
         text = t("nudge_meeting", date=dates.date_label(day, content.lang))
         text += "\n\n" + t("followup_agenda") + "\n\n" + status_lines(content, state, at)
         later = Button(t("btn_nudge_later"), data("u", nudge.ref))
@@ -129,11 +132,10 @@ def press(turn: Turn, option: str, ref: str) -> None:
     """Apply a nudge button: record progress, postpone a week, continue, or switch off."""
     if option in PROGRESS or (option == "u" and not ref.startswith("m:")):
         _on_item(turn, option, ref)
-    elif option == "u" and _iso_date(ref[2:]) is not None:
-        _postpone_meeting(turn, date.fromisoformat(ref[2:]))
+    elif option == "u":
+        _postpone_meeting(turn, ref)
     elif option == "o" and ref in ("deadline", "meeting", "evaluation", "unfinished"):
-        off = set(turn.state.settings.get("nudges_off") or ())
-        turn.state.settings["nudges_off"] = sorted(off | {ref})
+        turn.state.settings["nudges_off"] = sorted(switched_off(turn.state) | {ref})
         turn.say(turn.t("nudge_switched_off"))
     elif option in ("c", "f"):
         flow_id = ref[2:]
@@ -151,14 +153,14 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
         return
     title, record = found
     if option == "u":
-        when = _when(record)
-        if when is None:
+        moved = values.moved_when(_when(record), POSTPONE_DAYS, turn.event.at, turn.content.lang)
+        if moved is None:
             turn.say(turn.t("nudge_gone"))
-            return
-        day = date.fromisoformat(when["date"]) + timedelta(days=7)
-        label = dates.relabel(when["label"], day, turn.content.lang)
-        record["tid" if "tid" in record else "when"] = {"label": label, "date": day.isoformat()}
-        turn.say(turn.t("nudge_postponed", item=escape(title), when=escape(label)))
+        elif isinstance(moved, values.Problem):
+            turn.say(turn.t(moved.key, **moved.values))
+        else:
+            record["tid" if "tid" in record else "when"] = moved.to_json()
+            turn.say(turn.t("nudge_postponed", item=escape(title), when=escape(moved.label)))
         return
     record["progress"] = PROGRESS[option]
     record["progress_by"] = {"id": turn.event.user_id, "name": turn.event.user_name}
@@ -169,20 +171,19 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
         turn.say(turn.t("nudge_stuck_advice"))
 
 
-def _iso_date(text: str) -> date | None:
-    """Return the date an ISO string names, or None for anything else (forged data)."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _postpone_meeting(turn: Turn, day: date) -> None:
+def _postpone_meeting(turn: Turn, ref: str) -> None:
+    """Move a meeting a week on: only in a chat with follow-up meetings, within the window."""
+    day = values.stored_day(ref[2:])
+    if day is None or not (schedule.cadence(turn.state) or schedule.next_meeting(turn.state)):
+        turn.say(turn.t("meeting_unknown"))
+        return
+    new = day + timedelta(days=POSTPONE_DAYS)
+    label = dates.date_label(new, turn.content.lang)
+    moved = values.checked(label, new, turn.event.at, turn.content.lang)
+    if isinstance(moved, values.Problem):
+        turn.say(turn.t(moved.key, **moved.values))
+        return
     settings = dict(schedule.followup(turn.state))
-    new = day + timedelta(days=7)
-    settings["next_meeting"] = {
-        "label": dates.date_label(new, turn.content.lang),
-        "date": new.isoformat(),
-    }
+    settings["next_meeting"] = moved.to_json()
     turn.state.settings["followup"] = settings
-    turn.say(turn.t("nudge_meeting_moved", date=dates.date_label(new, turn.content.lang)))
+    turn.say(turn.t("nudge_meeting_moved", date=label))

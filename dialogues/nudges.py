@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from dialogues import checklist, dates, schedule
+from dialogues import checklist, dates, schedule, values
 from dialogues.model import Content, Node
 from dialogues.state import ChatState
 
@@ -94,36 +94,37 @@ def checklists(content: Content) -> list[tuple[str, Node]]:
 
 
 def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
+    """Deadlines of plan rows and planned first steps; a stored date out of range is skipped."""
     for row in state.plan:
-        when = row.get("tid")
-        if when and when.get("date") and row.get("progress") != "done":
-            yield from _deadlines(chat_id, f"p:{row['id']}", date.fromisoformat(when["date"]))
+        day = values.stored_day(row.get("tid")) if isinstance(row, dict) else None
+        if day is not None and row.get("progress") != "done":
+            yield from _deadlines(chat_id, f"p:{row.get('id')}", day)
     if not state.checklists:
         return
     for flow_id, node in checklists(content):
         for item, record in checklist.records(state, flow_id, node):
-            when = record.get("when")
-            if record["status"] == "planned" and when and record.get("progress") != "done":
+            day = values.stored_day(record.get("when"))
+            if record.get("status") == "planned" and day and record.get("progress") != "done":
                 ref = f"s:{checklist.record_key(flow_id, node.id, item.id)}"
-                yield from _deadlines(chat_id, ref, date.fromisoformat(when["date"]))
+                yield from _deadlines(chat_id, ref, day)
 
 
 def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
     for day in schedule.meetings(state, now):
         notice = on_day(day - timedelta(days=MEETING_NOTICE_DAYS))
         yield Nudge(chat_id, "meeting", f"m:{day.isoformat()}", notice)
-    steps = [r for k, r in state.checklists.items() if k.startswith("anbefaling3/")]
+    steps = [
+        moment
+        for k, r in state.checklists.items()
+        if k.startswith("anbefaling3/") and isinstance(r, dict)
+        if (moment := values.stored_moment(r.get("at"))) is not None
+    ]
     if steps:
-        first = min(datetime.fromisoformat(r["at"]) for r in steps)
-        yield Nudge(
-            chat_id,
-            "evaluation",
-            "e:anbefaling3",
-            on_day(dates.today(first) + timedelta(days=EVALUATION_DAYS)),
-        )
-    chosen = schedule.followup(state).get("at")
+        day = dates.today(min(steps)) + timedelta(days=EVALUATION_DAYS)
+        yield Nudge(chat_id, "evaluation", "e:anbefaling3", on_day(day))
+    chosen = values.stored_moment(schedule.followup(state).get("at"))
     if chosen:
-        day = dates.today(datetime.fromisoformat(chosen)) + timedelta(days=REPEAT_DAYS)
+        day = dates.today(chosen) + timedelta(days=REPEAT_DAYS)
         yield Nudge(chat_id, "repeat", "r:trin4", on_day(day))
 
 
@@ -136,19 +137,28 @@ def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nu
         return
     # By the day the journey was left, not the minute: the nudge (and its id) stays the same
     # for all of a day's turns, so the store is not rewritten after every one of them.
-    left = dates.today(datetime.fromisoformat(state.updated_at))
+    moment = values.stored_moment(state.updated_at)
+    if moment is None:
+        return
+    left = dates.today(moment)
     due = on_day(left + timedelta(days=UNFINISHED_DAYS))
     yield Nudge(chat_id, "unfinished", f"u:{flow.id}", due)
 
 
 def _retention(state: ChatState, chat_id: int, days: int | None) -> Iterator[Nudge]:
     """Warn 30 days before an inactive chat's data is purged, then purge it."""
-    if not days or not state.updated_at:
+    last = values.stored_moment(state.updated_at)
+    if not days or last is None:
         return
-    last = datetime.fromisoformat(state.updated_at)
     warning = out_of_quiet_hours(last + timedelta(days=days - RETENTION_WARNING_DAYS))
     yield Nudge(chat_id, "retention", "x:warn", warning)
     yield Nudge(chat_id, "purge", "x:purge", last + timedelta(days=days))
+
+
+def switched_off(state: ChatState) -> set[str]:
+    """Return the categories switched off (a stored value of the wrong shape switches none)."""
+    value = state.settings.get("nudges_off")
+    return {c for c in value if isinstance(c, str)} if isinstance(value, list) else set()
 
 
 def wanted(
@@ -165,7 +175,7 @@ def wanted(
     """
     found = list(_retention(state, chat_id, retention_days))
     if not state.settings.get("inactive") and not state.settings.get("nudges_off_all"):
-        off = set(state.settings.get("nudges_off") or ())
+        off = switched_off(state)
         reminders = [
             *_action_items(content, state, chat_id),
             *_followups(content, state, chat_id, now),

@@ -6,7 +6,7 @@ time; editing a row opens its field list; a row can also start as a copy of an e
 
 from __future__ import annotations
 
-from dialogues import dates
+from dialogues import dates, values
 from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node, PlanTemplate
@@ -32,7 +32,7 @@ def find_row(turn: Turn, row_id: object) -> JSON | None:
 
 
 def _new_row(turn: Turn, **fields: object) -> JSON:
-    number = 1 + max((int(str(r["id"])[1:]) for r in turn.state.plan), default=0)
+    number = 1 + max((values.row_number(r.get("id")) for r in turn.state.plan), default=0)
     row: JSON = {
         "id": f"r{number}",
         "fokus": "",

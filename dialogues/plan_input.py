@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogues import dates
+from dialogues import dates, values
 from dialogues.kind import Kind
 from dialogues.model import Node
 from dialogues.plan import FIELDS, LIST_FIELDS, add_row, find_row, from_template, render
@@ -59,30 +59,28 @@ def press(turn: Turn, node: Node, option: str) -> bool:
 
 
 def _press_overview(turn: Turn, node: Node, option: str) -> bool:
-    if option == "add":
+    picked = values.index(option, "e", len(turn.state.plan))
+    if option in ("add", "tpl") and len(turn.state.plan) >= values.MAX_PLAN_ROWS:
+        turn.refuse(values.Problem("plan_full", {"limit": values.MAX_PLAN_ROWS}))
+    elif option == "add":
         _go(turn, "fokus", add_row(turn), wizard=True)
     elif option == "tpl" and node.templates:
         _go(turn, "templates", None, wizard=False)
-    elif (
-        option.startswith("e")
-        and option[1:].isdigit()
-        and 0 < int(option[1:]) <= len(turn.state.plan)
-    ):
-        _go(turn, "row", turn.state.plan[int(option[1:]) - 1], wizard=False)
+    elif picked is not None:
+        _go(turn, "row", turn.state.plan[picked], wizard=False)
     else:
         return False
     return True
 
 
 def _press_templates(turn: Turn, node: Node, option: str) -> bool:
+    picked = values.index(option, "t", len(node.templates))
     if option == "no":
         _go(turn, "overview", None, wizard=False)
-    elif (
-        option.startswith("t")
-        and option[1:].isdigit()
-        and 0 < int(option[1:]) <= len(node.templates)
-    ):
-        row = from_template(turn, node.templates[int(option[1:]) - 1])
+    elif picked is not None and len(turn.state.plan) >= values.MAX_PLAN_ROWS:
+        turn.refuse(values.Problem("plan_full", {"limit": values.MAX_PLAN_ROWS}))
+    elif picked is not None:
+        row = from_template(turn, node.templates[picked])
         turn.note(turn.t("plan_from_example"))
         _go(turn, "row", row, wizard=False)
     else:
@@ -122,8 +120,9 @@ def _press_field(turn: Turn, row: JSON, stage: str, option: str) -> bool:
     elif stage == "fokus" and option == "own":
         _go(turn, "fokus_text", row)
     elif stage == "tid" and option in dates.QUICK:
-        label, day = dates.quick(option, turn.event.at, turn.content.lang)
-        _set(turn, row, "tid", {"label": label, "date": day.isoformat()})
+        _set(
+            turn, row, "tid", values.quick_when(option, turn.event.at, turn.content.lang).to_json()
+        )
         _after_field(turn, row, "tid")
     elif stage == "tid" and option == "wx":
         _go(turn, "tid_text", row)
@@ -157,21 +156,26 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
         turn.show()
         return True
     field = FIELD_OF.get(stage, stage)
-    value: object = typed.strip()
-    if field in LIST_FIELDS:
-        value = [line.strip(" -•*\t") for line in typed.splitlines() if line.strip(" -•*\t")]
-    elif field == "fokus":
-        value = f"own:{typed.strip()}"
-    elif field == "tid":
-        parsed = dates.parse(typed, turn.event.at, turn.content.lang)
-        if parsed is None:
-            turn.note(turn.t("bad_time"))
-            turn.show()
-            return True
-        value = {"label": parsed[0], "date": parsed[1].isoformat()}
+    value = _read_field(turn, field, typed)
+    if isinstance(value, values.Problem):
+        turn.refuse(value)
+        return True
     _set(turn, row, field, value)
     _after_field(turn, row, field)
     return True
+
+
+def _read_field(turn: Turn, field: str, typed: str) -> object:
+    """Read a typed field into its bounded value, or the Problem that refuses it."""
+    if field in LIST_FIELDS:
+        return values.text_list(typed)
+    if field == "tid":
+        when = values.typed_when(typed, turn.event.at, turn.content.lang)
+        return when if isinstance(when, values.Problem) else when.to_json()
+    if field in ("fokus", "roller"):
+        short = values.short_text(typed)
+        return f"own:{short}" if field == "fokus" and isinstance(short, str) else short
+    return typed.strip()
 
 
 PLAN = Kind(render, press, text)

@@ -60,7 +60,7 @@ def plan_html(doc: PlanDocument) -> str:
 def render(turn: Turn) -> None:
     """Show the plan with buttons to the reflections and to the plan builder."""
     doc = build_document(turn.content, turn.state, turn.event.at)
-    cadence = schedule.followup(turn.state).get("cadence")
+    cadence = schedule.cadence(turn.state)
     text = plan_html(doc)
     if cadence:
         text += "\n\n" + turn.t("schedule_cadence", cadence=turn.t(f"cad_{cadence}"))

@@ -7,7 +7,7 @@ from dialogues.followup import item
 from dialogues.kind import nav_row, rows
 from dialogues.markup import escape
 from dialogues.nodes import ACTIONS
-from dialogues.nudges import CATEGORIES, Nudge, wanted
+from dialogues.nudges import CATEGORIES, Nudge, switched_off, wanted
 from dialogues.screens import COMMANDS, SCREENS, Screen
 from dialogues.turn import Turn
 
@@ -37,7 +37,7 @@ def render(turn: Turn) -> None:
     lines += [_line(turn, n) for n in coming[:SHOWN]] or [turn.t("reminders_none")]
     if len(coming) > SHOWN:
         lines.append(turn.t("reminders_more", n=len(coming) - SHOWN))
-    off = set(settings.get("nudges_off") or ())
+    off = switched_off(turn.state)
     switches = [
         turn.button(("🔕 " if c in off else "🔔 ") + turn.t(f"category_{c}"), f"t:{c}")
         for c in CATEGORIES
@@ -61,8 +61,7 @@ def press(turn: Turn, option: str) -> bool:
     if option.startswith(("t:", "all", "cad")) and not turn.allowed():
         return True
     if option.startswith("t:") and option[2:] in CATEGORIES:
-        off = set(settings.get("nudges_off") or ())
-        settings["nudges_off"] = sorted(off ^ {option[2:]})
+        settings["nudges_off"] = sorted(switched_off(turn.state) ^ {option[2:]})
     elif option == "all":
         settings["nudges_off_all"] = not settings.get("nudges_off_all")
     elif option == "cad":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 
-from dialogues import dates
+from dialogues import dates, values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Node
@@ -22,20 +22,36 @@ def followup(state: ChatState) -> JSON:
     return value if isinstance(value, dict) else {}
 
 
+def cadence(state: ChatState) -> str | None:
+    """Return the chosen cadence (None when none was chosen, or a stored one is unknown)."""
+    chosen = followup(state).get("cadence")
+    return chosen if isinstance(chosen, str) and chosen in CADENCES else None
+
+
+def next_meeting(state: ChatState) -> date | None:
+    """Return the stored date of the next meeting (None when none, or one out of range)."""
+    return values.stored_day(followup(state).get("next_meeting"))
+
+
 def add_months(day: date, months: int) -> date:
-    """Return the same day `months` later (clamped to the month's last day)."""
+    """Return the same day `months` later (clamped to the month's last day, and to date.max)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[date]:
-    """Return the planned follow-up meetings within the horizon, the next one first."""
+    """Return the planned follow-up meetings within the horizon, the next one first.
+
+    A stored meeting date that reminders cannot work with (junk, or one stored before dates
+    were bounded) is skipped as if none had been given.
+    """
     settings = followup(state)
     months = CADENCES.get(str(settings.get("cadence")), 0)
-    start = settings.get("next_meeting")
     today = dates.today(at)
-    first = date.fromisoformat(start["date"]) if start else None
+    first = next_meeting(state)
     if first is None and months:
         first = add_months(today, months)
     if first is None:
@@ -48,20 +64,12 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
 
 def render(turn: Turn, node: Node) -> None:
     """Ask for the cadence, then the date of the next meeting."""
-    settings = followup(turn.state)
     if turn.state.widget.get("stage") == "meeting":
         skip = (turn.button(turn.t("btn_skip"), "_skip"),)
         turn.say(turn.t("ask_next_meeting"), rows(skip, nav_row(turn)))
         return
-    chosen = settings.get("cadence")
-    now = ""
-    if chosen:
-        meeting = settings.get("next_meeting")
-        now = "\n\n" + turn.t(
-            "schedule_now",
-            cadence=turn.t(f"cad_{chosen}"),
-            meeting=escape(meeting["label"]) if meeting else "–",
-        )
+    chosen = cadence(turn.state)
+    now = "\n\n" + summary_section(turn, node) if chosen else ""
     buttons = [
         (turn.button(("✓ " if c == chosen else "") + turn.t(f"cad_{c}"), c),) for c in CADENCES
     ]
@@ -89,12 +97,11 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     """Take the date of the next board meeting."""
     if turn.state.widget.get("stage") != "meeting":
         return False
-    parsed = dates.parse(typed, turn.event.at, turn.content.lang)
-    if parsed is None:
-        turn.note(turn.t("bad_date"))
-        turn.show()
+    when = values.typed_when(typed, turn.event.at, turn.content.lang, bad="bad_date")
+    if isinstance(when, values.Problem):
+        turn.refuse(when)
         return True
-    _store(turn, next_meeting={"label": parsed[0], "date": parsed[1].isoformat()})
+    _store(turn, next_meeting=when.to_json())
     turn.note(turn.t("saved"))
     turn.advance()
     return True
@@ -112,14 +119,15 @@ def _store(turn: Turn, **values: object) -> None:
 
 def summary_section(turn: Turn, node: Node) -> str:
     """Return the chosen rhythm and next meeting for the step's summary."""
-    settings = followup(turn.state)
-    if not settings.get("cadence"):
+    chosen = cadence(turn.state)
+    if not chosen:
         return ""
-    meeting = settings.get("next_meeting")
+    meeting = followup(turn.state).get("next_meeting")
+    label = meeting.get("label") if isinstance(meeting, dict) else None
     return turn.t(
         "schedule_now",
-        cadence=turn.t(f"cad_{settings['cadence']}"),
-        meeting=escape(meeting["label"]) if meeting else "–",
+        cadence=turn.t(f"cad_{chosen}"),
+        meeting=escape(str(label)) if label else "–",
     )
 
 

@@ -41,7 +41,8 @@ REQUIRED_UI = (
     "retention_warning", "btn_keep_data", "too_long", "cmd_privatliv", "cmd_mine_data", "cmd_slet",
     "welcome_group", "btn_answer", "board_how", "board_prompt", "admins_only",
     "answers_none_of_yours", "edited_hint", "groups_pick", "groups_none", "groups_not_member",
-    "cmd_grupper",
+    "cmd_grupper", "date_out_of_range", "too_many_lines", "plan_full", "own_full",
+    "meeting_unknown", "safe_apology",
 )  # fmt: skip
 
 

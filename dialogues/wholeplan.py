@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from dialogues import answers, checklist, dates, schedule
+from dialogues import answers, checklist, dates, schedule, values
 from dialogues.custom import own_answers
 from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
 from dialogues.model import Content, Flow, Node
@@ -47,7 +47,7 @@ def plan_node(content: Content) -> tuple[Flow, Node] | None:
 
 
 def _due(value: JSON | None) -> date | None:
-    return date.fromisoformat(value["date"]) if value and value.get("date") else None
+    return values.stored_day(value)
 
 
 def _status(content: Content, record: JSON) -> str:

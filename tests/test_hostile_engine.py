@@ -1,0 +1,333 @@
+"""Hostile values through the engine: no value a user types or a button carries bricks a chat.
+
+Every attack runs through `Conversations` with a real reminder table, as the bot runs: the
+turn commits the state and then builds its reminders, which is where a far date used to
+raise on every later turn. After each attack the chat must still answer /menu, /mine_data,
+/privatliv and /slet, and the attack must be refused kindly with nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.service import chat_key
+from dialogues import Library, values
+from dialogues.nudges import wanted
+from storage.nudges import SqliteNudgeStore
+from tests.transcript import Clock, Transcript
+
+ATTACKS: list[str] = []  # every attack tried, for the count in docs/RELIABILITY.md
+
+FAR_DATES = [
+    "31.12.9999", "9999-12-31", "1.1.9999", "0001-01-02", "1.1.1", "31/12/9999", "uge 52/9999",
+    "week 1/9999", "1.1.2040", "2037-01-01", "1.1.2024", "29.2.2100", "1.1.1900", "2026-11-24 ",
+]  # fmt: skip
+"""Typed dates: overflowing, before the calendar, outside the window, odd but fine."""
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def user(library: Library, clock: Clock, tmp_path: Path) -> Iterator[Transcript]:
+    """A private chat whose turns also sync a real reminder table (where far dates broke)."""
+    yield from _with_nudges(Transcript(library, clock=clock), tmp_path)
+
+
+@pytest.fixture
+def board(library: Library, clock: Clock, tmp_path: Path) -> Iterator[Transcript]:
+    """Anna, an admin of a board's group, with a real reminder table."""
+    anna = Transcript(library, chat_id=-1009, user_id=1, name="Anna", clock=clock)
+    anna.chat_type = "supergroup"
+    yield from _with_nudges(anna, tmp_path)
+
+
+def _with_nudges(user: Transcript, tmp_path: Path) -> Iterator[Transcript]:
+    nudges = SqliteNudgeStore(tmp_path / "nudges.sqlite")
+    user.conversations.nudges = nudges
+    try:
+        yield user
+    finally:
+        nudges.close()
+
+
+def walk_to(user: Transcript, flow: str, node: str) -> None:
+    """Open a part by deep link and press on until the node is shown."""
+    user.send(f"/start {flow}")
+    for _ in range(40):
+        if user.state.node == node:
+            return
+        options = [b.data.split(":", 3)[-1] for row in user.keyboard.buttons for b in row]
+        user.press_option(next(o for o in ("_next", "_skip", "_cont") if o in options))
+    raise AssertionError(f"never reached {flow}/{node}")
+
+
+def still_answers(user: Transcript) -> None:
+    """The chat is not bricked: the menu, the data rights and the reminders all answer."""
+    assert user.send("/menu") and user.labels()
+    assert user.send("/mine_data")[-1].export == "json"
+    assert "gemmer" in user.send("/privatliv")[-1].text.lower()
+    assert user.send("/paamindelser") and user.labels()
+    state = user.state
+    content = user.conversations.library.get(state.lang)
+    wanted(content, state, user.chat_id, user.clock(), 540)  # the reminders build
+
+
+def data_of(user: Transcript) -> tuple[object, ...]:
+    state = user.state
+    return state.answers, state.plan, state.checklists, state.settings.get("followup")
+
+
+def say(user: Transcript, text: str) -> None:
+    if user.chat_type == "private":
+        user.send(text)
+    else:
+        user.reply(text)
+
+
+# ---- typed dates -------------------------------------------------------------------------
+
+
+def _accepted(typed: str, clock: Clock) -> bool:
+    found = values.typed_when(typed, clock(), "da")
+    return isinstance(found, values.When)
+
+
+@pytest.mark.parametrize("typed", FAR_DATES)
+def test_a_typed_next_meeting_is_bounded(user: Transcript, clock: Clock, typed: str) -> None:
+    ATTACKS.append(f"next meeting {typed}")
+    walk_to(user, "trin4", "kadence")
+    user.press("Hver måned")
+    before = data_of(user)
+    user.send(typed)
+    if _accepted(typed, clock):
+        assert user.last.text.startswith("✔️") or "Gemt" in user.last.text
+    else:
+        assert data_of(user) == before
+        assert user.state.widget.get("stage") == "meeting"  # asked again
+        first = user.replies[0].text
+        assert first.startswith(("Den dato ligger for langt væk", "Det kunne jeg ikke læse"))
+    still_answers(user)
+
+
+@pytest.mark.parametrize("typed", FAR_DATES)
+def test_a_typed_deadline_in_the_plan_is_bounded(
+    user: Transcript, clock: Clock, typed: str
+) -> None:
+    ATTACKS.append(f"plan deadline {typed}")
+    walk_to(user, "trin3", "handleplan")
+    user.press_option("add")
+    user.press_option("own")
+    user.send("Ny frivillig")
+    for _ in range(3):
+        user.press_option("_skip")
+    user.press_option("wx")
+    before = data_of(user)
+    user.send(typed)
+    if _accepted(typed, clock):
+        assert user.state.plan[0]["tid"]["date"]
+    else:
+        assert data_of(user) == before and user.state.widget.get("stage") == "tid_text"
+    still_answers(user)
+
+
+@pytest.mark.parametrize("typed", FAR_DATES)
+def test_a_typed_first_step_deadline_is_bounded(user: Transcript, clock: Clock, typed: str) -> None:
+    ATTACKS.append(f"first-step deadline {typed}")
+    walk_to(user, "anbefaling1", "skridt")
+    user.press_option("p")
+    user.send("Anna")
+    user.press_option("wx")
+    before = data_of(user)
+    user.send(typed)
+    if not _accepted(typed, clock):
+        assert data_of(user) == before and user.state.widget.get("stage") == "when_text"
+    still_answers(user)
+
+
+def test_the_window_is_named_in_both_languages(user: Transcript) -> None:
+    walk_to(user, "trin4", "kadence")
+    user.press("Hver måned")
+    user.send("31.12.9999")
+    assert user.replies[0].text.startswith(
+        "Den dato ligger for langt væk. Vælg en dato mellem 23. november 2025 og 23. november 2036."
+    )
+    user.send("/sprog")
+    user.press("English")
+    walk_to(user, "trin4", "kadence")
+    user.press_option("month")
+    user.send("31.12.9999")
+    assert user.replies[0].text.startswith(
+        "That date is too far away. Choose a date between 23 November 2025 and 23 November 2036."
+    )
+
+
+# ---- forged reminder buttons ----------------------------------------------------------------
+
+FORGED_NUDGES = [
+    "2:u:m:9999-12-31", "2:u:m:9999-12-25", "2:u:m:0001-01-01", "2:u:m:2036-11-20",
+    "2:u:m:2026-12-01", "2:u:m:+99999-01-01", "2:u:m:2026-02-30", "2:u:p:r1", "2:u:p:r9999999999",
+    "2:u:s:anbefaling1/skridt/s1", "2:u:s:a/b", "2:u:s:a/b/c/d", "2:d:p:r1", "2:o:meeting",
+    "2:o:retention", "2:f:f:trin9", "2:c:u:trin1", "2:q:x", "2:u:" + "9" * 60,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("data", FORGED_NUDGES)
+def test_a_forged_reminder_press_never_bricks_the_chat(user: Transcript, data: str) -> None:
+    ATTACKS.append(f"reminder press {data}")
+    walk_to(user, "trin4", "kadence")
+    user.press("Hver måned")
+    user.send("15.1.2027")
+    assert user.press_data(data), "every press gets an answer"
+    meeting = user.state.settings["followup"]["next_meeting"]["date"]
+    assert "2026-11-23" <= meeting <= "2036-11-23"
+    still_answers(user)
+
+
+def test_postponing_an_item_at_the_end_of_the_window_is_refused(user: Transcript) -> None:
+    ATTACKS.append("postpone an item past the window")
+    walk_to(user, "trin3", "handleplan")
+    user.press_option("add")
+    user.press_option("own")
+    user.send("Sidste")
+    for _ in range(3):
+        user.press_option("_skip")
+    user.press_option("wx")
+    user.send("20.11.2036")
+    user.press_data("2:u:p:r1")
+    assert user.last.text.startswith("Den dato ligger for langt væk")
+    assert user.state.plan[0]["tid"]["date"] == "2036-11-20"
+    still_answers(user)
+
+
+def test_postponing_the_meeting_moves_only_a_chat_with_meetings(user: Transcript) -> None:
+    user.send("/start")
+    user.press_data("2:u:m:2027-01-12")
+    assert user.last.text == "Det møde kender jeg ikke, så der er intet at flytte."
+    assert "followup" not in user.state.settings
+    walk_to(user, "trin4", "kadence")
+    user.press("Hver måned")
+    user.send("12.1.2027")
+    user.press_data("2:u:m:2027-01-12")
+    assert user.last.text.startswith("⏭ Mødet er flyttet til 19. januar 2027.")
+
+
+# ---- forged positions and counts ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["e²", "e0", "e01x", "e999", "e-1", "e" + "9" * 40, "t²", "t0"])
+def test_forged_list_indexes_in_the_plan_change_nothing(user: Transcript, option: str) -> None:
+    ATTACKS.append(f"plan index {option}")
+    walk_to(user, "trin3", "handleplan")
+    before = data_of(user)
+    state = user.state
+    user.press_data(f"1:{state.turn}:{state.node_key}:{option}"[:64])
+    assert user.last.text == "Den knap kender jeg ikke, så jeg har ikke ændret noget."
+    assert data_of(user) == before
+    still_answers(user)
+
+
+def test_the_plan_holds_a_bounded_number_of_rows(user: Transcript) -> None:
+    ATTACKS.append("plan rows over the limit")
+    walk_to(user, "trin3", "handleplan")
+    state = user.state
+    rows = [{"id": f"r{i}", "fokus": "own:x", "maal": "m", "tid": None} for i in range(1, 41)]
+    user.conversations.store.put(chat_key(user.chat_id), {**state.to_dict(), "plan": rows})
+    user.send("/start trin3")
+    walk_to(user, "trin3", "handleplan")
+    user.press_option("add")
+    assert user.replies[0].text.startswith("Planen har allerede 40 rækker")
+    assert len(user.state.plan) == 40
+    user.press_option("tpl")
+    assert user.replies[0].text.startswith("Planen har allerede 40 rækker")
+    assert len(user.state.plan) == 40
+
+
+def test_own_questions_and_short_fields_are_bounded(user: Transcript) -> None:
+    ATTACKS.append("own question too long")
+    walk_to(user, "trin1", "egne")
+    user.send("Hvorfor? " * 100)
+    assert user.replies[0].text.startswith("Beskeden er for lang. Skriv højst 500 tegn")
+    assert not user.state.widget.get("question")
+    ATTACKS.append("own questions over the limit")
+    for number in range(1, 31):
+        user.send(f"Spørgsmål {number}?")
+        user.send("Svar")
+    user.send("Et til?")
+    assert user.replies[0].text.startswith("Her er allerede 30 egne spørgsmål")
+    ATTACKS.append("name too long")
+    walk_to(user, "anbefaling1", "skridt")
+    user.press_option("p")
+    user.send("A" * 201)
+    assert user.replies[0].text.startswith("Beskeden er for lang. Skriv højst 200 tegn")
+    ATTACKS.append("too many sub-goals")
+    walk_to(user, "trin3", "handleplan")
+    user.press_option("add")
+    user.press_option("own")
+    user.send("Fokus")
+    user.press_option("_skip")
+    user.send("\n".join(f"delmål {i}" for i in range(21)))
+    assert user.replies[0].text.startswith("Det er for mange linjer. Skriv højst 20 punkter")
+    assert user.state.plan[0]["delmaal"] == []
+
+
+# ---- old stored values that would now be out of range ---------------------------------------
+
+OLD_STATES = {
+    "meeting 9999 with a rhythm": {
+        "settings": {
+            "followup": {
+                "cadence": "month",
+                "next_meeting": {"label": "x", "date": "9999-12-31"},
+                "at": "2026-11-20T10:00:00+00:00",
+            }
+        }
+    },
+    "deadline 9999": {"plan": [{"id": "r1", "fokus": "own:x", "maal": "m",
+                                "tid": {"label": "x", "date": "9999-12-31"}}]},
+    "deadline year 1": {"plan": [{"id": "r1", "fokus": "own:x", "maal": "m",
+                                  "tid": {"label": "x", "date": "0001-01-01"}}]},
+    "deadline junk": {"plan": [{"id": "rX", "tid": {"label": 5, "date": 17}}]},
+    "step junk": {"checklists": {"anbefaling3/skridt/s1": {"status": "planned", "at": "junk",
+                                                          "when": {"label": "x", "date": "x"}}}},
+    "followup junk": {"settings": {"followup": {"cadence": "weekly", "next_meeting": "soon",
+                                                "at": 3}, "nudges_off": 7}},
+    "updated junk": {"updated_at": "yesterday", "flow": "trin1", "node": "egne"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(OLD_STATES))
+def test_an_old_stored_value_out_of_range_is_skipped(user: Transcript, name: str) -> None:
+    ATTACKS.append(f"old stored state: {name}")
+    user.send("/start")
+    state = {**user.state.to_dict(), **OLD_STATES[name]}
+    user.conversations.store.put(chat_key(user.chat_id), state)
+    still_answers(user)
+    user.send("/plan")
+    assert user.last.text
+
+
+# ---- the board: a member with far dates -----------------------------------------------------
+
+
+def test_a_member_cannot_brick_the_board_with_a_far_meeting(board: Transcript) -> None:
+    ATTACKS.append("member: forged meeting press 9999")
+    walk_to(board, "trin4", "kadence")
+    board.press("Hver måned")
+    board.reply("15.1.2027")
+    bo = board.as_member(2, "Bo", admin=False)
+    for data in ("2:u:m:9999-12-31", "2:u:m:9999-12-25"):
+        assert bo.press_data(data)
+    assert board.state.settings["followup"]["next_meeting"]["date"] == "2027-01-15"
+    still_answers(board)
+
+
+def test_attacks_were_counted() -> None:
+    """Keep the number honest: the figure in docs/RELIABILITY.md comes from this list."""
+    assert len(FAR_DATES) * 3 + len(FORGED_NUDGES) + len(OLD_STATES) >= 60

@@ -1,10 +1,16 @@
 """Groups: who is an admin (asked of Telegram, cached briefly), the bot joining or leaving,
-a group becoming a supergroup, and a member's private view of their groups' plans."""
+a group becoming a supergroup, and a member's private view of their groups' plans.
+
+The private view trusts nothing it is handed: a plan is shown only for a group id the user
+is indexed in (bot/memberindex.py), whose data exists, and only after Telegram says, at that
+moment, that the user is in the group. The admin cache is never used for it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -12,6 +18,7 @@ from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot import memberindex
 from bot.service import Conversations, chat_key
 from dialogues import ChatState
 from dialogues.markup import split_message
@@ -23,6 +30,7 @@ ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 GONE = (ChatMember.LEFT, ChatMember.BANNED)
 ADMIN_TTL = 300.0  # seconds an answer from getChatMember is trusted
 GROUP_PLAN = "grp:"  # callback data of a private 'show this group's plan' button
+GROUP_ID = re.compile(r"-[1-9][0-9]{0,15}")  # a group's or supergroup's id
 
 
 class Members:
@@ -43,8 +51,16 @@ class Members:
         except TelegramError as exc:
             log.info("member lookup failed chat=%s error=%s", chat_id, type(exc).__name__)
             status = ChatMember.LEFT
-        self._cache[(chat_id, user_id)] = (status, self.clock() + ADMIN_TTL)
+        self.note(chat_id, user_id, status)
         return status
+
+    def note(self, chat_id: int, user_id: int, status: str) -> None:
+        """Remember a status Telegram just gave (a fresh answer also renews the cache)."""
+        self._cache[(chat_id, user_id)] = (status, self.clock() + ADMIN_TTL)
+
+    def forget(self, chat_id: int, user_id: int) -> None:
+        """Drop a cached status (Telegram would not say: ask again next time)."""
+        self._cache.pop((chat_id, user_id), None)
 
     async def is_admin(self, bot: object, chat_id: int, user_id: int) -> bool:
         """Tell whether the user administers the group."""
@@ -66,21 +82,57 @@ def bot_joined(update: Update) -> bool | None:
 
 def remember_member(conversations: Conversations, user_id: int, chat_id: int) -> None:
     """Note that a user took part in a group, for their private 'my groups' list."""
-    key = f"user:{user_id}"
-    index = conversations.store.get(key) or {"groups": []}
-    if chat_id not in index["groups"]:
-        index["groups"] = [*index["groups"], chat_id][-50:]
-        conversations.store.put(key, index)
+    memberindex.add(conversations.store, user_id, chat_id)
+
+
+def known_member(conversations: Conversations, user_id: int, chat_id: int) -> bool:
+    """Tell, without I/O, whether the user was already noted in the group by this process."""
+    return memberindex.known(conversations.store, user_id, chat_id)
+
+
+def migrate_index(conversations: Conversations) -> None:
+    """Give the member index of an older version its hidden keys (once, at start-up)."""
+    memberindex.migrate_legacy(conversations.store)
+
+
+def group_id_of(raw: str) -> int | None:
+    """Return the group id a 'show this plan' button names; None for anything odd.
+
+    Groups and supergroups have negative ids; a private chat's (positive) id, zero, text,
+    a plus sign, spaces or an absurd length are all refused.
+    """
+    return int(raw) if GROUP_ID.fullmatch(raw) else None
+
+
+async def is_member_now(bot: object, members: Members, chat_id: int, user_id: int) -> bool:
+    """Ask Telegram, now and never from the cache, whether the user is in the group.
+
+    A member, an admin, the owner, or a restricted user who is still in the group; anyone
+    who left, was removed, or was restricted and then left (`is_member` false) is not.
+    """
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)  # type: ignore[attr-defined]
+    except TelegramError as exc:
+        log.info("member lookup failed chat=%s error=%s", chat_id, type(exc).__name__)
+        members.forget(chat_id, user_id)
+        return False
+    status = str(member.status)
+    members.note(chat_id, user_id, status)
+    if status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER):
+        return True
+    return status == ChatMember.RESTRICTED and getattr(member, "is_member", False) is True
 
 
 async def my_groups(
     bot: object, conversations: Conversations, members: Members, user_id: int, chat_id: int
 ) -> None:
-    """Privately list the groups whose plans this user may see (still a member)."""
-    index = await asyncio.to_thread(conversations.store.get, f"user:{user_id}")
+    """Privately list the groups whose plans this user may see (a member right now)."""
+    store = conversations.store
+    group_ids = await asyncio.to_thread(memberindex.groups_of, store, user_id)
+    checks = [is_member_now(bot, members, g, user_id) for g in group_ids]
     buttons = []
-    for group_id in (index or {}).get("groups", []):
-        if await members.status(bot, group_id, user_id) in GONE:
+    for group_id, member in zip(group_ids, await asyncio.gather(*checks), strict=True):
+        if not member:
             continue
         state = await asyncio.to_thread(conversations.load, group_id)
         title = str(state.settings.get("title") or group_id)[:40]
@@ -97,19 +149,40 @@ async def show_group_plan(
     members: Members,
     user_id: int,
     chat_id: int,
-    group_id: int,
+    raw: str,
 ) -> None:
-    """Send a group's whole plan privately, if the user is (still) a member of the group."""
+    """Send a group's whole plan privately, if the user is a member of the group right now.
+
+    `raw` is what followed 'grp:' in the button's data, as Telegram delivered it: anything
+    but the id of a group the user took part in, whose data exists, is refused with a notice.
+    """
     own = await asyncio.to_thread(conversations.load, chat_id)
     content = conversations.library.get(own.lang)
-    if await members.status(bot, group_id, user_id) in GONE:
+    group_id = group_id_of(raw)
+    if group_id is None:
+        reason = "malformed"
+    elif group_id not in await asyncio.to_thread(
+        memberindex.groups_of, conversations.store, user_id
+    ):
+        reason = "not_in_index"
+    elif not await is_member_now(bot, members, group_id, user_id):
+        log.info("group plan refused chat=%s group=%s reason=not_member", chat_id, group_id)
         await bot.send_message(chat_id, content.text("groups_not_member"))  # type: ignore[attr-defined]
         return
-    stored = await asyncio.to_thread(conversations.store.get, chat_key(group_id))
-    if stored is None:
-        await bot.send_message(chat_id, content.text("groups_none"))  # type: ignore[attr-defined]
-        return
-    state = ChatState.from_dict(stored)  # one read: the document is built from it
+    else:
+        stored = await asyncio.to_thread(conversations.store.get, chat_key(group_id))
+        if stored is not None:
+            await _send_plan(bot, conversations, chat_id, ChatState.from_dict(stored))
+            return
+        reason = "no_data"
+    log.info("group plan refused chat=%s reason=%s", chat_id, reason)
+    await bot.send_message(chat_id, content.text("groups_refused"))  # type: ignore[attr-defined]
+
+
+async def _send_plan(
+    bot: object, conversations: Conversations, chat_id: int, state: ChatState
+) -> None:
+    """Send the plan of a group's state (one read: the document is built from it)."""
     group_content = conversations.library.get(state.lang)
     text = plan_html(build_document(group_content, state, conversations.clock()))
     for part in split_message(text):

@@ -10,6 +10,7 @@ from dialogues.kind import nav_row
 from dialogues.kinds import KINDS, render
 from dialogues.model import Library
 from dialogues.nodes import answer_earlier
+from dialogues.rules import permitted
 from dialogues.state import ChatState
 from dialogues.texts import ALIASES
 from dialogues.turn import MENU_FLOW, Turn
@@ -84,7 +85,8 @@ def _start(turn: Turn, payload: str) -> None:
         welcome = "welcome_group" if turn.event.in_group else "welcome"
         turn.say(turn.t(welcome), ((privacy_button,),))
     if target is not None:
-        turn.goto(f"flow:{target}")
+        if not turn.restart_refused(target):  # a deep link into the part the board is in
+            turn.goto(f"flow:{target}")
         turn.show()
         return
     flow = turn.flow
@@ -147,7 +149,7 @@ def _navigate(turn: Turn, option: str) -> bool:
     elif option == "_menu":
         turn.goto(f"flow:{MENU_FLOW}")
     elif option == "_restart" and turn.flow is not None:
-        if not turn.allowed():
+        if not permitted(turn, "restart"):
             return True
         turn.goto(turn.flow.start)
     elif option in ("_next", "_skip", "_keep") and turn.node is not None:

@@ -12,7 +12,8 @@ from dialogues import dates, schedule, values
 from dialogues.events import Button, Reply
 from dialogues.markup import escape
 from dialogues.model import Content
-from dialogues.nudges import Nudge, switched_off
+from dialogues.nudges import CATEGORIES, Nudge, switched_off
+from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
@@ -133,13 +134,15 @@ def press(turn: Turn, option: str, ref: str) -> None:
     if option in PROGRESS or (option == "u" and not ref.startswith("m:")):
         _on_item(turn, option, ref)
     elif option == "u":
-        _postpone_meeting(turn, ref)
-    elif option == "o" and ref in ("deadline", "meeting", "evaluation", "unfinished"):
-        turn.state.settings["nudges_off"] = sorted(switched_off(turn.state) | {ref})
-        turn.say(turn.t("nudge_switched_off"))
+        if permitted(turn, "next_meeting"):
+            _postpone_meeting(turn, ref)
+    elif option == "o" and ref in CATEGORIES:
+        if permitted(turn, "reminder_kinds"):
+            turn.state.settings["nudges_off"] = sorted(switched_off(turn.state) | {ref})
+            turn.say(turn.t("nudge_switched_off"))
     elif option in ("c", "f"):
         flow_id = ref[2:]
-        if flow_id in turn.content.flows and option == "f":
+        if option == "f" and flow_id in turn.content.flows and not turn.restart_refused(flow_id):
             turn.goto(f"flow:{flow_id}")
         turn.show()
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogues.kind import nav_row, rows
+from dialogues.rules import permitted
 from dialogues.screens import COMMANDS, SCREENS, Screen
 from dialogues.turn import MENU_FLOW, Turn
 
@@ -29,7 +30,7 @@ def press(turn: Turn, option: str) -> bool:
     lang = option[2:] if option.startswith("l:") else ""
     if lang not in turn.library.languages:
         return False
-    if not turn.allowed():
+    if not permitted(turn, "language"):
         return True
     turn.state.lang = lang
     turn.note(turn.t("lang_set"))

@@ -6,6 +6,7 @@ from dialogues import dates, values
 from dialogues.kind import Kind
 from dialogues.model import Node
 from dialogues.plan import FIELDS, LIST_FIELDS, add_row, find_row, from_template, render
+from dialogues.rules import permitted
 from dialogues.state import JSON
 from dialogues.turn import Turn
 
@@ -94,14 +95,17 @@ def _press_row(turn: Turn, row: JSON, option: str) -> bool:
     elif option == "ok":
         _go(turn, "overview", None, wizard=False)
     elif option == "del":
-        _go(turn, "delete", row, wizard=False)
+        if permitted(turn, "delete_plan_row"):
+            _go(turn, "delete", row, wizard=False)
     else:
         return False
     return True
 
 
 def _press_delete(turn: Turn, row: JSON, option: str) -> bool:
-    if option == "yes":
+    if option == "yes" and not permitted(turn, "delete_plan_row"):
+        _go(turn, "row", row, wizard=False)
+    elif option == "yes":
         turn.state.plan = [r for r in turn.state.plan if r["id"] != row["id"]]
         turn.note(turn.t("plan_row_deleted"))
         _go(turn, "overview", None, wizard=False)

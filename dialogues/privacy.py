@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dialogues.events import Button
 from dialogues.kind import nav_row, rows
 from dialogues.nodes import ACTIONS
+from dialogues.rules import permitted
 from dialogues.screens import COMMANDS, SCREENS, Screen
 from dialogues.turn import MENU_FLOW, Turn
 
@@ -35,7 +36,7 @@ def send_my_data(turn: Turn) -> None:
 
 def ask_delete(turn: Turn) -> None:
     """Ask for confirmation before deleting everything (in a group: admins only)."""
-    if not turn.allowed():
+    if not permitted(turn, "delete_all"):
         return
     turn.open(DELETE_SCREEN, "confirm")
     turn.show()
@@ -58,7 +59,7 @@ def render(turn: Turn) -> None:
 def press(turn: Turn, option: str) -> bool:
     """Delete everything after 'yes'; 'no' goes back to the menu with nothing changed."""
     if option == "yes":
-        if not turn.allowed():
+        if not permitted(turn, "delete_all"):
             return True
         turn.erase = True
         turn.say(turn.t("deleted"))

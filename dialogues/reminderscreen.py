@@ -8,6 +8,7 @@ from dialogues.kind import nav_row, rows
 from dialogues.markup import escape
 from dialogues.nodes import ACTIONS
 from dialogues.nudges import CATEGORIES, Nudge, switched_off, wanted
+from dialogues.rules import permitted
 from dialogues.screens import COMMANDS, SCREENS, Screen
 from dialogues.turn import Turn
 
@@ -58,7 +59,10 @@ def render(turn: Turn) -> None:
 def press(turn: Turn, option: str) -> bool:
     """Flip a category, stop or restart all, or open the cadence question of step 4."""
     settings = turn.state.settings
-    if option.startswith(("t:", "all", "cad")) and not turn.allowed():
+    if option.startswith("t:") or option == "all":
+        if not permitted(turn, "reminder_kinds"):
+            return True
+    elif option == "cad" and not permitted(turn, "rhythm"):
         return True
     if option.startswith("t:") and option[2:] in CATEGORIES:
         settings["nudges_off"] = sorted(switched_off(turn.state) ^ {option[2:]})

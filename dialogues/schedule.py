@@ -9,6 +9,7 @@ from dialogues import dates, values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Node
+from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
 from dialogues.summary import EXTRAS
 from dialogues.turn import Turn
@@ -80,7 +81,7 @@ def render(turn: Turn, node: Node) -> None:
 def press(turn: Turn, node: Node, option: str) -> bool:
     """Store a cadence and ask for the meeting date; skipping the date moves on."""
     stage = turn.state.widget.get("stage")
-    if option in CADENCES and not turn.allowed():
+    if option in CADENCES and not permitted(turn, "rhythm"):
         return True
     if stage != "meeting" and option in CADENCES:
         _store(turn, cadence=option)
@@ -97,6 +98,8 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     """Take the date of the next board meeting."""
     if turn.state.widget.get("stage") != "meeting":
         return False
+    if not permitted(turn, "next_meeting"):
+        return True
     when = values.typed_when(typed, turn.event.at, turn.content.lang, bad="bad_date")
     if isinstance(when, values.Problem):
         turn.refuse(when)

@@ -11,6 +11,7 @@ from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
 from dialogues.nodes import ACTIONS, mention
+from dialogues.rules import permitted
 from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.turn import Turn
 
@@ -109,7 +110,7 @@ def press(turn: Turn, option: str) -> bool:
 
 def _delete(turn: Turn, flow: Flow, node: Node) -> None:
     """Delete the answers to a question; a group member who is not an admin deletes only theirs."""
-    if turn.event.in_group and not turn.event.is_admin:
+    if not permitted(turn.event, "delete_answers"):
         own = f"{answers.key(flow.id, node.id)}#{turn.event.user_id}"
         done = answers.delete_key(turn.state, own)
     else:

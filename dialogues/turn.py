@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from dialogues import callbacks
 from dialogues.events import Button, Event, Reply
 from dialogues.model import Content, Flow, Library, Node
+from dialogues.rules import permitted
 from dialogues.state import HISTORY_LIMIT, ChatState
 from dialogues.values import Problem
 
@@ -80,12 +81,16 @@ class Turn:
         found = [int(m) for m, t in self.state.posts.items() if t == tag and m.isdigit()]
         return max(found, default=0)
 
-    def allowed(self) -> bool:
-        """Let a group's admins (and anyone in a private chat) through; refuse others politely."""
-        if not self.event.in_group or self.event.is_admin:
-            return True
-        self.say(self.t("admins_only"))
-        return False
+    def restart_refused(self, flow_id: str) -> bool:
+        """Tell (and say) when opening a part at its start is a restart the sender may not do.
+
+        Opening another part is navigation, for everyone; putting a board back at the start
+        of the part it is in is "Start forfra", for admins (see dialogues/rules.py).
+        """
+        flow = self.content.flows.get(flow_id)
+        if flow is None or self.state.flow != flow_id or self.state.node == flow.start:
+            return False
+        return not permitted(self, "restart")
 
     def refuse(self, problem: Problem) -> None:
         """Say why a value was refused and show the current node again; nothing is changed."""

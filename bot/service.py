@@ -108,24 +108,35 @@ class Conversations:
 
         That is its state, its reminders, and its side of the member index: a person's list
         of groups (private chat) or a group's list of members, and the group in each of
-        their lists. The steps are crash-safe in this order: the index (a crash after it
-        leaves a chat that still exists and is indexed again at its next message); then all
-        the chat's reminders are replaced by one purge, due at once, in one transaction;
-        then the state is erased (and the WAL checkpointed, so its bytes are overwritten);
-        then the reminders go. After a crash anywhere in between, the purge is found by the
-        sender's next tick, which runs this again: nothing is left behind.
+        their lists. Crash-safe order: first the chat's reminders are replaced by one purge,
+        due at once, in one transaction; then the index; then the state (erased, and the WAL
+        checkpointed, so its bytes are overwritten); then the reminders go. After a crash
+        anywhere in between, the sender's next tick finds the purge and runs this again.
         """
-        memberindex.forget_chat(self.store, chat_id)
         self._synced.pop(chat_id, None)
         if self.nudges is not None:
             now = self.clock().isoformat()
             tag = hashlib.sha256(f"erase:{chat_id}:{now}".encode()).hexdigest()[:16]
             purge = NudgeRow(tag, chat_id, "purge", "x:erase", ERASE_AT_ONCE)
             self.nudges.sync(chat_id, [purge], now)  # drops the others not yet due
+        memberindex.forget_chat(self.store, chat_id)
         self.store.erase(chat_key(chat_id))
         if self.nudges is not None:
             self.nudges.delete_chat(chat_id)
         log.info("chat erased chat=%s", chat_id)
+
+    def expire_later(self, chat_id: int) -> None:
+        """Purge what /slet keeps (the ids of the last updates) once no redelivery can come.
+
+        Without this the chat's key, and so a private chat's Telegram id, would stay in the
+        file for good. The purge is an ordinary reminder row: the sender erases the chat.
+        """
+        if self.nudges is None:
+            return
+        now = self.clock()
+        tag = hashlib.sha256(f"expire:{chat_id}:{now.isoformat()}".encode()).hexdigest()[:16]
+        row = NudgeRow(tag, chat_id, "purge", "x:expire", (now + SEEN_FOR).isoformat())
+        self.nudges.sync(chat_id, [row], now.isoformat())
 
     def migrate(self, old_id: int, new_id: int) -> None:
         """Move a group's data to its new id (the group became a supergroup).
@@ -210,6 +221,7 @@ class Conversations:
                 # after a crash is recognised and dropped; nothing the users wrote is kept.
                 kept = ChatState(seen_updates=state.seen_updates)
                 self.store.put(chat_key(event.chat_id), kept.to_dict())
+                self.expire_later(event.chat_id)
         else:
             self.store.put(chat_key(event.chat_id), new_state.to_dict())
             self._sync_rows(event.chat_id, rows)

@@ -1,16 +1,26 @@
 """The terminal chat: a second adapter over the same engine and storage.
 
 Buttons are shown as numbered options; type the number to press one, or type text.
+
+Exports leave no plaintext behind: Markdown and the JSON of all data are printed in the
+terminal; a PDF, Word or calendar file is written (0600) to a private temporary folder
+(0700) outside the data folder, its path shown, and the folder is removed when the chat ends
+and after /slet. Copy a file elsewhere while the chat runs to keep it. Export files an older
+version left in the data folder are removed at the start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.service import Conversations
+from bot.service import Conversations, chat_key
 from dialogues import Event, Reply
 
 TERMINAL_CHAT_ID = 1
@@ -22,21 +32,48 @@ def plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+PRINTED = ("md", "json")  # text formats: shown in the terminal, never written to a file
+
+
+class Exports:
+    """Where the chat's export files live while it runs: a private temporary folder."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write one export (0600) into the folder (0700), created on first use."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="inklusionsguiden-"))  # 0700
+        path = self._folder / Path(name).name
+        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return path
+
+    def remove(self) -> None:
+        """Delete the folder and every file in it."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder)
+            self._folder = None
+
+
 def show(
     replies: list[Reply],
     write: Callable[[str], None],
     conversations: Conversations | None = None,
-    export_dir: Path | None = None,
+    exports: Exports | None = None,
 ) -> list[str]:
     """Print replies; return the callback data of the last reply's buttons, numbered from 1."""
     options: list[str] = []
     for reply in replies:
         write(plain(reply.text))
-        if reply.export and conversations is not None and export_dir is not None:
+        if reply.export and conversations is not None and exports is not None:
             name, data = conversations.export(TERMINAL_CHAT_ID, reply.export)
-            export_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            (export_dir / name).write_bytes(data)
-            write(f"→ {export_dir / name}")
+            if reply.export in PRINTED:
+                write(f"----- {name} -----\n{data.decode('utf-8')}\n----- end -----")
+            else:
+                write(f"→ {exports.write(name, data)}")
         options = []
         for row in reply.buttons:
             cells = []
@@ -46,6 +83,19 @@ def show(
             write("   ".join(cells))
         write("")
     return options
+
+
+def remove_old_exports(folder: Path, write: Callable[[str], None]) -> None:
+    """Delete export files that an older version wrote into the data folder."""
+    if not folder.is_dir():
+        return
+    old = [p for p in folder.iterdir() if p.is_file() and p.name.startswith("inklusionsguiden")]
+    for path in old:
+        path.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only if nothing else is in it
+    if old:
+        write(f"({len(old)} old export files removed from {folder}.)\n")
 
 
 def to_event(line: str, options: list[str], conversations: Conversations, user: str) -> Event:
@@ -66,15 +116,26 @@ def chat(
     user: str = "Dig",
     export_dir: Path | None = None,
 ) -> None:
-    """Run the chat over `lines` (stdin in real use) until they end or the user types /quit."""
+    """Run the chat over `lines` (stdin in real use) until they end or the user types /quit.
+
+    `export_dir` is where older versions wrote export files; any found there are removed.
+    """
     write("Inklusionsguiden i terminalen. Skriv /quit for at stoppe.\n")
-    replies = conversations.handle(_start(conversations, user))
-    options = show(replies, write, conversations, export_dir)
-    for line in lines:
-        if line.strip() in ("/quit", "/exit"):
-            break
-        event = to_event(line.rstrip("\n"), options, conversations, user)
-        options = show(conversations.handle(event), write, conversations, export_dir)
+    if export_dir is not None:
+        remove_old_exports(export_dir, write)
+    exports = Exports()
+    try:
+        replies = conversations.handle(_start(conversations, user))
+        options = show(replies, write, conversations, exports)
+        for line in lines:
+            if line.strip() in ("/quit", "/exit"):
+                break
+            event = to_event(line.rstrip("\n"), options, conversations, user)
+            options = show(conversations.handle(event), write, conversations, exports)
+            if conversations.store.get(chat_key(TERMINAL_CHAT_ID)) is None:
+                exports.remove()  # /slet: the chat's files go with its data
+    finally:
+        exports.remove()
 
 
 def _start(conversations: Conversations, user: str) -> Event:

@@ -290,3 +290,73 @@ def test_rotating_the_key_keeps_the_index_readable(library: Library, tmp_path: P
     store = SqliteStore(db, key=new)
     assert memberindex.groups_of(store, EVA) == [GROUP]
     store.close()
+
+
+# --- the terminal chat -----------------------------------------------------------------
+
+
+def test_the_terminal_chat_leaves_no_export_file_behind(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import tempfile
+
+    from bot.terminal import TERMINAL_CHAT_ID, chat
+
+    temp, data = tmp_path / "tmp", tmp_path / "data"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    legacy = data / "exports"  # where an older version wrote exports, 0644
+    legacy.mkdir(parents=True)
+    (legacy / "inklusionsguiden-plan-2026-01-01.md").write_text(CANARY)
+    store, nudges = (
+        SqliteStore(data / "db.sqlite", key=new_key()),
+        SqliteNudgeStore(data / "db.sqlite"),
+    )
+    conversations = Conversations(library, store, clock=Clock(NOON), nudges=nudges)
+    state = ChatState(lang="da", flow="menu", node="hoved", started=True)
+    state.plan = [{"id": "r1", "maal": CANARY, "fokus": "", "tid": None, "roller": ""}]
+    conversations.save(TERMINAL_CHAT_ID, state)
+    out: list[str] = []
+    written: list[Path] = []
+
+    def write(text: str) -> None:
+        out.append(text)
+        if text.startswith("→ "):
+            path = Path(text[2:])
+            assert oct(path.stat().st_mode & 0o777) == "0o600"
+            assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+            assert data not in path.parents
+            written.append(path)
+
+    def number(label: str) -> str:
+        for line in reversed(out):
+            found = re.search(r"\[(\d+)\] [^\[]*" + re.escape(label), line)
+            if found:
+                return found.group(1) + "\n"
+        raise AssertionError(f"no option {label!r}")
+
+    def first() -> Iterator[str]:
+        yield "/eksport\n"
+        yield number("PDF")
+        assert written[-1].exists()
+        yield "/mine_data\n"
+        assert any('"chat_id": 1' in text and CANARY in text for text in out)  # printed
+        yield "/quit\n"
+
+    def second() -> Iterator[str]:
+        yield "/eksport\n"
+        yield number("PDF")
+        assert written[-1].exists()
+        yield "/slet\n"
+        yield number("Ja, slet alt")
+        assert not written[-1].exists()  # gone with the chat's data, while the chat runs
+        yield "/menu\n"
+
+    chat(conversations, first(), write=write, export_dir=legacy)
+    assert len(written) == 1 and not written[0].exists()  # removed when the chat ended
+    assert not legacy.exists()  # the older version's files are removed at the start
+    chat(conversations, second(), write=write, export_dir=legacy)
+    assert len(written) == 2 and list(temp.iterdir()) == []
+    nudges.close(), store.close()
+    assert all(CANARY.encode() not in data for _, data in all_bytes(tmp_path))

@@ -8,15 +8,21 @@ raise on every later turn. After each attack the chat must still answer /menu, /
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from bot.service import chat_key
-from dialogues import Library, values
+from dialogues import ChatState, Event, Library, callbacks, step, values
+from dialogues.markup import is_valid_telegram_html
 from dialogues.nudges import wanted
+from dialogues.safe import safe_step
 from storage.nudges import SqliteNudgeStore
 from tests.transcript import Clock, Transcript
 
@@ -331,3 +337,142 @@ def test_a_member_cannot_brick_the_board_with_a_far_meeting(board: Transcript) -
 def test_attacks_were_counted() -> None:
     """Keep the number honest: the figure in docs/RELIABILITY.md comes from this list."""
     assert len(FAR_DATES) * 3 + len(FORGED_NUDGES) + len(OLD_STATES) >= 60
+
+
+# ---- the safe path: data rights and the menu on a state that breaks the engine --------------
+
+SAFE_FIELDS = [f.name for f in dataclasses.fields(ChatState)]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=16,
+)
+raw_states = st.one_of(
+    st.none(),
+    json_values,
+    st.dictionaries(
+        st.sampled_from([*SAFE_FIELDS, "schema_version"]) | st.text(max_size=8),
+        json_values,
+        max_size=12,
+    ),
+    st.builds(
+        lambda extra: {**ChatState(flow="@slet", node="confirm", turn=3).to_dict(), **extra},
+        st.dictionaries(st.sampled_from([*SAFE_FIELDS, "schema_version"]), json_values),
+    ),
+)
+SAFE_COMMANDS = [
+    "/slet", "/delete", "/mine_data", "/my_data", "/privatliv", "/privacy", "/menu", "/start",
+    "/start trin1", "/hjaelp", "/help", "/annuller", "/plan", "/svar", "/sprog", "/x", "/",
+]  # fmt: skip
+safe_events = st.builds(
+    lambda kind, text, data, chat_type, admin, reply: Event(
+        chat_id=-5 if chat_type != "private" else 5,
+        user_id=9,
+        user_name="Eve",
+        kind=kind,
+        at=datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
+        text=text if kind != "command" else (text if text.startswith("/") else "/slet"),
+        data=data,
+        chat_type=chat_type,
+        is_admin=admin,
+        reply_to_bot=reply,
+    ),
+    st.sampled_from(["command", "button", "text", "media", "edited", "joined", "other"]),
+    st.sampled_from(SAFE_COMMANDS) | st.text(max_size=30),
+    st.sampled_from(["g:privacy", "g:mydata", "g:delete", "g:keep", "g:export", "g:x"])
+    | st.builds(
+        lambda t, o: f"1:{t}:@slet/confirm:{o}",
+        st.integers(0, 5),
+        st.sampled_from(["yes", "no", "x"]),
+    )
+    | st.text(max_size=64),
+    st.sampled_from(["private", "group", "supergroup"]),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=raw_states, event=safe_events)
+def test_the_safe_path_answers_any_stored_data_and_never_raises(
+    library: Library, raw: object, event: Event
+) -> None:
+    ATTACKS.append("safe path: random stored data")
+    state, replies = safe_step(library, raw, event)
+    if event.kind in ("command", "button"):
+        assert replies, "a command or a press always gets an answer"
+    for reply in replies:
+        assert reply.text.strip() and is_valid_telegram_html(reply.text)
+        for row in reply.buttons:
+            for button in row:
+                assert button.label and len(button.data.encode()) <= callbacks.MAX_BYTES
+    if state is None:  # erased: only a confirmed 'yes' by someone permitted
+        assert event.kind == "button" and event.data.endswith(":yes")
+        assert not event.in_group or event.is_admin
+        return
+    again = ChatState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert again.to_dict() == state.to_dict()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=raw_states)
+def test_after_the_safe_menu_the_engine_and_the_reminders_work_again(
+    library: Library, raw: object
+) -> None:
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    menu = Event(chat_id=5, user_id=9, user_name="Eve", kind="command", at=at, text="/menu")
+    state, _ = safe_step(library, raw, menu)
+    assert state is not None and state.flow == "menu"
+    new_state, replies = step(library, state, menu)
+    assert new_state is not None and replies
+    wanted(library.get(new_state.lang), new_state, 5, at, 540)
+
+
+BROKEN = {"flow": "trin3", "node": "handleplan", "plan": [{"id": "r1", "tid": {"label": 5}}],
+          "answers": {"x": "not a record"}, "settings": {"followup": {"cadence": 7}}, "turn": 4}  # fmt: skip
+
+
+def _event(kind: str, text: str = "", data: str = "", **fields: object) -> Event:
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    return Event(chat_id=5, user_id=9, user_name="Eve", kind=kind, at=at, text=text, data=data,
+                 **fields)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_the_safe_path_deletes_after_a_confirmation(library: Library) -> None:
+    state, replies = safe_step(library, BROKEN, _event("command", "/slet"))
+    assert state is not None and replies[0].text.startswith("Vil I slette alt")
+    yes = replies[0].buttons[0][0].data
+    assert safe_step(library, state.to_dict(), _event("button", data=yes))[0] is None
+    # The same button works on the normal path once the data can be used again.
+    erased, done = step(library, state, _event("button", data=yes))
+    assert erased is None and done[0].text.startswith("🗑")
+
+
+def test_the_safe_path_keeps_the_board_rules(library: Library) -> None:
+    member = {"chat_type": "supergroup", "is_admin": False}
+    _, replies = safe_step(library, BROKEN, _event("command", "/slet", **member))
+    assert replies[0].text == "Det kan kun gruppens administratorer gøre. Intet er ændret."
+    admin_state, asked = safe_step(library, BROKEN, _event("command", "/slet", chat_type="group"))
+    assert admin_state is not None
+    yes = asked[0].buttons[0][0].data
+    kept, refused = safe_step(library, admin_state.to_dict(), _event("button", data=yes, **member))
+    assert kept is not None and refused[0].text.startswith("Det kan kun")
+    assert safe_step(library, BROKEN, _event("text", "snak", **member))[1] == []  # table talk
+
+
+def test_the_safe_path_sends_the_data_the_notice_and_the_menu(library: Library) -> None:
+    with pytest.raises(KeyError):  # the data breaks the engine: this is what the path is for
+        step(library, ChatState.from_dict(dict(BROKEN)), _event("text", "hej"))
+    _, mine = safe_step(library, BROKEN, _event("command", "/mine_data"))
+    assert mine[0].export == "json"
+    _, notice = safe_step(library, BROKEN, _event("command", "/privacy"))
+    assert "g:mydata" in [b.data for row in notice[0].buttons for b in row]
+    state, menu = safe_step(library, BROKEN, _event("command", "/menu"))
+    assert state is not None and menu[0].labels()[0] == "📘 De fire anbefalinger"
+    assert state.plan == [{"id": "r1", "tid": {"label": 5}}]  # the user's data is kept
+    pressed, _ = step(library, state, _event("button", data=menu[0].buttons[0][0].data))
+    assert pressed is not None and pressed.flow == "katalog"
+    _, other = safe_step(library, BROKEN, _event("command", "/plan"))
+    assert other[0].text.startswith("Noget gik galt med denne chats data. /slet sletter dem")

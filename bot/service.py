@@ -157,6 +157,7 @@ class Conversations:
                 self.store.put(chat_key(new_id), old)
             else:
                 log.warning("migration kept the new group's own data old=%s new=%s", old_id, new_id)
+            memberindex.move_group(self.store, old_id, new_id)  # members' /grupper lists follow
             self.erase(old_id)
         self.aliases[old_id] = new_id
         self.store.put(ALIASES_KEY, {str(k): v for k, v in self.aliases.items()})

@@ -360,3 +360,15 @@ def test_the_terminal_chat_leaves_no_export_file_behind(
     assert len(written) == 2 and list(temp.iterdir()) == []
     nudges.close(), store.close()
     assert all(CANARY.encode() not in data for _, data in all_bytes(tmp_path))
+
+
+def test_a_group_that_becomes_a_supergroup_stays_in_its_members_lists(
+    stores: Conversations,
+) -> None:
+    eva_in_a_board(stores)
+    new = GROUP - 1
+    stores.migrate(GROUP, new)
+    assert memberindex.groups_of(stores.store, EVA) == [new]
+    assert memberindex.groups_of(stores.store, ANNA) == [new]
+    stores.erase(new)
+    assert index_keys(stores) == []

@@ -38,9 +38,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def seen(state: ChatState, update_id: int) -> bool:
-    """Tell whether this update was handled already (Telegram delivered it again)."""
-    return any(entry[0] == update_id for entry in state.seen_updates)
+def seen(state: ChatState, event: Event) -> bool:
+    """Tell whether this update was handled already (Telegram delivered it again).
+
+    Only ids from the last SEEN_FOR count: an older one seen again is a new update whose id
+    Telegram happened to choose again after a quiet week.
+    """
+    horizon = (event.at - SEEN_FOR).isoformat()
+    return any(
+        entry[0] == event.update_id and isinstance(entry[1], str) and entry[1] >= horizon
+        for entry in state.seen_updates
+    )
 
 
 def note_update(state: ChatState, event: Event) -> None:
@@ -194,7 +202,7 @@ class Conversations:
         stored and the user gets a short apology; the error is logged with ids only.
         """
         state = self.load(event.chat_id)
-        if event.update_id and seen(state, event.update_id):
+        if event.update_id and seen(state, event):
             log.info(
                 "duplicate update dropped chat=%s update_id=%s", event.chat_id, event.update_id
             )

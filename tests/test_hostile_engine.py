@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hypothesis.strategies as st
@@ -476,3 +476,20 @@ def test_the_safe_path_sends_the_data_the_notice_and_the_menu(library: Library) 
     assert pressed is not None and pressed.flow == "katalog"
     _, other = safe_step(library, BROKEN, _event("command", "/plan"))
     assert other[0].text.startswith("Noget gik galt med denne chats data. /slet sletter dem")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    typed=st.text(max_size=40)
+    | st.builds("{}.{}.{}".format, st.integers(-5, 40), st.integers(-1, 14), st.integers(0, 99999))
+    | st.builds("uge {}/{}".format, st.integers(0, 60), st.integers(0, 9999)),
+    days=st.integers(-4000, 4000),
+)
+def test_any_typed_date_is_read_into_the_window_or_refused(typed: str, days: int) -> None:
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC) + timedelta(days=days)
+    found = values.typed_when(typed, at, "da")
+    if isinstance(found, values.When):
+        first, last = values.window(at)
+        assert first <= found.day <= last
+    else:
+        assert found.key in ("bad_time", "date_out_of_range")

@@ -13,8 +13,28 @@ limits (429), blocked users (403) or slow responses can be injected.
 
 Like the real server it rejects some mistakes a bot can make: malformed HTML in
 ``parse_mode="HTML"`` texts, texts over 4096 characters, ``callback_data`` over 64 bytes,
-edits that change nothing ("message is not modified") and answers to unknown callback
-queries.
+edits that change nothing ("message is not modified"), replies to missing messages and
+answers to unknown callback queries.
+
+It also behaves like Telegram where the bot depends on it (each rule quotes the Bot API
+docs next to its code; the pure rules live in ``tests/fakebotapi_rules.py``):
+
+- update ids: sequential, but ``quiet_week()`` makes the next one random and lower, and
+  ``next_update_id = n`` sets it; an update is confirmed by the getUpdates offset only once
+  it was delivered, so jumped ids still reach the bot as they do on Telegram;
+- getUpdates: a second poll terminates the waiting one with 409, and getUpdates while a
+  webhook is set answers 409;
+- webhook mode: ``setWebhook`` makes the fake POST updates to the URL (secret token header,
+  retries after a failure, in order); ``getWebhookInfo``; ``deleteWebhook``;
+- group privacy mode on by default (``privacy_mode=``, ``set_privacy()``,
+  ``set_bot_admin()``): group messages that would not reach the bot go to ``not_delivered``;
+- selective ForceReply: ``force_reply_targets()`` and ``reply_box_shown()``;
+- flood limits on by default (``enforce_limits=False`` turns them off), ``flood_chat()``;
+- forum topics: ``send_text(..., thread_id=)``, ``messages(chat, thread_id=)``;
+- ``remove_method()`` (404), ``fail_next()``, ``set_blocked()``, ``set_chat_not_found()``,
+  ``set_kicked()``, ``set_deactivated()``;
+- ``migrate_to_supergroup(order=...)``; anonymous admins and members posting as a channel
+  (``send_text(..., anonymous_admin=True)`` / ``sender_channel_id=``).
 
 Example::
 
@@ -961,9 +981,10 @@ class FakeBotAPI:
         sequentially. Returns the id the next update will get.
 
         The bot's getUpdates offset is then the old, higher id + 1. The Bot API server
-        ignores an offset "in the future" (beyond its queue's last id) and returns the queue
-        from its head, so the bot still receives the updates with the new, lower ids; the
-        fake does the same by confirming only updates it has already delivered.
+        (telegram-bot-api, TQueue::get) refuses an offset "in the future" (more than 10
+        past its queue's last id) and reads the queue from its head, so the bot still
+        receives the updates with the new, lower ids; the fake gets the same result by
+        confirming only updates it has already delivered.
         """
         with self._cond:
             last = self._update_seq

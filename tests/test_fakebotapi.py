@@ -754,3 +754,24 @@ async def test_anonymous_admins_and_members_posting_as_a_channel(
     assert admin.sender_chat is not None and admin.sender_chat.id == SUPERGROUP
     assert channel.from_user is not None and channel.from_user.id == 136817688
     assert channel.sender_chat is not None and channel.sender_chat.type == "channel"
+
+
+@pytest.mark.asyncio
+async def test_allowed_updates_and_first_update_id() -> None:
+    # getUpdates allowed_updates: "Specify an empty list to receive all update types except
+    # chat_member, message_reaction, and message_reaction_count (default)."; "Update
+    # identifiers start from a certain positive number and increase sequentially."
+    with FakeBotAPI(first_update_id=700_000_001) as fake:
+        assert fake.send_text(CHAT, "hej")["update_id"] == 700_000_001
+        member = {
+            "chat": {"id": GROUP, "type": "group", "title": "B"},
+            "from": {"id": 7, "is_bot": False, "first_name": "A"},
+            "date": 0,
+            "old_chat_member": {"status": "member", "user": {"id": 8, "is_bot": False}},
+            "new_chat_member": {"status": "left", "user": {"id": 8, "is_bot": False}},
+        }
+        assert "update_id" not in fake.send_update({"chat_member": member})
+        async with Bot(fake.token, base_url=fake.base_url) as own:
+            await own.get_updates(timeout=0, allowed_updates=["chat_member"])
+        assert "update_id" in fake.send_update({"chat_member": member})
+        assert "update_id" not in fake.send_text(CHAT, "nu ikke")

@@ -26,8 +26,9 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger("inklusionsguiden.telegram")
 OVERALL_INTERVAL = 1 / 30  # seconds between two messages of the bot as a whole
 GROUP_LIMIT = (20, 60.0)  # messages per seconds in one group
-# One private chat: Telegram allows short bursts over one a second, and a turn sends at most a
-# few messages, so private chats are not paced ahead; a 429 there pauses that chat alone.
+# One private chat: the FAQ asks to "avoid sending more than one message per second" and
+# allows short bursts; the Bot API states no hard limit. A turn sends a few messages in reply
+# to a person, so private chats are not paced ahead; a 429 there pauses that chat alone.
 PRIVATE_LIMIT = (1_000_000, 1.0)
 MAX_RETRIES = 3
 JSON = bool | dict[str, Any] | list[dict[str, Any]]

@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot import memberindex
-from dialogues import ChatState, Event, Library, Reply, step
+from dialogues import ChatState, Event, Library, Reply, parse_command, step
 from dialogues.exporters import filename, render
 from dialogues.nudges import Nudge, wanted
+from dialogues.safe import safe_step
 from dialogues.state import POSTS_LIMIT, SEEN_LIMIT
 from dialogues.wholeplan import build_document
-from storage import Store
+from storage import DamagedValue, Store
 from storage.nudges import NudgeRow, SqliteNudgeStore
 
 log = logging.getLogger("inklusionsguiden.turn")
@@ -49,6 +50,13 @@ def seen(state: ChatState, event: Event) -> bool:
         entry[0] == event.update_id and isinstance(entry[1], str) and entry[1] >= horizon
         for entry in state.seen_updates
     )
+
+
+def _seen_safely(state: ChatState, event: Event) -> bool:
+    try:
+        return seen(state, event)
+    except Exception:  # noqa: BLE001 - a damaged id window: treat the update as new
+        return False
 
 
 def note_update(state: ChatState, event: Event) -> None:
@@ -199,52 +207,98 @@ class Conversations:
 
         The caller holds the chat's lock (see `locked`). A turn is all or nothing: when
         anything in it raises (the engine, rendering, planning reminders), nothing of it is
-        stored and the user gets a short apology; the error is logged with ids only.
+        stored; the chat's data rights and menu are then served by the safe path, which does
+        not depend on the stored state being sound, and the error is logged with ids only.
         """
-        state = self.load(event.chat_id)
-        if event.update_id and seen(state, event):
+        try:
+            raw = self.store.get(chat_key(event.chat_id))
+        except DamagedValue:
+            return self._damaged(event)
+        try:
+            state = ChatState.from_dict(raw)
+        except Exception as exc:
+            return self._safe_turn(raw, event, exc)
+        if event.update_id and _seen_safely(state, event):
             log.info(
                 "duplicate update dropped chat=%s update_id=%s", event.chat_id, event.update_id
             )
             return []
-        note_update(state, event)
-        state.settings.pop("inactive", None)  # the user is here: the chat is active again
-        if event.in_group and event.thread_id:
-            state.settings["thread_id"] = event.thread_id  # reminders go to the board's topic
         try:
+            note_update(state, event)
+            state.settings.pop("inactive", None)  # the user is here: the chat is active again
+            if event.in_group and event.thread_id:
+                state.settings["thread_id"] = event.thread_id  # reminders go to the board's topic
             new_state, replies = step(self.library, state, event)
             rows = None if new_state is None else self.wanted_rows(event.chat_id, new_state)
         except Exception as exc:
-            log.error(
-                "turn failed chat=%s update_id=%s kind=%s error=%s",
-                event.chat_id,
-                event.update_id,
-                event.kind,
-                type(exc).__name__,
-            )
-            return self._failed_turn(state, event)
+            return self._safe_turn(raw, event, exc)
+        self._commit(event, state, new_state, rows)
+        log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))
+        return replies
+
+    def _commit(
+        self,
+        event: Event,
+        before: ChatState,
+        new_state: ChatState | None,
+        rows: list[NudgeRow] | None,
+    ) -> None:
+        """Store a turn's outcome: the new state and its reminders, or the erasure (/slet)."""
         if new_state is None:
             self.erase(event.chat_id)
             if event.update_id:
                 # Only the update ids survive, so that Telegram redelivering this very press
                 # after a crash is recognised and dropped; nothing the users wrote is kept.
-                kept = ChatState(seen_updates=state.seen_updates)
+                kept = ChatState(seen_updates=before.seen_updates)
                 self.store.put(chat_key(event.chat_id), kept.to_dict())
                 self.expire_later(event.chat_id)
         else:
             self.store.put(chat_key(event.chat_id), new_state.to_dict())
             self._sync_rows(event.chat_id, rows)
-        log.info("turn chat=%s kind=%s replies=%d", event.chat_id, event.kind, len(replies))
-        return replies
 
-    def _failed_turn(self, state: ChatState, event: Event) -> list[Reply]:
-        """Answer a turn that could not be carried out; only its update id is recorded."""
+    def _safe_turn(self, raw: object, event: Event, error: Exception) -> list[Reply]:
+        """A turn that raised: answer on the safe path (data rights, menu, an apology).
+
+        Nothing of the failed turn is kept; what the safe path answers is committed like any
+        turn (its repaired state, or the erasure after a confirmed /slet).
+        """
+        log.error(
+            "turn failed chat=%s update_id=%s kind=%s error=%s; answered on the safe path",
+            event.chat_id,
+            event.update_id,
+            event.kind,
+            type(error).__name__,
+        )
         try:
-            self.store.put(chat_key(event.chat_id), state.to_dict())
+            new_state, replies = safe_step(self.library, raw, event)
+            if new_state is not None:
+                note_update(new_state, event)
+            try:
+                rows = None if new_state is None else self.wanted_rows(event.chat_id, new_state)
+            except Exception:
+                rows = None
+            before = new_state if new_state is not None else ChatState()
+            if new_state is None:
+                note_update(before, event)
+            self._commit(event, before, new_state, rows)
+            return replies
         except Exception as exc:
-            log.error("saving update id failed chat=%s error=%s", event.chat_id, type(exc).__name__)
-        content = self.library.get(state.lang if state.lang in self.library.languages else None)
-        return [Reply(text=content.text("turn_failed"))]
+            log.error("safe path failed chat=%s error=%s", event.chat_id, type(exc).__name__)
+            return [Reply(text=self.library.get(None).text("turn_failed"))]
+
+    def _damaged(self, event: Event) -> list[Reply]:
+        """The chat's stored data cannot be decrypted or decoded: say so, offer a new start.
+
+        /start (or /slet) sets the damaged data aside, kept for the operator and never served,
+        and the chat begins anew; anything else only explains.
+        """
+        log.error("chat data damaged chat=%s update_id=%s", event.chat_id, event.update_id)
+        content = self.library.get(self.library.pick(event.user_lang))
+        command = parse_command(event.text) if event.kind == "command" else None
+        if command is None or command[0] not in ("start", "slet", "delete"):
+            return [Reply(text=content.text("data_damaged"))]
+        self.store.set_aside(chat_key(event.chat_id))
+        return [Reply(text=content.text("data_set_aside")), *self.handle(event)]
 
     async def handle_async(self, event: Event) -> list[Reply]:
         """Run one turn off the event loop; the caller holds the chat's lock."""
@@ -279,7 +333,11 @@ class Conversations:
 
     def remember_posts(self, chat_id: int, posts: list[tuple[int, str]]) -> None:
         """Note what the bot's new messages in a group show, by message id (a small write)."""
-        state = self.load(chat_id)
+        try:
+            state = self.load(chat_id)
+        except Exception as exc:
+            log.warning("posts not remembered chat=%s error=%s", chat_id, type(exc).__name__)
+            return
         for message_id, tag in posts:
             state.posts[str(message_id)] = tag
         state.posts = dict(list(state.posts.items())[-POSTS_LIMIT:])

@@ -118,6 +118,8 @@ def _sender(update: Update, message: Message | None) -> tuple[int, str, bool] | 
     """Return (voice id, name, is an anonymous admin) of who sent the update."""
     user, chat = update.effective_user, update.effective_chat
     sender_chat = message.sender_chat if message is not None else None
+    if sender_chat is not None and (chat is None or chat.type not in ("group", "supergroup")):
+        return None  # only a group has anonymous admins and members posting as a channel
     if sender_chat is not None and chat is not None:
         if sender_chat.id == chat.id:  # an admin posting anonymously as the group
             return chat.id, chat.title or "Admin", True

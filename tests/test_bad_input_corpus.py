@@ -36,7 +36,7 @@ from tests.test_faults import (
 )
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "bad_inputs.json").read_text("utf-8"))
-METADATA = ("updated_at", "last_update")  # what every handled update may change
+METADATA = ("updated_at", "seen_updates")  # what every handled update may change
 TRIED: list[str] = []  # the inputs tried; CORPUS_STATS names a file to list them in
 
 

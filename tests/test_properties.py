@@ -221,8 +221,7 @@ def erased(document: dict[str, object] | None) -> bool:
         return True
     state = ChatState.from_dict(document)
     blank = ChatState()
-    if hasattr(state, "last_update"):
-        blank.last_update = state.last_update
+    blank.seen_updates = state.seen_updates
     return state.to_dict() == blank.to_dict()
 
 
@@ -529,7 +528,7 @@ class Conversation(RuleBasedStateMachine):
         before = self.conversations.load(event.chat_id)
         replies = self.conversations.handle(event)
         STATS["redeliveries"] += 1
-        if hasattr(before, "last_update"):  # duplicates are dropped by update id
+        if before.seen_updates:  # duplicates are dropped by update id
             assert replies == []
             after = self.conversations.load(event.chat_id)
             assert after.to_dict() == before.to_dict()
@@ -640,7 +639,9 @@ def test_a_redelivered_delete_everything_press_changes_nothing() -> None:
     press = make_event(101, 0, "button", START, data=yes, update_id=3)
     assert conversations.handle(press)  # "everything is deleted"
     left = conversations.store.get(chat_key(101))
-    assert left == ChatState(last_update=3).to_dict()  # only the update id: nothing anyone wrote
+    ids = [entry[0] for entry in ChatState.from_dict(left).seen_updates]
+    assert ids == [1, 2, 3]  # only the update ids: nothing anyone wrote
+    assert left == ChatState(seen_updates=ChatState.from_dict(left).seen_updates).to_dict()
     again = conversations.handle(press)  # Telegram delivers the press again after a crash
     assert again == []  # recognised and dropped: no "old button" answer, nothing stored anew
     assert conversations.store.get(chat_key(101)) == left

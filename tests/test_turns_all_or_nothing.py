@@ -1,0 +1,104 @@
+"""A turn is all or nothing, and a chat whose stored data breaks the engine still answers.
+
+These run through `Conversations` (the turn loop every adapter uses) with real stores: a turn
+that raises commits nothing and is answered on the safe path; junk stored for a chat leaves
+/menu, /mine_data and /slet working; data that cannot be decrypted is never served and is set
+aside when the user chooses to start over.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+import bot.service
+from bot.service import Conversations, chat_key
+from dialogues import Library
+from storage import SqliteStore
+from storage.nudges import SqliteNudgeStore
+from tests.transcript import Transcript
+
+
+KEY = Fernet.generate_key()
+
+
+@pytest.fixture
+def anna(library: Library, tmp_path: Path) -> Transcript:
+    store = SqliteStore(tmp_path / "db.sqlite", key=KEY)
+    user = Transcript(library, store)
+    user.conversations.nudges = SqliteNudgeStore(tmp_path / "db.sqlite")
+    user.send("/start")
+    return user
+
+
+def test_a_turn_that_raises_commits_nothing_and_is_answered(
+    anna: Transcript, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna.send("/start trin1")
+    before = anna.state.to_dict()
+    pending = anna.conversations.nudges.pending(anna.chat_id)
+
+    def broken(*_: object) -> object:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(bot.service, "wanted", broken)  # reminders fail after the engine ran
+    replies = anna.send("/menu")
+    assert replies[-1].buttons  # the menu, from the safe path
+    after = anna.state.to_dict()
+    # Nothing of the failed turn is kept (the safe path's menu position aside).
+    assert after["answers"] == before["answers"] and after["plan"] == before["plan"]
+    assert anna.conversations.nudges.pending(anna.chat_id) == pending
+    monkeypatch.undo()
+    assert anna.send("/menu")[-1].buttons  # and the next turn works as ever
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"answers": [1, 2, 3], "flow": 5, "node": None},
+        {"plan": "not a list", "settings": [], "schema_version": 2},
+        {"history": {"a": 1}, "widget": "x", "turn": "many"},
+    ],
+)
+def test_junk_in_the_store_leaves_the_data_rights_working(
+    anna: Transcript, junk: dict[str, object]
+) -> None:
+    anna.conversations.store.put(chat_key(anna.chat_id), junk)
+    assert anna.send("/menu")[-1].buttons  # the menu, not silence
+    assert anna.send("/mine_data")  # the data as a file (or its offer): an answer
+    asked = anna.send("/slet")
+    assert asked[-1].buttons
+    anna.press_option("yes")
+    assert anna.conversations.store.get(chat_key(anna.chat_id)) in (None, anna.state.to_dict())
+    assert anna.state.answers == {} and anna.state.plan == []
+
+
+def _damage(db: Path, key: str) -> None:
+    """Overwrite a stored value with bytes that are no valid ciphertext."""
+    with sqlite3.connect(db) as connection:
+        tables = [
+            r[0] for r in connection.execute("select name from sqlite_master where type='table'")
+        ]
+        for table in tables:
+            columns = [r[1] for r in connection.execute(f"pragma table_info({table})")]
+            if table == "chats" and columns[:2] == ["key", "value"]:
+                connection.execute(f"update {table} set value=? where key=?", (b"\x00garbage", key))
+
+
+def test_undecryptable_data_is_never_served_and_set_aside_on_a_new_start(
+    anna: Transcript, tmp_path: Path
+) -> None:
+    anna.send("/start trin1")
+    anna.conversations.store.close()
+    _damage(tmp_path / "db.sqlite", chat_key(anna.chat_id))
+    store = SqliteStore(tmp_path / "db.sqlite", key=KEY)
+    anna.conversations.store = store
+    replies = anna.send("/menu")
+    assert len(replies) == 1 and "/start" in replies[0].text  # explained, nothing served
+    replies = anna.send("/start")
+    assert "lagt til side" in replies[0].text and replies[-1].buttons  # a fresh start
+    assert store.damaged_count() == 1  # kept apart for the operator
+    assert anna.state.flow == "menu"

@@ -316,3 +316,23 @@ def test_the_operators_time_zone_governs_nine_oclock_and_quiet_hours() -> None:
         assert not in_quiet_hours(datetime(2026, 12, 1, 10, 30, tzinfo=UTC))
     finally:
         dates.use_zone(dates.LOCAL)
+
+
+@pytest.mark.parametrize(
+    "gone",
+    ["set_chat_not_found", "set_kicked", "set_deactivated"],
+)
+async def test_a_chat_that_is_gone_is_deactivated_and_the_run_goes_on(
+    fake: FakeBotAPI, bot: ExtBot, planned: tuple[Conversations, Clock], gone: str
+) -> None:
+    conversations, clock = planned
+    conversations.save(-7, state_with_row())  # a group whose chat Telegram no longer knows
+    conversations.save(6, state_with_row())
+    getattr(fake, gone)(-7 if gone != "set_deactivated" else 5)
+    lost = -7 if gone != "set_deactivated" else 5
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    sent = await Nudger(conversations).tick(bot)
+    assert sent == 2  # the other two chats got theirs in the same run
+    assert conversations.load(lost).settings["inactive"] is True
+    assert conversations.nudges is not None and conversations.nudges.pending(lost) == []
+    assert len(fake.messages(6)) == 1

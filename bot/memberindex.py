@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from storage import Store
+from storage import DamagedValue, Document, Store
 
 log = logging.getLogger("inklusionsguiden.index")
 SECRET_KEY = "meta:index"
@@ -55,7 +55,11 @@ def _secret(store: Store, create: bool) -> bytes | None:
     known = _secrets.get(store)
     if known is not None:
         return known
-    found = store.get(SECRET_KEY)
+    try:
+        found = store.get(SECRET_KEY)
+    except DamagedValue:
+        _start_afresh(store)
+        found = None
     if found is None and create:
         found = {"secret": base64.b64encode(secrets.token_bytes(32)).decode("ascii")}
         store.put(SECRET_KEY, found)
@@ -64,6 +68,37 @@ def _secret(store: Store, create: bool) -> bytes | None:
     value = base64.b64decode(found["secret"])
     _secrets[store] = value
     return value
+
+
+def _start_afresh(store: Store) -> None:
+    """The secret cannot be read: set it aside, and drop the lists no one can find now.
+
+    Lists are rebuilt as members take part again; nothing anyone wrote is in them.
+    """
+    log.warning("member index secret unreadable: set aside, index started afresh")
+    store.set_aside(SECRET_KEY)
+    for key in list(store.keys()):
+        if key.startswith((USER, MEMBERS)) and not _LEGACY.fullmatch(key):
+            store.erase(key)
+    _known.pop(store, None)
+
+
+def _read(store: Store, key: str) -> Document:
+    """Return an index document; a damaged one is set aside for the operator and read as empty."""
+    try:
+        return store.get(key) or {}
+    except DamagedValue:
+        log.warning("member index entry unreadable: set aside")
+        store.set_aside(key)
+        return {}
+
+
+def _exists(store: Store, chat_id: int) -> bool | None:
+    """Tell whether a chat's state is stored: None when it is there but cannot be read."""
+    try:
+        return store.get(f"chat:{chat_id}") is not None  # service.chat_key
+    except DamagedValue:
+        return None
 
 
 def _tag(secret: bytes, kind: str, value: int) -> str:
@@ -97,7 +132,7 @@ def migrate_legacy(store: Store) -> int:
         old = [k for k in store.keys() if _LEGACY.fullmatch(k)]
         for key in old:
             user_id = int(key[len(USER) :])
-            for group_id in (store.get(key) or {}).get("groups", []):
+            for group_id in _read(store, key).get("groups", []):
                 if isinstance(group_id, int):
                     _add(store, user_id, group_id)
             store.erase(key)
@@ -119,11 +154,11 @@ def _add(store: Store, user_id: int, group_id: int) -> None:
     secret = _secret(store, create=True)
     assert secret is not None
     members = members_key(secret, group_id)
-    users = (store.get(members) or {}).get("users", [])
+    users = _read(store, members).get("users", [])
     if user_id not in users:
         store.put(members, {"users": [*users, user_id][-MAX_MEMBERS:]})
     mine = user_key(secret, user_id)
-    groups = (store.get(mine) or {}).get("groups", [])
+    groups = _read(store, mine).get("groups", [])
     if group_id not in groups:
         store.put(mine, {"groups": [*groups, group_id][-MAX_GROUPS:]})
 
@@ -135,11 +170,12 @@ def groups_of(store: Store, user_id: int) -> list[int]:
         if secret is None:
             return []
         mine = user_key(secret, user_id)
-        groups = [g for g in (store.get(mine) or {}).get("groups", []) if isinstance(g, int)]
-        alive = [g for g in groups if store.get(f"chat:{g}") is not None]  # service.chat_key
-        if alive != groups:
-            _write_or_erase(store, mine, "groups", alive)
-        return alive
+        groups = [g for g in _read(store, mine).get("groups", []) if isinstance(g, int)]
+        found = {g: _exists(store, g) for g in groups}
+        kept = [g for g in groups if found[g] is not False]  # a damaged group stays listed
+        if kept != groups:
+            _write_or_erase(store, mine, "groups", kept)
+        return [g for g in kept if found[g]]
 
 
 def forget_chat(store: Store, chat_id: int) -> None:
@@ -157,9 +193,9 @@ def forget_user(store: Store, user_id: int) -> None:
         if secret is None:
             return
         mine = user_key(secret, user_id)
-        for group_id in (store.get(mine) or {}).get("groups", []):
+        for group_id in _read(store, mine).get("groups", []):
             members = members_key(secret, group_id)
-            users = (store.get(members) or {}).get("users", [])
+            users = _read(store, members).get("users", [])
             if user_id in users:
                 _write_or_erase(store, members, "users", [u for u in users if u != user_id])
         store.erase(mine)
@@ -173,9 +209,9 @@ def forget_group(store: Store, group_id: int) -> None:
         if secret is None:
             return
         members = members_key(secret, group_id)
-        for user_id in (store.get(members) or {}).get("users", []):
+        for user_id in _read(store, members).get("users", []):
             mine = user_key(secret, user_id)
-            groups = (store.get(mine) or {}).get("groups", [])
+            groups = _read(store, mine).get("groups", [])
             if group_id in groups:
                 _write_or_erase(store, mine, "groups", [g for g in groups if g != group_id])
         store.erase(members)
@@ -188,7 +224,7 @@ def move_group(store: Store, old_id: int, new_id: int) -> None:
         secret = _ready(store)
         if secret is None:
             return
-        for user_id in (store.get(members_key(secret, old_id)) or {}).get("users", []):
+        for user_id in _read(store, members_key(secret, old_id)).get("users", []):
             _add(store, user_id, new_id)
         forget_group(store, old_id)
 

@@ -344,14 +344,24 @@ class Conversations:
         self.store.put(chat_key(chat_id), state.to_dict())
 
     def export(self, chat_id: int, fmt: str) -> tuple[str, bytes]:
-        """Return (file name, bytes) of the chat's plan in `fmt`, or of all its data as JSON."""
-        state = self.load(chat_id)
+        """Return (file name, bytes) of the chat's plan in `fmt`, or of all its data as JSON.
+
+        The JSON (/mine_data) is produced even when the chat's stored state cannot be read:
+        it then says so, and still lists the reminders and, privately, the person's groups.
+        """
+        try:
+            state: ChatState | None = self.load(chat_id)
+        except DamagedValue:
+            if fmt != "json":
+                raise
+            state = None
         now = self.clock()
         if fmt == "json":
             data = {
                 "chat_id": chat_id,
                 "exported_at": now.isoformat(),
-                "state": state.to_dict(),
+                "state": state.to_dict() if state else None,
+                "state_unreadable": state is None,
                 "pending_nudges": [
                     {"kind": n.kind, "about": n.ref, "due": n.due}
                     for n in (self.nudges.pending(chat_id) if self.nudges else [])
@@ -361,6 +371,7 @@ class Conversations:
                 data["groups"] = self._groups_of(chat_id)
             body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
             return f"inklusionsguiden-data-{chat_id}-{now:%Y-%m-%d}.json", body
+        assert state is not None
         doc = build_document(self.library.get(state.lang), state, now)
         return filename(doc, fmt), render(doc, fmt, calendar_id=str(chat_id))
 

@@ -372,3 +372,48 @@ def test_a_group_that_becomes_a_supergroup_stays_in_its_members_lists(
     assert memberindex.groups_of(stores.store, ANNA) == [new]
     stores.erase(new)
     assert index_keys(stores) == []
+
+
+def test_a_damaged_index_entry_never_blocks_slet_or_grupper(library: Library) -> None:
+    from storage import MemoryStore
+
+    store = MemoryStore()
+    conversations = Conversations(library, store)
+    conversations.save(GROUP, ChatState(settings={"title": "B"}))
+    remember_member(conversations, EVA, GROUP)
+    secret = memberindex._secret(store, create=False)
+    assert secret is not None
+    store.plant(memberindex.user_key(secret, EVA), "garbage, not ciphertext")
+    assert memberindex.groups_of(store, EVA) == []  # read as empty, set aside for the operator
+    assert store.damaged_count() == 1
+    conversations.erase(EVA)
+    conversations.erase(GROUP)
+    assert index_keys(conversations) == []
+
+
+def test_a_damaged_index_secret_starts_the_index_afresh(library: Library) -> None:
+    from storage import MemoryStore
+
+    store = MemoryStore()
+    conversations = Conversations(library, store)
+    conversations.save(GROUP, ChatState(settings={"title": "B"}))
+    remember_member(conversations, EVA, GROUP)
+    store.plant(memberindex.SECRET_KEY, "garbage")
+    memberindex._secrets.pop(store, None)  # as after a restart
+    assert memberindex.groups_of(store, EVA) == []
+    assert index_keys(conversations) == []  # lists no one could find any more are gone
+    remember_member(conversations, EVA, GROUP)
+    assert memberindex.groups_of(store, EVA) == [GROUP]
+
+
+def test_my_data_is_produced_even_when_the_chats_state_is_unreadable(library: Library) -> None:
+    from storage import MemoryStore
+
+    store = MemoryStore()
+    conversations = Conversations(library, store)
+    conversations.save(GROUP, ChatState(settings={"title": "B"}))
+    remember_member(conversations, EVA, GROUP)
+    store.plant(chat_key(EVA), "garbage, not ciphertext")
+    data = json.loads(conversations.export(EVA, "json")[1])
+    assert data["state"] is None and data["state_unreadable"] is True
+    assert [g["group_id"] for g in data["groups"]] == [GROUP]

@@ -30,7 +30,8 @@ def show_privacy(turn: Turn) -> None:
 
 
 def send_my_data(turn: Turn) -> None:
-    """Send everything stored about this chat as a JSON file."""
+    """Send everything stored about this chat as a JSON file (privately: with the person's
+    groups and what they wrote there; see Conversations.export)."""
     turn.send_file("json", turn.t("export_caption_json"))
 
 

@@ -31,7 +31,7 @@ from tests.transcript import Clock
 
 CANARY = "KANARIEFUGL-slet-4d2c"
 EVA = 918273645  # the canary id: a member's Telegram id, also her private chat's id
-ANNA = 1  # the board's admin
+ANNA = 771122334  # the board's admin, who never writes to the bot privately
 GROUP = -1009988776655
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # outside quiet hours
 
@@ -129,6 +129,7 @@ async def test_my_data_lists_a_members_groups_and_slet_leaves_nothing_behind(
 
     files = dict(all_bytes(tmp_path / "data"))
     assert any(str(EVA).encode() in data for data in files.values())  # her chat's key, for now
+    assert not any(str(ANNA).encode() in data for data in files.values())  # in no key at all
     await private(fake, "/slet")  # Eva deletes her own chat: her list goes with it
     await press(fake, EVA, "Ja, slet alt", EVA)
     assert memberindex.groups_of(store, EVA) == []

@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [run|chat|check|graph]`."""
+"""The command line: `python -m bot [run|chat|check|graph|...]`; faults are one line, exit 2."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import Config, ConfigError, setup_logging
+from bot.config import Config, ConfigError, StartupError, setup_logging
 from bot.graph import mermaid
 from dialogues import ContentError, Library, dates, load_library
 from dialogues.readability import content_lix, flow_texts
@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     graph = sub.add_parser("graph", help="print the flows as a Mermaid diagram")
     graph.add_argument("flow", nargs="?", help="only this flow")
     sub.add_parser("rotate-key", help="re-encrypt the database with a new data key")
+    sub.add_parser("init-key", help="create the data key file once (0600), e.g. before a deploy")
+    sub.add_parser("encrypt", help="encrypt an old unencrypted database, once")
     backup_cmd = sub.add_parser("backup", help="a consistent copy of the database, while it runs")
     backup_cmd.add_argument("file", type=Path, help="where to write the copy")
     sub.add_parser("status", help="database size, chats, journeys, nudges, last activity")
@@ -63,21 +65,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check(library)
     if command == "graph":
         return print_graph(library, args.flow)
-    from bot import run as runner  # imports telegram only when needed
-
     try:
-        if command == "export":
-            return runner.export(config, library, args.chat, args.format, args.out)
-        if command == "rotate-key":
-            return runner.rotate_key(config)
-        if command in ("backup", "status", "stats"):
-            return runner.operate(config, library, command, getattr(args, "file", None))
-        return (
-            runner.run_chat(config, library) if command == "chat" else runner.run(config, library)
-        )
+        return _operate(config, library, command, args)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _operate(config: Config, library: Library, command: str, args: argparse.Namespace) -> int:
+    """Run a command that opens the database (each takes the lock it needs)."""
+    from bot import run as runner  # imports telegram only when needed
+
+    if command == "export":
+        return runner.export(config, library, args.chat, args.format, args.out)
+    if command in ("backup", "status", "stats"):
+        return runner.operate(config, library, command, getattr(args, "file", None))
+    simple = {
+        "rotate-key": runner.rotate_key,
+        "init-key": runner.init_key,
+        "encrypt": runner.encrypt,
+    }
+    if command in simple:
+        return simple[command](config)
+    return runner.run_chat(config, library) if command == "chat" else runner.run(config, library)
 
 
 def check(library: Library) -> int:

@@ -26,6 +26,14 @@ class ConfigError(Exception):
     """A configuration value is missing or malformed; the message says which and why."""
 
 
+class StartupError(Exception):
+    """Something outside the settings stops a start (lock held, storage fault).
+
+    The message is one line that says what is wrong and what to do; the command line prints
+    it as `error: <message>` and exits with code 2, never with a traceback.
+    """
+
+
 @dataclass(frozen=True)
 class Config:
     """The settings of one bot process."""

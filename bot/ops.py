@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dialogues import ChatState, Library
-from storage import SqliteStore
+from storage import DamagedValue, SqliteStore
 from storage.nudges import SqliteNudgeStore
 
 
@@ -40,20 +40,34 @@ def backup(db_path: Path, out: Path) -> int:
     return out.stat().st_size
 
 
-def states(store: SqliteStore) -> Iterator[ChatState]:
-    """Yield every chat's state (users' own indexes are skipped)."""
+def states(store: SqliteStore, damaged: list[str] | None = None) -> Iterator[ChatState]:
+    """Yield every chat's state (users' own indexes are skipped).
+
+    A value that cannot be read is skipped; its key is appended to `damaged` when given.
+    """
     for key in store.keys():
         if key.startswith("chat:"):
-            found = store.get(key)
+            try:
+                found = store.get(key)
+            except DamagedValue:
+                if damaged is not None:
+                    damaged.append(key)
+                continue
             if found is not None:
                 yield ChatState.from_dict(found)
 
 
 def status(db_path: Path, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[str, object]:
-    """Return the database size, chats, active journeys, pending nudges, last activity."""
+    """Return the database size, chats, active journeys, pending nudges, last activity.
+
+    `damaged_values_set_aside` counts values moved aside for the operator (kept in the
+    table damaged_values); `damaged_values_in_place` counts chats whose value cannot be read
+    and has not been set aside yet (the bot does that when the chat next writes).
+    """
     chats = journeys = 0
     last = ""
-    for state in states(store):
+    unreadable: list[str] = []
+    for state in states(store, unreadable):
         chats += 1
         journeys += bool(
             state.flow and state.flow not in ("menu",) and not state.flow.startswith("@")
@@ -66,6 +80,8 @@ def status(db_path: Path, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[
         "active_journeys": journeys,
         "pending_nudges": nudges.count("pending"),
         "last_update_handled": last or "never",
+        "damaged_values_set_aside": store.damaged_count(),
+        "damaged_values_in_place": len(unreadable),
     }
 
 

@@ -9,13 +9,13 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import ops
-from bot.config import Config
+from bot import lock, ops
+from bot.config import Config, ConfigError
 from bot.service import Conversations, chat_key
 from bot.stores import open_stores
 from bot.terminal import chat
 from dialogues import Library
-from storage.crypto import check_key
+from storage.crypto import DataKeyError, check_key, create_key_file
 from storage.rotate import reencrypt, rotate_key_file
 
 log = logging.getLogger("inklusionsguiden")
@@ -39,6 +39,11 @@ def run(config: Config, library: Library) -> int:
             return EXIT_USAGE
         print(NO_TOKEN + "\n")
         return run_chat(config, library)
+    with lock.acquire(config.data_dir):
+        return _run_telegram(config, library)
+
+
+def _run_telegram(config: Config, library: Library) -> int:
     from bot.telegram_app import build_application
 
     store, nudges = open_stores(config)
@@ -73,21 +78,27 @@ def run_chat(config: Config, library: Library) -> int:
     """Run the terminal chat over the same engine and the same database."""
     if config.log_level != "DEBUG":
         logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
-    store, nudges = open_stores(config)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        conversations = Conversations(library, store, nudges=nudges)
-        chat(conversations, sys.stdin, export_dir=config.data_dir / "exports")
-    except (KeyboardInterrupt, SystemExit):
-        print()
-    finally:
-        nudges.close()
-        store.close()
+    with lock.acquire(config.data_dir):
+        store, nudges = open_stores(config)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            conversations = Conversations(library, store, nudges=nudges)
+            chat(conversations, sys.stdin, export_dir=config.data_dir / "exports")
+        except (KeyboardInterrupt, SystemExit):
+            print()
+        finally:
+            nudges.close()
+            store.close()
     return 0
 
 
 def export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) -> int:
     """Write one chat's plan (or all its data, for json) to a file, for an operator."""
+    with lock.acquire(config.data_dir):
+        return _export(config, library, chat_id, fmt, out)
+
+
+def _export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) -> int:
     store, nudges = open_stores(config)
     try:
         if store.get(chat_key(chat_id)) is None:
@@ -104,13 +115,20 @@ def export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) 
 
 
 def rotate_key(config: Config) -> int:
-    """Re-encrypt the database with a new key (run while the bot is stopped)."""
+    """Re-encrypt the database with a new key; refused while the bot (or anything) runs."""
+    with lock.acquire(config.data_dir):
+        return _rotate_key(config)
+
+
+def _rotate_key(config: Config) -> int:
     store, nudges = open_stores(config)  # proves the current key first
+    damaged = store.damaged_count()
     nudges.close()
     store.close()
     if config.data_key is None:
         count = rotate_key_file(config.db_path, config.key_file)
         print(f"re-encrypted {count} values; the new key is in {config.key_file}")
+        _report_set_aside(config, damaged)
         return 0
     new = os.environ.get("BOT_NEW_DATA_KEY", "").strip().encode()
     if not new:
@@ -118,9 +136,49 @@ def rotate_key(config: Config) -> int:
             "error: BOT_DATA_KEY is set, so give the new key in BOT_NEW_DATA_KEY", file=sys.stderr
         )
         return EXIT_USAGE
-    check_key(new)
+    try:
+        check_key(new)
+    except DataKeyError as exc:
+        raise ConfigError(f"BOT_NEW_DATA_KEY: {exc}") from None
     count = reencrypt(config.db_path, config.data_key, new)
     print(f"re-encrypted {count} values; now set BOT_DATA_KEY to the new key")
+    _report_set_aside(config, damaged)
+    return 0
+
+
+def _report_set_aside(config: Config, before: int) -> None:
+    """Say how many unreadable values the rotation set aside (they keep their old bytes)."""
+    store, nudges = open_stores(config, read_only=True)
+    after = store.damaged_count()
+    nudges.close()
+    store.close()
+    if after > before:
+        print(f"set aside {after - before} values that could not be decrypted (see status)")
+
+
+def init_key(config: Config) -> int:
+    """Create the key file once, for deployments where the bot may not write its folder."""
+    if config.data_key is not None:
+        print("error: BOT_DATA_KEY is set, so there is no key file to create", file=sys.stderr)
+        return EXIT_USAGE
+    if config.key_file.exists():
+        print(f"error: {config.key_file} already exists; it is kept as it is", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        create_key_file(config.key_file)  # O_EXCL: two at once cannot both create it
+    except DataKeyError as exc:
+        raise ConfigError(f"data key: {exc}") from None
+    print(f"created {config.key_file} (0600); back it up apart from the data")
+    return 0
+
+
+def encrypt(config: Config) -> int:
+    """Encrypt an old unencrypted database once (the only path that reads plain values)."""
+    with lock.acquire(config.data_dir):
+        store, nudges = open_stores(config, migrate=True)
+        nudges.close()
+        store.close()
+    print(f"{config.db_path} is encrypted; keep the data key apart from it")
     return 0
 
 
@@ -131,7 +189,7 @@ def operate(config: Config, library: Library, command: str, out: Path | None) ->
         size = ops.backup(config.db_path, out)
         print(f"backup written to {out} ({size} bytes); restore it with the same data key")
         return 0
-    store, nudges = open_stores(config)
+    store, nudges = open_stores(config, read_only=True)  # no lock: the bot may be running
     try:
         if command == "status":
             figures = ops.status(config.db_path, store, nudges)

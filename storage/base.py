@@ -9,11 +9,36 @@ from typing import Any, Protocol
 Document = dict[str, Any]
 
 
+class DamagedValue(Exception):
+    """The value stored under a key cannot be decrypted or decoded: it is not served.
+
+    `key` is the storage key (e.g. "chat:42"), `reason` a short fixed phrase (never the
+    value). The value stays where it is until `Store.set_aside(key)` moves it aside.
+    """
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"the value stored under {key} cannot be read: {reason}")
+        self.key = key
+        self.reason = reason
+
+
 class Store(Protocol):
     """Where chat states live. A `put` has returned only once the write is durable."""
 
     def get(self, key: str) -> Document | None:
-        """Return the document stored under `key`, or None."""
+        """Return the document stored under `key`, or None; raise DamagedValue if unreadable."""
+        ...
+
+    def set_aside(self, key: str) -> bool:
+        """Move an unreadable value out of the way, kept for the operator; False if readable.
+
+        After this, `get(key)` returns None, so the chat can start over. The raw value is
+        kept apart (counted by `damaged_count`) until `erase(key)` removes it with the rest.
+        """
+        ...
+
+    def damaged_count(self) -> int:
+        """Return how many damaged values have been set aside."""
         ...
 
     def put(self, key: str, value: Document) -> None:
@@ -25,7 +50,7 @@ class Store(Protocol):
         ...
 
     def erase(self, key: str) -> None:
-        """Remove `key` so that its bytes are gone from the storage medium too."""
+        """Remove `key` (and its values set aside) so the bytes are gone from the medium too."""
         ...
 
     def keys(self) -> Iterator[str]:
@@ -43,8 +68,8 @@ def encode(value: Document) -> str:
 
 
 def decode(raw: str | bytes) -> Document:
-    """Decode a JSON document."""
-    value = json.loads(raw)
+    """Decode a JSON document; raise ValueError for anything but a JSON object."""
+    value = json.loads(raw)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
     if not isinstance(value, dict):
         raise ValueError("a stored document must be a JSON object")
     return value

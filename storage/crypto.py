@@ -1,13 +1,16 @@
 """Encryption at rest: every stored value is a Fernet token (AES-128-CBC with HMAC-SHA256).
 
 The key comes from BOT_DATA_KEY or from a key file kept apart from the database. A copy of
-the database without its key reveals no answer; a wrong key is refused at start-up.
+the database without its key reveals no answer; a wrong key is refused at start-up; a value
+that is not a valid token for the key (damaged, or planted in the file) is refused, never
+used: the HMAC is what makes the encryption an integrity check too.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -16,7 +19,11 @@ from storage.base import Document, decode, encode
 
 
 class DataKeyError(Exception):
-    """The data key is missing, malformed or does not open the database."""
+    """The data key is missing, malformed, unsafe or does not open the database."""
+
+
+class NotDecryptable(ValueError):
+    """A stored value is not a valid token for the key (damaged, planted, or another key)."""
 
 
 def new_key() -> bytes:
@@ -32,18 +39,60 @@ def check_key(key: bytes) -> Fernet:
         raise DataKeyError("the data key must be 32 url-safe base64-encoded bytes") from None
 
 
+def read_key_file(path: Path) -> bytes:
+    """Read a key file, refusing one that group or others may read (as ssh does)."""
+    try:
+        info = path.stat()
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise DataKeyError(
+                f"permissions {stat.S_IMODE(info.st_mode):04o} for {path} are too open: the key "
+                f"must be readable by its owner only; run chmod 600 {path}"
+            )
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise DataKeyError(
+            f"cannot read the key file {path} ({exc.strerror}): it must be a file readable "
+            "by the user running the bot"
+        ) from None
+    try:
+        check_key(key)
+    except DataKeyError:
+        raise DataKeyError(
+            f"the key file {path} does not hold a key (32 url-safe base64-encoded bytes): "
+            "restore it from your key backup"
+        ) from None
+    return key
+
+
+def create_key_file(path: Path) -> bytes:
+    """Create a new key file (0600, in a 0700 folder); raise DataKeyError if impossible."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = new_key()
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise DataKeyError(
+            f"cannot create the key file {path} ({exc.strerror}): create it once with "
+            "`python -m bot init-key` as a user who may write there, or set BOT_KEY_FILE to "
+            "a folder the bot may write (outside BOT_DATA_DIR)"
+        ) from None
+    return key
+
+
 def read_or_create_key_file(path: Path, create: bool) -> bytes:
     """Read the key file; create it (0600, in a 0700 folder) when allowed and absent."""
-    if path.exists():
-        return path.read_bytes().strip()
+    if path.exists() or path.is_symlink():
+        return read_key_file(path)
     if not create:
-        raise DataKeyError(f"no key file at {path}, and the database is already encrypted")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = new_key()
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-    return key
+        raise DataKeyError(
+            f"no key file at {path}, and the database is already encrypted: restore the key "
+            "file from your key backup (or set BOT_DATA_KEY); a new key cannot open it"
+        )
+    return create_key_file(path)
 
 
 class Cipher:
@@ -56,15 +105,21 @@ class Cipher:
         """Return the encrypted JSON of a document."""
         return self._fernet.encrypt(encode(value).encode("utf-8"))
 
-    def decode(self, raw: str | bytes) -> Document:
-        """Decrypt and parse a stored value; plain JSON from before encryption is read as is."""
+    def decrypt(self, raw: str | bytes) -> bytes:
+        """Return the plaintext of a stored token; NotDecryptable for anything else.
+
+        Plain JSON is not accepted here: unencrypted values are read only by the one-time
+        migration (`SqliteStore(..., migrate=True)`, run by `python -m bot encrypt`).
+        """
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
         try:
-            return decode(self._fernet.decrypt(data))
+            return self._fernet.decrypt(data)
         except InvalidToken:
-            if is_plain_json(data):
-                return decode(data)
-            raise DataKeyError("the data key does not open this database") from None
+            raise NotDecryptable("not a valid ciphertext for the data key") from None
+
+    def decode(self, raw: str | bytes) -> Document:
+        """Decrypt and parse a stored value; ValueError (NotDecryptable) if it cannot be."""
+        return decode(self.decrypt(raw))
 
 
 def is_plain_json(data: bytes) -> bool:

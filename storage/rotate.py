@@ -4,17 +4,22 @@ Order of events: the new key is written to `<key file>.new` (fsynced); all value
 re-encrypted in one SQLite transaction; then `.new` is renamed over the key file. After a
 crash in between, the bot opens the store with whichever of the two keys fits and finishes
 the hand-over (bot/stores.py).
+
+A value the current key cannot decrypt (damaged, or planted in the file) is not carried
+over under the new key as if it were data: it is set aside in `damaged_values`, as it lay.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 
-from storage.crypto import DataKeyError, check_key, new_key
+from storage.crypto import DataKeyError, check_key, new_key, read_key_file
+from storage.sqlite import DAMAGED_SCHEMA, KEYCHECK
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -26,29 +31,43 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def reencrypt(db_path: Path, old: bytes, new: bytes, table: str = "chats") -> int:
-    """Re-encrypt all values of the table from `old` to `new` in one transaction."""
+    """Re-encrypt all values of the table from `old` to `new` in one transaction.
+
+    Return how many values were re-encrypted; values `old` cannot decrypt are set aside.
+    """
     old_f, new_f = check_key(old), check_key(new)
     connection = sqlite3.connect(db_path, isolation_level=None)
     try:
         connection.execute("PRAGMA synchronous=FULL")
+        connection.executescript(DAMAGED_SCHEMA)
         connection.execute("BEGIN IMMEDIATE")
         rows = connection.execute(f'SELECT key, value FROM "{table}"').fetchall()
-        try:
-            fresh = [(new_f.encrypt(old_f.decrypt(_b(v))), k) for k, v in rows]
-        except InvalidToken:
-            connection.execute("ROLLBACK")
-            raise DataKeyError("the current key does not open this database") from None
+        fresh, damaged = [], []
+        for key, value in rows:
+            try:
+                fresh.append((new_f.encrypt(old_f.decrypt(_b(value))), key))
+            except InvalidToken:
+                if key == KEYCHECK:
+                    connection.execute("ROLLBACK")
+                    raise DataKeyError("the current key does not open this database") from None
+                damaged.append((key, value))
         connection.executemany(f'UPDATE "{table}" SET value = ? WHERE key = ?', fresh)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        connection.executemany(
+            "INSERT INTO damaged_values (key, set_aside_at, reason, value) VALUES (?, ?, ?, ?)",
+            [(k, now, "not a valid ciphertext for the data key", v) for k, v in damaged],
+        )
+        connection.executemany(f'DELETE FROM "{table}" WHERE key = ?', [(k,) for k, _ in damaged])
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
-    return len(rows)
+    return len(fresh)
 
 
 def rotate_key_file(db_path: Path, key_file: Path, replacement: bytes | None = None) -> int:
     """Give the database a new key and store it in the key file; return the values moved."""
-    old = key_file.read_bytes().strip()
+    old = read_key_file(key_file)
     new = replacement or new_key()
     pending = key_file.with_name(key_file.name + ".new")
     _write_private(pending, new)

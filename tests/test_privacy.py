@@ -70,7 +70,10 @@ def test_an_unencrypted_database_is_migrated(library: Library, tmp_path: Path) -
     answer_canary(plain)
     plain.store.close()
     assert CANARY.encode() in file_bytes(db)
-    store = SqliteStore(db, key=new_key())
+    key = new_key()
+    with pytest.raises(DataKeyError, match="python -m bot encrypt"):
+        SqliteStore(db, key=key)  # plain values are read only where migration is asked for
+    store = SqliteStore(db, key=key, migrate=True)
     assert CANARY in store.get("chat:100")["answers"]["anbefaling1/q_vaerdi"]["text"]
     store.close()
     assert CANARY.encode() not in file_bytes(db)
@@ -126,9 +129,9 @@ def test_a_wrong_key_is_a_clear_error_at_start_up(tmp_path: Path) -> None:
     run_bot("chat", tmp=tmp_path, stdin="/start\n")
     result = run_bot("chat", tmp=tmp_path, env={"BOT_DATA_KEY": new_key().decode()})
     assert result.returncode == 2
-    assert (
-        result.stderr.strip()
-        == "configuration error: data key: the data key does not open this database"
+    assert result.stderr.strip() == (
+        "configuration error: data key: the data key does not open this database: use the key "
+        "it was encrypted with (BOT_KEY_FILE or BOT_DATA_KEY)"
     )
 
 
@@ -147,6 +150,7 @@ def test_an_interrupted_rotation_is_finished_at_the_next_start(
     new = new_key()
     pending = config.key_file.with_name("data.key.new")
     pending.write_bytes(new)
+    pending.chmod(0o600)  # as rotate-key writes it
     reencrypt(config.db_path, config.key_file.read_bytes().strip(), new)  # crash before rename
     store, nudges = open_stores(config)
     assert store.get("chat:1") == {"answer": CANARY}

@@ -151,3 +151,6 @@ def setup_logging(level: str) -> None:
     # whole API payloads (what users typed) at DEBUG. Neither may reach the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, level)))
+    # Our webhook server (bot/webhook.py) logs what it refuses itself; tornado's access log
+    # would add a line per delivered update, and its error log the request's headers.
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import lock, ops
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, StartupError
 from bot.service import Conversations, chat_key
 from bot.stores import open_stores
 from bot.terminal import chat
 from dialogues import Library
 from storage.crypto import DataKeyError, check_key, create_key_file
 from storage.rotate import reencrypt, rotate_key_file
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 log = logging.getLogger("inklusionsguiden")
 EXIT_USAGE = 2
@@ -50,18 +55,7 @@ def _run_telegram(config: Config, library: Library) -> int:
     application = build_application(config, Conversations(library, store, nudges=nudges))
     try:
         if config.webhook_url:
-            log.info(
-                "starting webhook listen=%s port=%s", config.webhook_listen, config.webhook_port
-            )
-            application.run_webhook(
-                listen=config.webhook_listen,
-                port=config.webhook_port,
-                url_path=config.webhook_path,
-                webhook_url=config.webhook_url,
-                secret_token=config.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                stop_signals=(signal.SIGINT, signal.SIGTERM),
-            )
+            asyncio.run(serve_webhook(application, config))
         else:
             log.info("starting polling")
             application.run_polling(
@@ -72,6 +66,62 @@ def _run_telegram(config: Config, library: Library) -> int:
         store.close()
         log.info("stopped; database closed")
     return 0
+
+
+async def serve_webhook(application: Application, config: Config) -> None:  # type: ignore[type-arg]
+    """Serve Telegram's webhook with our own server until SIGINT or SIGTERM.
+
+    The order mirrors PTB's run_webhook: initialize, post_init, start the Application (its
+    loop dispatches what the server puts on update_queue), listen, then register the
+    webhook; on a signal: stop listening, stop the Application (it finishes what is
+    queued), post_stop, shutdown, post_shutdown.
+    """
+    from telegram.error import TelegramError
+
+    from bot.webhook import WebhookServer
+
+    assert config.webhook_secret is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    server = WebhookServer(config.webhook_listen, config.webhook_port)
+    server.mount_telegram(config.webhook_path, application, config.webhook_secret)
+    try:
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            port = await server.start()
+        except OSError as exc:
+            raise StartupError(
+                f"cannot listen on {config.webhook_listen}:{config.webhook_port} "
+                f"({exc.strerror}): check BOT_WEBHOOK_LISTEN and BOT_WEBHOOK_PORT"
+            ) from None
+        await application.bot.set_webhook(
+            url=config.webhook_url,
+            secret_token=config.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+        log.info("webhook listening listen=%s port=%s", config.webhook_listen, port)
+        await stop.wait()
+        log.info("stopping webhook")
+    except TelegramError as exc:
+        raise StartupError(
+            f"Telegram refused the start ({type(exc).__name__}: {exc}): check "
+            "TELEGRAM_BOT_TOKEN and BOT_WEBHOOK_URL"
+        ) from None
+    finally:
+        await server.stop()
+        if application.running:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def run_chat(config: Config, library: Library) -> int:

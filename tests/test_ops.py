@@ -21,6 +21,7 @@ from bot import ops
 from bot.config import Config, ConfigError
 from bot.service import Conversations
 from bot.telegram_app import build_application
+from bot.webhook import WebhookServer
 from dialogues import CONTENT_DIR, Library
 from storage import SqliteStore
 from storage.crypto import new_key
@@ -186,14 +187,10 @@ async def test_webhook_refuses_requests_without_the_secret(
         await app.initialize()
         await app.start()
         port, secret = free_port(), "the-right-secret-42"
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="hook",
-            webhook_url="https://bot.example.org/hook",
-            secret_token=secret,
-        )
+        server = WebhookServer("127.0.0.1", port)  # the server bot/run.py serves with
+        server.mount_telegram("hook", app, secret)
+        await server.start()
+        await app.bot.set_webhook("https://bot.example.org/hook", secret_token=secret)
         try:
             update = {
                 "update_id": 1,
@@ -215,7 +212,7 @@ async def test_webhook_refuses_requests_without_the_secret(
             assert fake.messages(9)[0]["text"].startswith("Hej! Jeg er")
             assert any(m == "setWebhook" for m, _ in fake.calls)
         finally:
-            await app.updater.stop()
+            await server.stop()
             await app.stop()
             await app.shutdown()
             store.close()

@@ -601,6 +601,7 @@ class FakeBotAPI:
         self._floods: dict[int | str, float] = {}
         self._migrated: dict[int | str, int] = {}
         self._bot_admin_in: set[int | str] = set()
+        self._other_bot_spoke_last: set[int | str] = set()
         self._query_seq = 0
         self._file_seq = 0
         self._message_seq: dict[int | str, int] = {}
@@ -1012,7 +1013,8 @@ class FakeBotAPI:
                 return False
             if self._reads_all_messages(chat.get("id")):
                 continue
-            if not rules.privacy_mode_delivers(message, self.bot_id, self.bot_username):
+            spoke_last = chat_key(chat.get("id")) not in self._other_bot_spoke_last
+            if not rules.privacy_mode_delivers(message, self.bot_id, self.bot_username, spoke_last):
                 return False
         return True
 
@@ -1031,6 +1033,12 @@ class FakeBotAPI:
         """Switch group privacy mode (BotFather's /setprivacy) for new messages."""
         with self._cond:
             self.privacy_mode = enabled
+
+    def other_bot_wrote(self, chat_id: int | str) -> None:
+        """Another bot sent the group's latest bot message: until this bot sends a message
+        there, general commands (/start without @) go to that bot, not to this one."""
+        with self._cond:
+            self._other_bot_spoke_last.add(chat_key(chat_id))
 
     def set_bot_admin(self, chat_id: int | str, admin: bool = True) -> None:
         """Make the bot an administrator of the group (it then receives all messages)."""
@@ -1529,6 +1537,7 @@ class FakeBotAPI:
         }
         record.update(fields)
         record["force_reply_targets"] = self._force_reply_targets(record, replied)
+        self._other_bot_spoke_last.discard(chat_id)
         self._bot_messages.setdefault(chat_id, {})[record["message_id"]] = record
         self.sent.append(copy.copy(record))
         self._cond.notify_all()

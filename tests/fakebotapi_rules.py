@@ -121,7 +121,9 @@ def mentions_username(message: JSONDict, username: str) -> bool:
     return any(name.lower() == username.lower() for name in MENTION_RE.findall(text))
 
 
-def privacy_mode_delivers(message: JSONDict, bot_id: int, bot_username: str) -> bool:
+def privacy_mode_delivers(
+    message: JSONDict, bot_id: int, bot_username: str, spoke_last: bool = True
+) -> bool:
     """Whether a group message reaches a bot in privacy mode.
 
     Bot FAQ, "What messages will my bot get?": "Bots with privacy mode enabled will
@@ -132,20 +134,27 @@ def privacy_mode_delivers(message: JSONDict, bot_id: int, bot_username: str) -> 
     BotFather's /setprivacy: "'Enable' - your bot will only receive messages that either
     start with the '/' symbol or mention the bot by username."
 
-    The fake assumes this bot is the last (only) bot that wrote in the group, so general
-    commands (no @) reach it; a command addressed to another bot (/start@OtherBot) does not.
+    `spoke_last`: this bot was the last bot to send a message to the group, so general
+    commands (no @) reach it. A command addressed to another bot (/start@OtherBot) never
+    does. "Note that each particular message can only be available to one privacy-enabled
+    bot at a time, i.e., a reply to bot A containing an explicit command for bot B or sent
+    via bot C will only be available to bot A. Replies have the highest priority."
     """
     if is_service_message(message):
         return True
+    replied = message.get("reply_to_message")
+    if isinstance(replied, dict):
+        author = replied.get("from") or {}
+        if author.get("id") == bot_id:
+            return True
+        if author.get("is_bot") and author.get("id") not in PEOPLE_BEHIND_BOTS:
+            return False  # a reply to another bot is that bot's message
     via = message.get("via_bot")
     if isinstance(via, dict) and via.get("id") == bot_id:
         return True
-    replied = message.get("reply_to_message")
-    if isinstance(replied, dict) and (replied.get("from") or {}).get("id") == bot_id:
-        return True
     for command in bot_commands(message):
         _, at, target = command.partition("@")
-        if not at or target.lower() == bot_username.lower():
+        if target.lower() == bot_username.lower() or (not at and spoke_last):
             return True
     return mentions_username(message, bot_username)
 

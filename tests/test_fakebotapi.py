@@ -775,3 +775,32 @@ async def test_allowed_updates_and_first_update_id() -> None:
             await own.get_updates(timeout=0, allowed_updates=["chat_member"])
         assert "update_id" in fake.send_update({"chat_member": member})
         assert "update_id" not in fake.send_text(CHAT, "nu ikke")
+
+
+@pytest.mark.asyncio
+async def test_privacy_mode_general_commands_and_replies_to_other_bots(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # Bot FAQ: "General commands from users (e.g. /start) if the bot was the last bot to
+    # send a message to the group." and "a reply to bot A containing an explicit command
+    # for bot B or sent via bot C will only be available to bot A."
+    fake.other_bot_wrote(GROUP)
+    assert "update_id" not in fake.send_text(GROUP, "/start", chat_type="group")
+    assert "update_id" in fake.send_text(GROUP, "/start@inklusion_test_bot", chat_type="group")
+    await bot.send_message(GROUP, "Nu skrev jeg sidst")
+    assert "update_id" in fake.send_text(GROUP, "/start", chat_type="group")
+    other_bot = {"id": 555, "is_bot": True, "first_name": "Other", "username": "OtherBot"}
+    reply_to_other = {
+        "chat": {"id": GROUP, "type": "group", "title": "B"},
+        "from": {"id": 7, "is_bot": False, "first_name": "A"},
+        "text": "/start@inklusion_test_bot",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 25}],
+        "reply_to_message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": GROUP, "type": "group"},
+            "from": other_bot,
+            "text": "?",
+        },
+    }
+    assert "update_id" not in fake.send_update({"message": reply_to_other})

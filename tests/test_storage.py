@@ -132,3 +132,33 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
             assert store.get(f"chat:{i}") == {"answer": "x" * 200, "i": i}
         assert store.pragma("integrity_check") == "ok"
         store.close()
+
+
+def test_memory_store_refuses_and_sets_aside_a_damaged_value() -> None:
+    from storage import DamagedValue
+
+    store = MemoryStore()
+    store.put("chat:1", {"ok": True})
+    store.plant("chat:2", '{"half": ')
+    with pytest.raises(DamagedValue) as caught:
+        store.get("chat:2")
+    assert (caught.value.key, caught.value.reason) == ("chat:2", "not a JSON object")
+    assert not store.set_aside("chat:1") and not store.set_aside("chat:3")
+    assert store.set_aside("chat:2") and store.get("chat:2") is None
+    assert store.damaged_count() == 1
+    store.erase("chat:2")
+    assert store.damaged_count() == 0 and store.get("chat:1") == {"ok": True}
+
+
+def test_sqlite_store_without_a_key_refuses_a_value_that_is_not_json(tmp_path: Path) -> None:
+    from storage import DamagedValue
+
+    store = SqliteStore(tmp_path / "db.sqlite")
+    store.put("chat:1", {"ok": True})
+    store._db["chat:2"] = {"x": 1}  # a real row, then damaged in place below
+    store._aux.execute("UPDATE chats SET value = ? WHERE key = 'chat:2'", (b"\x00\xff",))
+    with pytest.raises(DamagedValue):
+        store.get("chat:2")
+    assert store.set_aside("chat:2") and store.damaged_count() == 1
+    assert store.get("chat:2") is None and store.get("chat:1") == {"ok": True}
+    store.close()

@@ -154,3 +154,5 @@ def setup_logging(level: str) -> None:
     # Our webhook server (bot/webhook.py) logs what it refuses itself; tornado's access log
     # would add a line per delivered update, and its error log the request's headers.
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
+    # tornado logs a malformed request at INFO with a piece of it (headers can hold secrets).
+    logging.getLogger("tornado.general").setLevel(logging.WARNING)

@@ -1101,25 +1101,19 @@ class FakeBotAPI:
                 "from": user,
                 "text": text,
             }
-            if anonymous_admin:
-                message["from"] = dict(rules.GROUP_ANONYMOUS_BOT)
-                message["sender_chat"] = dict(chat)
-            elif sender_channel_id is not None:
-                message["from"] = dict(rules.CHANNEL_BOT)
-                message["sender_chat"] = {
-                    "id": sender_channel_id,
-                    "type": "channel",
-                    "title": sender_channel_title or f"Channel {sender_channel_id}",
-                }
+            self._on_behalf_of_chat(
+                message, anonymous_admin, sender_channel_id, sender_channel_title
+            )
             if author_signature is not None:
                 message["author_signature"] = author_signature
             if entities := command_entities(text):
                 message["entities"] = entities
             if reply_to is not None:
                 replied = self._lookup_message(chat_id, reply_to)
+                replied.pop("reply_to_message", None)
                 message["reply_to_message"] = replied
                 if thread_id is None:
-                    thread_id = replied.get("message_thread_id")
+                    thread_id = self._reply_thread(chat, replied)
             if thread_id is not None:
                 # Message.message_thread_id: "Unique identifier of a message thread or forum
                 # topic to which the message belongs"; is_topic_message: "True, if the
@@ -1129,6 +1123,36 @@ class FakeBotAPI:
                     message["is_topic_message"] = True
             self._user_messages[(chat_id, message["message_id"])] = message
             return self.send_update({"message": message})
+
+    @staticmethod
+    def _on_behalf_of_chat(
+        message: JSONDict,
+        anonymous_admin: bool,
+        sender_channel_id: int | None,
+        sender_channel_title: str | None,
+    ) -> None:
+        """Set "from" and sender_chat for a message sent on behalf of a chat."""
+        if anonymous_admin:
+            message["from"] = dict(rules.GROUP_ANONYMOUS_BOT)
+            message["sender_chat"] = dict(message["chat"])
+        elif sender_channel_id is not None:
+            message["from"] = dict(rules.CHANNEL_BOT)
+            message["sender_chat"] = {
+                "id": sender_channel_id,
+                "type": "channel",
+                "title": sender_channel_title or f"Channel {sender_channel_id}",
+            }
+
+    @staticmethod
+    def _reply_thread(chat: JSONDict, replied: JSONDict) -> int | None:
+        """The thread a user's reply belongs to: the replied message's forum topic; in a
+        supergroup without topics, the replied message's thread (it carries
+        message_thread_id, but no is_topic_message, as real updates show)."""
+        if replied.get("message_thread_id") is not None:
+            return int(replied["message_thread_id"])
+        if chat.get("type") == "supergroup" and not chat.get("is_forum"):
+            return int(replied["message_id"])
+        return None
 
     def add_user(
         self, user_id: int, first_name: str = "Test", username: str | None = None
@@ -1515,6 +1539,8 @@ class FakeBotAPI:
         """Store a new bot message and append it to `sent`."""
         replied = self._replied_message(chat_id, params)
         thread_id = params.get("message_thread_id")
+        if thread_id not in (None, "", 0) and self._chats.get(chat_id, {}).get("is_forum"):
+            self._check_topic(chat_id, int(thread_id))
         if thread_id in (None, "", 0) and replied is not None:
             # A reply goes where the message it answers is: the same forum topic.
             thread_id = replied.get("message_thread_id")
@@ -1542,6 +1568,22 @@ class FakeBotAPI:
         self.sent.append(copy.copy(record))
         self._cond.notify_all()
         return record
+
+    def _check_topic(self, chat_id: int | str, thread_id: int) -> None:
+        """sendMessage message_thread_id: "Unique identifier for the target message thread
+        (topic) of the forum; for forum supergroups only". The General topic is sent to
+        without one: message_thread_id=1 answers "message thread not found", as does a
+        topic no message of the fake's has been in."""
+        known = any(
+            message.get("message_thread_id") == thread_id
+            for (chat, _), message in self._user_messages.items()
+            if chat == chat_id
+        ) or any(
+            record.get("message_thread_id") == thread_id
+            for record in self._bot_messages.get(chat_id, {}).values()
+        )
+        if thread_id == 1 or not known:
+            raise ApiError(400, "Bad Request: message thread not found")
 
     def _replied_message(self, chat_id: int | str, params: Params) -> JSONDict | None:
         """The message a send replies to (reply_parameters or reply_to_message_id).

@@ -804,3 +804,26 @@ async def test_privacy_mode_general_commands_and_replies_to_other_bots(
         },
     }
     assert "update_id" not in fake.send_update({"message": reply_to_other})
+
+
+@pytest.mark.asyncio
+async def test_threads_in_supergroups_without_topics_and_the_general_topic(
+    fake: FakeBotAPI, bot: Bot
+) -> None:
+    # Message.message_thread_id: "Unique identifier of a message thread or forum topic to
+    # which the message belongs"; a reply in a supergroup without topics belongs to the
+    # replied message's thread, yet it is no topic message.
+    question = await bot.send_message(SUPERGROUP, "Spørgsmål")
+    reply = fake.send_text(
+        SUPERGROUP, "svar", user_id=7, chat_type="supergroup", reply_to=question.message_id
+    )["message"]
+    assert reply["message_thread_id"] == question.message_id
+    assert "is_topic_message" not in reply and "is_forum" not in reply["chat"]
+    # sendMessage message_thread_id: "for forum supergroups only"; General has none.
+    forum = -1004002
+    fake.send_text(forum, "emne", user_id=7, chat_type="supergroup", thread_id=5)
+    await bot.send_message(forum, "i emnet", message_thread_id=5)
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(forum, "General", message_thread_id=1)
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(forum, "ukendt emne", message_thread_id=99)

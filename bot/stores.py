@@ -6,6 +6,7 @@ for the folder and the file), never a traceback: the command line prints it and 
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -49,6 +50,10 @@ def open_stores(
     except sqlite3.DatabaseError as exc:
         raise StartupError(_database_fault(db, exc)) from None
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StartupError(
+                f"the disk holding {db} is full: free space, then start again"
+            ) from None
         raise StartupError(
             f"cannot use {exc.filename or db} ({exc.strerror}): the data folder and the "
             "database must be writable by the user running the bot"
@@ -65,6 +70,15 @@ def open_stores(
         store.close()
         raise
     return store, nudges
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Tell whether the folder's file system has less than 1 MiB left."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 1024 * 1024
 
 
 def _check_writable(db: Path) -> None:
@@ -86,6 +100,13 @@ def _damaged(db: Path, problem: str) -> str:
 
 def _database_fault(db: Path, exc: sqlite3.DatabaseError) -> str:
     text = str(exc)
+    if "full" in text or _nearly_full(db.parent):
+        return f"the disk holding {db} is full ({text}): free space, then start again"
+    if "disk I/O" in text:
+        return (
+            f"cannot read or write {db} ({text}): check the disk and the data folder; if the "
+            "file itself is damaged, restore the latest backup"
+        )
     if "readonly" in text or "unable to open" in text:
         return (
             f"cannot write the database {db} ({text}): make the data folder and its files "

@@ -502,3 +502,31 @@ def test_the_old_unit_with_a_read_only_key_folder_fails_with_one_line(box: Path)
     if "ReadOnlyPaths=" not in old:
         old += "\nReadOnlyPaths=/etc/inklusionsguiden\n"
     one_line_exit_2(first_start(old, box), "cannot create the key file", "init-key")
+
+
+@pytest.fixture
+def tiny_disk() -> Iterator[Path]:
+    """A 4 MiB tmpfs (root only; skipped where mounting is not allowed)."""
+    path = Path(tempfile.mkdtemp(prefix="tinydisk-", dir="/tmp"))
+    mounted = AS_ROOT and shutil.which("mount") is not None
+    if mounted:
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(path)], capture_output=True
+        ).returncode == 0  # fmt: skip
+    if not mounted:
+        path.rmdir()
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=False)
+        path.rmdir()
+
+
+def test_a_full_disk_at_start_up_is_one_line_and_exit_2(tiny_disk: Path, tmp_path: Path) -> None:
+    (tiny_disk / "filler").write_bytes(b"\1" * (4096 - 40) * 1024)  # 40 KiB left
+    data, key = tiny_disk / "data", tmp_path / "keys" / "data.key"
+    result = bot("chat", data=data, key=key, stdin="/start\n")
+    one_line_exit_2(result, "is full", "free space")
+    (tiny_disk / "filler").unlink()
+    assert bot("chat", data=data, key=key, stdin="/start\n").returncode == 0

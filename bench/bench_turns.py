@@ -313,7 +313,8 @@ async def loopback(
     """Warm up, then run the script in `chats` through the fake Bot API with polling."""
     from tests.fakebotapi import FakeBotAPI
 
-    with FakeBotAPI(token=TOKEN) as fake:
+    # Cost, not Telegram's limits (bench_bursts.py and bench_isolation.py measure those).
+    with FakeBotAPI(token=TOKEN, enforce_limits=False) as fake:
         built = build(name, tmp, library, base_url=fake.base_url)
         app = built.app
         await app.initialize()

@@ -482,6 +482,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The listen backlog: a bot sending to many chats at once opens many connections, which
+    # Telegram's servers accept; the stdlib default of 5 would reset them.
+    request_queue_size = 256
 
     def __init__(self, fake: FakeBotAPI) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

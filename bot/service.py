@@ -55,7 +55,7 @@ def seen(state: ChatState, event: Event) -> bool:
 def _seen_safely(state: ChatState, event: Event) -> bool:
     try:
         return seen(state, event)
-    except Exception:  # noqa: BLE001 - a damaged id window: treat the update as new
+    except Exception:
         return False
 
 
@@ -65,7 +65,8 @@ def note_update(state: ChatState, event: Event) -> None:
         return
     horizon = (event.at - SEEN_FOR).isoformat()
     kept = [e for e in state.seen_updates if isinstance(e[1], str) and e[1] >= horizon]
-    state.seen_updates = [*kept, [event.update_id, event.at.isoformat()]][-SEEN_LIMIT:]
+    latest: list[int | str] = [event.update_id, event.at.isoformat()]
+    state.seen_updates = [*kept, latest][-SEEN_LIMIT:]
 
 
 def has_content(state: ChatState) -> bool:

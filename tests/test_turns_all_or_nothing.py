@@ -15,12 +15,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 import bot.service
-from bot.service import Conversations, chat_key
+from bot.service import chat_key
 from dialogues import Library
 from storage import SqliteStore
 from storage.nudges import SqliteNudgeStore
 from tests.transcript import Transcript
-
 
 KEY = Fernet.generate_key()
 

@@ -387,7 +387,14 @@ def chat_key(value: Any) -> int | str:
 
 
 class RateLimiter:
-    """Sliding-window approximation of Telegram's flood limits."""
+    """Sliding-window approximation of Telegram's flood limits.
+
+    The Bot FAQ states two hard figures: "no more than 30 messages per second" to different
+    users and "no more than 20 messages per minute" in a group. For one private chat it only
+    asks to "avoid sending more than one message per second" and says short bursts over that
+    are allowed: no figure, so that bucket is off unless `private=True` (a test that wants a
+    strict private chat turns it on).
+    """
 
     LIMITS: ClassVar[dict[str, tuple[int, float]]] = {
         "global": (30, 1.0),
@@ -395,8 +402,9 @@ class RateLimiter:
         "group": (20, 60.0),
     }
 
-    def __init__(self) -> None:
+    def __init__(self, private: bool = False) -> None:
         self._hits: dict[tuple[str, Any], deque[float]] = {}
+        self.private = private
 
     def _wait(self, kind: str, key: Any, now: float) -> float:
         limit, window = self.LIMITS[kind]
@@ -405,9 +413,10 @@ class RateLimiter:
             hits.popleft()
         return 0.0 if len(hits) < limit else hits[0] + window - now
 
-    @staticmethod
-    def _buckets(chat_id: Any, chat_type: str) -> list[tuple[str, Any]]:
-        return [("global", None), ("private" if chat_type == "private" else "group", chat_id)]
+    def _buckets(self, chat_id: Any, chat_type: str) -> list[tuple[str, Any]]:
+        if chat_type == "private":
+            return [("global", None), ("private", chat_id)] if self.private else [("global", None)]
+        return [("global", None), ("group", chat_id)]
 
     def check(self, chat_id: Any, chat_type: str, register: bool = True) -> int | None:
         """Return retry_after seconds when one more message exceeds a limit; otherwise
@@ -511,6 +520,7 @@ class FakeBotAPI:
         bot_username: str = "inklusion_test_bot",
         *,
         enforce_limits: bool = True,
+        strict_private: bool = False,
         privacy_mode: bool = True,
         first_update_id: int = 1,
         seed: int | None = None,
@@ -520,8 +530,9 @@ class FakeBotAPI:
         """Options model BotFather's and Telegram's defaults.
 
         enforce_limits: answer 429 like Telegram's flood limits (30/s overall, 20/min per
-            group, short bursts per private chat); on by default, off only for tests that
-            measure something else.
+            group); on by default, off only for tests that measure something else.
+        strict_private: also limit one private chat to 3 messages in 3 s (the FAQ's soft
+            "one per second" with a short burst; off by default, see RateLimiter).
         privacy_mode: BotFather's group privacy (on by default, as for every new bot).
         first_update_id: "Update identifiers start from a certain positive number".
         seed: for the random update id after quiet_week().
@@ -532,6 +543,7 @@ class FakeBotAPI:
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.enforce_limits = enforce_limits
+        self.strict_private = strict_private
         self.privacy_mode = privacy_mode
         self.first_update_id = first_update_id
         self.webhook_retry_delay = webhook_retry_delay
@@ -622,7 +634,7 @@ class FakeBotAPI:
         self._blocked: set[int | str] = set()
         self._faults: dict[str, list[ApiError]] = {}
         self._delays: dict[str, float] = {}
-        self._limiter = RateLimiter()
+        self._limiter = RateLimiter(private=self.strict_private)
         self._inflight = 0
         self._last_activity = time.monotonic()
 

@@ -278,7 +278,7 @@ async def test_chat_member_commands_and_json_body(fake: FakeBotAPI, bot: Bot) ->
 @pytest.mark.asyncio
 async def test_enforced_flood_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    with FakeBotAPI(enforce_limits=True) as limited:
+    with FakeBotAPI(enforce_limits=True, strict_private=True) as limited:
         async with Bot(limited.token, base_url=limited.base_url) as limited_bot:
             for n in range(3):
                 await limited_bot.send_message(CHAT, f"burst {n}")
@@ -287,6 +287,17 @@ async def test_enforced_flood_limits(monkeypatch: pytest.MonkeyPatch) -> None:
             assert dtm.timedelta(seconds=1) <= caught.value.retry_after <= dtm.timedelta(seconds=3)
             await limited_bot.send_message(CHAT + 1, "other chats are not limited")
         assert limited.count_429 == 1
+
+
+@pytest.mark.asyncio
+async def test_a_private_chat_allows_bursts_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The FAQ gives no hard figure for one private chat ("short bursts" are allowed)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    with FakeBotAPI() as default:
+        async with Bot(default.token, base_url=default.base_url) as bot:
+            for n in range(10):
+                await bot.send_message(CHAT, f"burst {n}")
+        assert default.count_429 == 0
 
 
 def test_wait_timeout_lists_last_calls(fake: FakeBotAPI) -> None:

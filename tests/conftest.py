@@ -21,6 +21,7 @@ from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Clock, Transcript
 
 DATA = Path(__file__).parent / "data"
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
 # PTB 22 warns on every RetryAfter unless told to use timedelta already; tests treat
 # warnings as errors, so opt in to the coming behaviour.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -75,8 +76,10 @@ async def bot_against(
     key: bytes | None = None,
     log_level: str = "INFO",
     base_url: str | None = None,
+    webhook: bool = False,
 ) -> AsyncIterator[Conversations]:
-    """Run the real Application (polling, PTB's HTTP stack) in this loop against the fake."""
+    """Run the real Application (PTB's HTTP stack) in this loop against the fake: long
+    polling, or with `webhook` our own webhook server, to which the fake POSTs the updates."""
     config = Config(fake.token, base_url or fake.base_url, data_dir, CONTENT_DIR, log_level)
     store, nudges = SqliteStore(config.db_path, key=key), SqliteNudgeStore(config.db_path)
     conversations = Conversations(library, store, nudges=nudges)
@@ -86,15 +89,37 @@ async def bot_against(
         await app.post_init(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
+    server = None
+    if webhook:
+        from bot.webhook import WebhookServer
+
+        server = WebhookServer("127.0.0.1", 0)
+        server.mount_telegram("hook", app, WEBHOOK_SECRET)
+        port = await server.start()
+        await app.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET)
+    else:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
     try:
         yield conversations
     finally:
-        await app.updater.stop()
+        if server is not None:
+            await app.bot.delete_webhook()
+            await server.stop()
+        else:
+            await app.updater.stop()
         await app.stop()
         await app.shutdown()
         nudges.close()
         store.close()
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def live(
+    request: pytest.FixtureRequest, fake: FakeBotAPI, library: Library, tmp_path: Path
+) -> AsyncIterator[Conversations]:
+    """The bot against the fake in each of its two modes: long polling and webhook."""
+    async with bot_against(fake, library, tmp_path, webhook=request.param == "webhook") as c:
+        yield c
 
 
 @pytest.fixture

@@ -56,25 +56,25 @@ async def board_at_first_question(fake: FakeBotAPI) -> int:
 
 
 async def test_a_returning_user_is_answered_after_update_ids_jump_lower(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     fake.send_text(PRIVATE, "/start")
     await until(fake, lambda: len(fake.messages(PRIVATE)) >= 2, "the welcome")
     fake.send_text(PRIVATE, "/menu")
     await until(fake, lambda: len(fake.messages(PRIVATE)) >= 3, "the menu")
-    earlier = [entry[0] for entry in running.load(PRIVATE).seen_updates]
+    earlier = [entry[0] for entry in live.load(PRIVATE).seen_updates]
     jumped = fake.quiet_week()  # a week without updates: the next id is random and lower
-    running.clock = lambda: datetime.now(UTC) + timedelta(days=8)  # the week passes for the bot
+    live.clock = lambda: datetime.now(UTC) + timedelta(days=8)  # the week passes for the bot
     before = len(fake.messages(PRIVATE))
     fake.send_text(PRIVATE, "/hjaelp")
     await until(fake, lambda: len(fake.messages(PRIVATE)) > before, "an answer after the jump")
     assert "Sådan bruger du mig" in texts(fake, PRIVATE)[before]
     assert jumped < max(earlier)  # a lower id than the chat saw before, and yet answered
-    assert [entry[0] for entry in running.load(PRIVATE).seen_updates] == [jumped]
+    assert [entry[0] for entry in live.load(PRIVATE).seen_updates] == [jumped]
 
 
 async def test_a_redelivered_update_is_still_handled_once(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     fake.send_text(PRIVATE, "/start")
     await until(fake, lambda: len(fake.messages(PRIVATE)) >= 2, "the welcome")
@@ -92,7 +92,7 @@ async def test_a_redelivered_update_is_still_handled_once(
 
 
 async def test_a_flooded_group_does_not_hold_up_a_private_chat(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     await board_at_first_question(fake)
     fake.flood_chat(GROUP, retry_after=20)  # Telegram tells the group to wait 20 s
@@ -105,7 +105,7 @@ async def test_a_flooded_group_does_not_hold_up_a_private_chat(
 
 
 async def test_a_late_board_answer_lands_under_the_question_its_prompt_asked(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     question_1 = await board_at_first_question(fake)
     fake.press_button(GROUP, "Svar", user_id=2, first_name="Bo")
@@ -126,7 +126,7 @@ async def test_a_late_board_answer_lands_under_the_question_its_prompt_asked(
         ),
         "question 1's message edited",
     )
-    state = running.load(GROUP)
+    state = live.load(GROUP)
     assert state.answers["anbefaling1/q_vaerdi#2"]["text"] == "Tillid og tid"
     assert not any(k.startswith("anbefaling1/q_opgaver") for k in state.answers)
     edits = [s for s in fake.sent if s["method"] == "editMessageText"]
@@ -135,7 +135,7 @@ async def test_a_late_board_answer_lands_under_the_question_its_prompt_asked(
 
 @pytest.mark.parametrize("order", ["to_first", "from_first"])
 async def test_migration_in_either_order_keeps_the_boards_data_once(
-    fake: FakeBotAPI, running: Conversations, order: str
+    fake: FakeBotAPI, live: Conversations, order: str
 ) -> None:
     old = -4001
     fake.set_admins(old, [1])
@@ -144,10 +144,10 @@ async def test_migration_in_either_order_keeps_the_boards_data_once(
     )
     await until(fake, lambda: len(fake.messages(old)) >= 2, "the start in the old group")
     new = fake.migrate_to_supergroup(old, order=order, user_id=1)
-    await until(fake, lambda: running.store.get(f"chat:{new}") is not None, "the data moved")
+    await until(fake, lambda: live.store.get(f"chat:{new}") is not None, "the data moved")
     await asyncio.to_thread(fake.wait_idle, 0.3, 10)
-    assert running.store.get(f"chat:{old}") is None
-    assert running.load(new).flow == "anbefaling1"
+    assert live.store.get(f"chat:{old}") is None
+    assert live.load(new).flow == "anbefaling1"
     # A late update for the old id lands under the new one; the old id is not recreated.
     fake.send_update(
         {
@@ -162,12 +162,12 @@ async def test_migration_in_either_order_keeps_the_boards_data_once(
         }
     )
     await asyncio.to_thread(fake.wait_idle, 0.5, 10)
-    assert running.store.get(f"chat:{old}") is None
-    assert running.load(new).answers == running.load(new).answers  # still readable
+    assert live.store.get(f"chat:{old}") is None
+    assert live.load(new).answers == live.load(new).answers  # still readable
 
 
 async def test_commands_for_another_bot_are_not_obeyed(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     fake.set_admins(GROUP, [1])
     fake.set_bot_admin(GROUP)  # as an admin the bot receives every message, these too
@@ -180,7 +180,7 @@ async def test_commands_for_another_bot_are_not_obeyed(
 
 
 async def test_a_forced_reply_opens_for_a_member_without_a_username(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     await board_at_first_question(fake)
     fake.add_user(3, "Cai", username="cai_b")
@@ -191,13 +191,13 @@ async def test_a_forced_reply_opens_for_a_member_without_a_username(
 
 
 async def test_replies_in_a_forum_topic_stay_in_that_topic(
-    fake: FakeBotAPI, running: Conversations
+    fake: FakeBotAPI, live: Conversations
 ) -> None:
     fake.set_admins(GROUP, [1])
     board_says(fake, 1, "Anna", "/start anbefaling1", thread_id=77, forum=True)
     await until(fake, lambda: len(fake.messages(GROUP)) >= 2, "the answers")
     assert fake.messages(GROUP, thread_id=77) == fake.messages(GROUP)
-    assert running.load(GROUP).settings["thread_id"] == 77  # reminders go there too
+    assert live.load(GROUP).settings["thread_id"] == 77  # reminders go there too
 
 
 async def test_the_bot_runs_when_set_my_commands_is_missing(

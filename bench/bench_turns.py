@@ -504,13 +504,15 @@ notes:
   before the first message goes out; the reference keeps answers in user_data, which
   PicklePersistence writes only every 60 s (update_interval) and at shutdown, so a
   crash loses up to a minute of answers and each write rewrites the whole pickle.
-- our Application is build_application's, with its bot's AIORateLimiter switched to
-  rates 0 (no pacing) so the figures are cost, not Telegram's 30 messages/s; the
-  limiter itself is measured by bench_bursts.py.
+- our Application is build_application's, with its bot's rate limiter switched to one
+  without pacing so the figures are cost, not Telegram's 30 messages/s; the limiter itself
+  is measured by bench_bursts.py and bench_isolation.py.
 - offline CPU counts the whole process (the bot and the OfflineRequest's JSON); over
   loopback it also counts the fake Bot API server and the driver in this process.
-- loopback: all chats in flight at once while PTB processes updates one at a time,
-  so a turn's latency includes waiting for other chats' turns."""
+- loopback: all chats in flight at once. echo and reference run PTB's default (one update
+  at a time); ours runs chats concurrently (bot/processor.py), one chat's updates in order.
+  A turn's latency still includes waiting for the CPU: the fake server, the driver and the
+  bot share this process and its two cores."""
 
 
 def _targets(offline_ratios: dict[str, float], loop_ratios: dict[str, float] | None) -> list[Any]:

@@ -212,3 +212,41 @@ async def test_the_bot_runs_when_set_my_commands_is_missing(
             await until(fake, lambda: len(fake.messages(PRIVATE)) >= 2, "the welcome")
     warnings = [r for r in caplog.records if "command menu not set" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+
+
+async def test_an_anonymous_admin_is_an_admin_and_a_channel_is_a_voice_of_its_own(
+    fake: FakeBotAPI, live: Conversations
+) -> None:
+    question = await board_at_first_question(fake)
+    # A member posting as their channel answers: a voice keyed by the channel, no admin.
+    fake.press_button(GROUP, "Svar", user_id=2, first_name="Bo")
+    await until(fake, lambda: "force_reply" in str(fake.sent[-1].get("reply_markup")), "prompt")
+    board_says(
+        fake,
+        2,
+        "Bo",
+        "Fra kanalen",
+        reply_to=question,
+        sender_channel_id=-100777,
+        sender_channel_title="Foreningens kanal",
+    )
+    await until(
+        fake,
+        lambda: (
+            "Fra kanalen" in texts(fake, GROUP)[-1]
+            or any(
+                "Fra kanalen" in (s.get("text") or "")
+                for s in fake.sent
+                if s["method"] == "editMessageText"
+            )
+        ),
+        "the channel's answer gathered",
+    )
+    answers = live.load(GROUP).answers
+    voice = next(a for a in answers.values() if a["text"] == "Fra kanalen")
+    assert voice["by"]["id"] == -100777 and voice["by"]["name"] == "Foreningens kanal"
+    board_says(fake, 2, "Bo", "/slet", sender_channel_id=-100777, sender_channel_title="Kanal")
+    await until(fake, lambda: "administratorer" in texts(fake, GROUP)[-1], "refused")
+    # An admin posting anonymously (as the group) may delete; no getChatMember can tell.
+    board_says(fake, 0, "", "/slet", anonymous_admin=True)
+    await until(fake, lambda: "slette alt" in texts(fake, GROUP)[-1], "the admin's question")

@@ -293,6 +293,24 @@ def render(pieces: dict[str, Piece], started: datetime) -> str:
     return "\n".join(lines)
 
 
+def keep_hostile(report: str, old: Path) -> str:
+    """Carry over the hand-written "Hostile input" sections of the report being replaced
+    (their figures come from the attack tests, not from this run), before "Known problems"."""
+    if not old.exists():
+        return report
+    kept, keeping = [], False
+    for line in old.read_text().splitlines():
+        if line.startswith("## "):
+            keeping = line.startswith("## Hostile input")
+        if keeping:
+            kept.append(line)
+    if not kept:
+        return report
+    marker = "## Known problems"
+    block = "\n".join(kept).rstrip() + "\n\n"
+    return report.replace(marker, block + marker, 1) if marker in report else report + block
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=1000, help="property-test examples")
@@ -331,7 +349,7 @@ def main() -> int:
         }
     pieces["props"].stats = {**(pieces["props"].stats or {}), "steps": args.steps}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(pieces, started))
+    args.out.write_text(keep_hostile(render(pieces, started), args.out))
     print(f"wrote {args.out}")
     lost = (pieces["soak"].stats or {}).get("answers_lost")
     return 0 if all(p.ok for p in pieces.values()) and lost == 0 else 1

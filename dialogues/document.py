@@ -62,8 +62,8 @@ class PlanDocument:
     meetings: tuple[Meeting, ...] = ()
     credits: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
-    # labels keys: fokus, maal, delmaal, handlinger, tid, roller, status, plan, reflections,
-    # meetings, organisation, date, empty_plan, credits
+    # labels keys: see dialogues.exporters.LABEL_KEYS; a missing one falls back to a default
+    meeting_day: date | None = None  # the meeting typed in the meeting guide, when any
 
     def groups(self) -> list[tuple[str, list[PlanRow]]]:
         """Group rows by Fokus (in order of first appearance), each by deadline, undated last."""

@@ -28,10 +28,13 @@ __all__ = [
     "grouped_rows",
     "human_date",
     "label",
+    "made_line",
     "ordered_meetings",
     "render",
     "row_cells",
     "slugify",
+    "status_text",
+    "subtitle",
     "time_text",
 ]
 
@@ -57,6 +60,20 @@ _DEFAULT_LABELS: dict[str, dict[str, str]] = {
         "credits": "Kilder",
         "page": "Side",
         "of": "af",
+        "status_none": "Ikke startet",
+        "made": "Lavet",
+        "guide_meeting": "Møde om inklusion",
+        "followup": "Opfølgning",
+        "agenda": "Fast punkt på hvert bestyrelsesmøde",
+        "agenda_item": "Opfølgning på handleplan",
+        "routine": "Sådan tager I punktet",
+        "routine_1": "Hver ansvarlig fortæller kort, hvor langt deres del af planen er nået.",
+        "routine_2": "Resten stiller spørgsmål og byder ind med det, de selv ved og kan.",
+        "routine_3": "I bliver enige om, hvad der skal være nået til næste møde.",
+        "routine_4": "Er en opgave gået i stå? Så aftal en særskilt snak om den, gerne før mødet.",
+        "next_meetings": "De næste møder",
+        "no_meetings": "Ingen møder i kalenderen endnu. Vælg en rytme og en dato i trin 4.",
+        "status_count": "Status lige nu",
     },
     "en": {
         "fokus": "Focus",
@@ -75,6 +92,21 @@ _DEFAULT_LABELS: dict[str, dict[str, str]] = {
         "credits": "Credits",
         "page": "Page",
         "of": "of",
+        "status_none": "Not started",
+        "made": "Made",
+        "guide_meeting": "Meeting on inclusion",
+        "followup": "Follow-up",
+        "agenda": "A standing item at every board meeting",
+        "agenda_item": "Follow-up on the action plan",
+        "routine": "How to take the item",
+        "routine_1": "Each person in charge says briefly how far their part of the plan has come.",
+        "routine_2": "The others ask questions and offer what they know and can do.",
+        "routine_3": "Together you agree on what should be done by the next meeting.",
+        "routine_4": "Has a task stalled? Agree on a separate talk about it, ideally before the "
+        "meeting.",
+        "next_meetings": "The next meetings",
+        "no_meetings": "No meetings in the calendar yet. Choose a rhythm and a date in step 4.",
+        "status_count": "Status right now",
     },
 }
 
@@ -160,6 +192,19 @@ def time_text(row: PlanRow, lang: str) -> str:
     return human_date(row.due, lang) if row.due else ""
 
 
+def subtitle(doc: PlanDocument) -> str:
+    """Return the plan's heading line: the organisation and the meeting-guide meeting."""
+    meeting = ""
+    if doc.meeting_day is not None:
+        meeting = f"{label(doc, 'guide_meeting')} {human_date(doc.meeting_day, doc.lang)}"
+    return " · ".join(part for part in (doc.organisation.strip(), meeting) if part)
+
+
+def made_line(doc: PlanDocument) -> str:
+    """Return "Made 22 November 2026" in the document's language."""
+    return f"{label(doc, 'made')} {human_date(doc.created, doc.lang)}"
+
+
 def byline(answer: Answer, lang: str) -> str:
     """Return "by, date" for an answer, with an ISO date shown for people; "" when neither."""
     when = answer.at.strip()
@@ -168,16 +213,21 @@ def byline(answer: Answer, lang: str) -> str:
     return ", ".join(part for part in (answer.by.strip(), when) if part)
 
 
-def row_cells(row: PlanRow, lang: str) -> tuple[str, ...]:
+def status_text(doc: PlanDocument, row: PlanRow) -> str:
+    """Return the row's status, or "not started" in the document's language when none yet."""
+    return row.status.strip() or label(doc, "status_none")
+
+
+def row_cells(doc: PlanDocument, row: PlanRow) -> tuple[str, ...]:
     """Return the texts of a row's cells in COLUMNS order; sub-goals and actions as bullets."""
     texts = (
         row.fokus,
         row.maal,
         bullets(row.delmaal),
         bullets(row.handlinger),
-        time_text(row, lang),
+        time_text(row, doc.lang),
         row.roller,
-        row.status,
+        status_text(doc, row),
     )
     return tuple(text.strip() for text in texts)
 

@@ -140,7 +140,7 @@ def _plan(word: DocxDocument, doc: PlanDocument) -> None:
     for index, (_, rows) in enumerate(grouped_rows(doc)):
         fill = GROUP_FILL if index % 2 else None
         for position, row in enumerate(rows):
-            _add_row(table, row, doc.lang, fill, first=position == 0)
+            _add_row(table, doc, row, fill, first=position == 0)
 
 
 def _header(table: Table, doc: PlanDocument) -> None:
@@ -158,9 +158,11 @@ def _header(table: Table, doc: PlanDocument) -> None:
         column.width = Mm(width)  # the grid, which LibreOffice reads
 
 
-def _add_row(table: Table, row: PlanRow, lang: str, fill: str | None, *, first: bool) -> None:
+def _add_row(
+    table: Table, doc: PlanDocument, row: PlanRow, fill: str | None, *, first: bool
+) -> None:
     """Add one plan row: the focus bold in a group's first row, grey after it."""
-    texts = row_cells(row, lang)
+    texts = row_cells(doc, row)
     cells = table.add_row().cells  # type: ignore[no-untyped-call]
     for index, (cell, text) in enumerate(zip(cells, texts, strict=True)):
         focus = index == 0

@@ -64,13 +64,13 @@ def _plan(doc: PlanDocument) -> list[str]:
         return [heading, f"*{text(label(doc, 'empty_plan'))}*"]
     header = "| " + " | ".join(cell(label(doc, key)) for key in COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in COLUMNS) + "|"
-    body = [_row(row, doc.lang) for _, rows in grouped_rows(doc) for row in rows]
+    body = [_row(doc, row) for _, rows in grouped_rows(doc) for row in rows]
     return [heading, "\n".join([header, rule, *body])]
 
 
-def _row(row: PlanRow, lang: str) -> str:
+def _row(doc: PlanDocument, row: PlanRow) -> str:
     """Return one plan row as a pipe-table line."""
-    values = row_cells(row, lang)
+    values = row_cells(doc, row)
     return "| " + " | ".join(cell(value) for value in values) + " |"
 
 

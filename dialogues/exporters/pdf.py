@@ -1,22 +1,28 @@
 """Render a PlanDocument as a printable PDF with fpdf2, for the board to pin on the wall.
 
-Layout: landscape A4 pages with the title, the plan table (rows grouped by focus, groups shaded
-in turn, headings repeated on every page) and the follow-up meetings; then portrait pages with
-the reflections. Every page has a footer with the credits and "page n of m".
+Layout, on landscape A4 pages: the title with the organisation and the meeting-guide meeting;
+the plan table (rows grouped by focus, groups shaded in turn, the heading row repeated on every
+page, a row never split unless it is taller than a page, columns as wide as their content
+asks); the one-page follow-up section (the standing agenda item, the four-point routine, the
+next meetings, the items' status); then the reflections in two columns. A section starts on a
+new page only when it does not fit on the current one. Every page has a footer with the credits
+and "page n of m". Text is laid out by pdflayout, which is many times faster than fpdf2's
+multi_cell on long texts.
 
 The font is DejaVu Sans Condensed, shipped in ./fonts (wide Unicode coverage, narrow enough for
-a seven-column table; see fonts/LICENSE). Characters the font lacks never reach fpdf2:
-`sanitise` drops emoji and other missing pictographic symbols (with their joiners, variation
-selectors and skin-tone modifiers, and one neighbouring space) and replaces any other missing
-character with "?". Text is printed literally: "<b>&amp;" stays
-"<b>&amp;", since neither markdown nor HTML parsing is switched on.
+a seven-column table; see fonts/LICENSE), parsed once per process. Characters the font lacks
+never reach fpdf2: `sanitise` drops emoji and other missing pictographic symbols (with their
+joiners, variation selectors and skin-tone modifiers, and one neighbouring space) and replaces
+any other missing character with "?". Text is printed literally: "<b>&amp;" stays "<b>&amp;".
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
 import unicodedata
-from collections.abc import Container, Sequence
+from collections.abc import Container
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +30,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
-from fpdf.fonts import FontFace
-from fpdf.table import Table
+from fpdf.fonts import TTFFont
 
 from dialogues.document import Answer, PlanDocument
 from dialogues.exporters import (
@@ -35,9 +40,14 @@ from dialogues.exporters import (
     grouped_rows,
     human_date,
     label,
+    made_line,
     ordered_meetings,
     row_cells,
+    status_text,
+    subtitle,
 )
+from dialogues.exporters.columns import fit_widths
+from dialogues.exporters.pdflayout import FAMILY, Flow, Style, TableRow, draw_table
 
 __all__ = ["FONT_FILES", "font_coverage", "render", "sanitise"]
 
@@ -46,12 +56,11 @@ FONT_FILES = {
     "": FONT_DIR / "DejaVuSansCondensed.ttf",
     "B": FONT_DIR / "DejaVuSansCondensed-Bold.ttf",
 }
-FAMILY = "DejaVu"
 MARGIN = 12.0  # mm on every side
-COL_WIDTHS = (14.0, 17.0, 18.0, 21.0, 9.0, 13.0, 8.0)  # shares of the page width
 TABLE_SIZE = 9.5  # pt
 LINE = 4.5  # mm per line in the table
 PADDING = (1.3, 1.6)  # mm: top and bottom, left and right
+MAX_MEETINGS = 6  # the follow-up section lists at most this many coming meetings
 FOOTER_SIZE = 7.0  # pt
 FOOTER_LINE = 3.2  # mm
 NUMBER_WIDTH = 32.0  # mm for "page n of m"
@@ -68,6 +77,16 @@ _EMOJI_PARTS = frozenset(
 _DROPPED = "\x00"  # marks a dropped emoji; clean_text has removed every real NUL
 # A dropped emoji takes one neighbouring space with it: "🎉 Tak 🎉 alle 🎉." → "Tak alle."
 _DROPPED_GAP = re.compile(r"^\x00+ ?| ?\x00+(?=[ \n.,;:!?)]|$)|\x00+", re.MULTILINE)
+
+# fpdf2 subsets the fonts with fontTools, which logs a few dozen INFO lines per document.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
+logging.getLogger("fontTools.ttLib").setLevel(logging.WARNING)
+
+BODY = Style(10)
+SMALL = Style(8, color=GREY, height=4.2)
+CELL = Style(TABLE_SIZE, height=LINE)
+CELL_BOLD = Style(TABLE_SIZE, bold=True, height=LINE)
+CELL_GREY = Style(TABLE_SIZE, color=GREY, height=LINE)
 
 
 @lru_cache(maxsize=1)
@@ -101,26 +120,47 @@ def sanitise(text: str, coverage: Container[int] | None = None) -> str:
     return _DROPPED_GAP.sub("", result) if _DROPPED in result else result
 
 
+@lru_cache(maxsize=1)
+def _parsed_fonts() -> dict[str, TTFFont]:
+    """Parse the font files once per process (widths, glyph map), for every render to copy."""
+    pdf = FPDF()
+    for style, path in FONT_FILES.items():
+        pdf.add_font(FAMILY, style, str(path))
+    return {key: font for key, font in pdf.fonts.items() if isinstance(font, TTFFont)}
+
+
+def _add_fonts(pdf: FPDF) -> None:
+    """Give pdf its own copies of the parsed fonts, in the order they were parsed."""
+    for (key, font), path in zip(_parsed_fonts().items(), FONT_FILES.values(), strict=True):
+        own = copy.deepcopy(font)  # own width map and subset; shares the read-only tables
+        # output() subsets the fontTools font in place, so every document opens its own.
+        own.ttfont = TTFont(str(path), recalcTimestamp=False, lazy=True)
+        pdf.fonts[key] = own
+
+
 class _PlanPDF(FPDF):
     """An FPDF whose footer shows the credits on the left and "page n of m" on the right."""
 
     def __init__(self, doc: PlanDocument) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
-        for style, path in FONT_FILES.items():
-            self.add_font(FAMILY, style, str(path))
+        _add_fonts(self)
         self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(False)  # the Flow decides where pages break
         credits = " · ".join(c.strip() for c in doc.credits if c.strip())
         self.credits = sanitise(credits[:MAX_CREDITS])
         self.page_text = f"{label(doc, 'page')} {{page}} {label(doc, 'of')} {{nb}}"
         self.footer_height = FOOTER_LINE
 
-    def reserve_footer(self) -> None:
-        """Measure the credits (on the narrower portrait width) and keep room for them."""
+    def reserve_footer(self) -> float:
+        """Measure the credits, keep room for them, and return the lowest y text may reach."""
         self.set_font(FAMILY, "", FOOTER_SIZE)
-        width = 210 - 2 * MARGIN - NUMBER_WIDTH - 2
-        lines = _lines(self, self.credits, width, FOOTER_LINE)
+        width = self.epw - NUMBER_WIDTH - 2
+        lines = self.multi_cell(
+            width, FOOTER_LINE, self.credits, dry_run=True, output=MethodReturnValue.LINES
+        )
+        assert isinstance(lines, list)  # what output=LINES returns
         self.footer_height = FOOTER_LINE * max(1, len(lines))
-        self.set_auto_page_break(True, margin=MARGIN + self.footer_height + 3)
+        return self.h - MARGIN - self.footer_height - 3
 
     def footer(self) -> None:
         """Draw a thin rule, the credits and the page number at the foot of the page."""
@@ -145,157 +185,161 @@ def render(doc: PlanDocument) -> bytes:
     pdf.set_lang(doc.lang)
     pdf.set_creation_date(datetime.combine(doc.created, time(), tzinfo=UTC))
     pdf.add_page()
-    pdf.reserve_footer()
-    _title(pdf, doc)
-    _plan(pdf, doc)
-    _meetings(pdf, doc)
-    _reflections(pdf, doc)
+    flow = Flow(pdf, pdf.reserve_footer())
+    _title(flow, doc)
+    _plan(flow, doc)
+    _followup(flow, doc)
+    _reflections(flow, doc)
     return bytes(pdf.output())
 
 
-def _write(pdf: FPDF, text: str, size: float, style: str = "", height: float = 5.0) -> None:
-    """Write a paragraph in the full width, wrapping and flowing across pages."""
-    pdf.set_font(FAMILY, style, size)
-    pdf.multi_cell(0, height, sanitise(text), align="L", new_x="LMARGIN", new_y="NEXT")
-
-
-def _heading(pdf: FPDF, text: str, size: float, keep: float = 25.0) -> None:
-    """Write a bold heading, on a new page when less than `keep` mm would follow it."""
+def _heading(flow: Flow, text: str, size: float, keep: float = 25.0) -> None:
+    """Write a bold heading, in the next column or page when less than `keep` mm would follow."""
     if not text.strip():
         return
-    if pdf.will_page_break(keep):
-        pdf.add_page(same=True)
-    pdf.set_text_color(*INK)
-    pdf.ln(2)
-    _write(pdf, text, size, "B", height=size * 0.5)
-    pdf.ln(1.5)
+    flow.space(2)
+    flow.ensure(keep)
+    flow.paragraph(sanitise(text), Style(size, bold=True, height=size * 0.5))
+    flow.space(1.5)
 
 
-def _title(pdf: FPDF, doc: PlanDocument) -> None:
-    """Write the title, then the organisation and the date."""
-    pdf.set_text_color(*INK)
-    _write(pdf, doc.title or label(doc, "plan"), 20, "B", height=9)
-    pdf.set_text_color(*GREY)
-    parts = (doc.organisation.strip(), human_date(doc.created, doc.lang))
-    _write(pdf, " · ".join(part for part in parts if part), 12, height=6.5)
-    pdf.ln(4)
+def _title(flow: Flow, doc: PlanDocument) -> None:
+    """Write the title, the organisation and the meeting-guide meeting, and the day it was made."""
+    flow.paragraph(sanitise(doc.title or label(doc, "plan")), Style(20, bold=True, height=9))
+    heading = subtitle(doc)
+    if heading:
+        flow.paragraph(sanitise(heading), Style(13, height=6.5))
+    flow.paragraph(sanitise(made_line(doc)), Style(9, color=GREY, height=5))
+    flow.space(4)
 
 
-def _plan(pdf: FPDF, doc: PlanDocument) -> None:
+def _plan(flow: Flow, doc: PlanDocument) -> None:
     """Write the plan table, grouped by focus; a short note instead when there are no rows."""
     if not doc.rows:
-        pdf.set_text_color(*GREY)
-        _write(pdf, label(doc, "empty_plan"), 11)
+        flow.paragraph(sanitise(label(doc, "empty_plan")), Style(11, color=GREY, height=6))
         return
-    pdf.set_text_color(*INK)
-    pdf.set_font(FAMILY, "", TABLE_SIZE)
-    head = FontFace(emphasis="BOLD", color=INK, fill_color=HEAD_FILL)
-    with pdf.table(
-        col_widths=COL_WIDTHS,
-        text_align="LEFT",
-        v_align="TOP",
-        line_height=LINE,
-        padding=PADDING,
-        headings_style=head,
-    ) as table:
-        table.row([sanitise(label(doc, key)) for key in COLUMNS])
-        for index, (_, rows) in enumerate(grouped_rows(doc)):
-            fill = GROUP_FILL if index % 2 else None
-            for position, row in enumerate(rows):
-                for part, cells in enumerate(
-                    _fitted(pdf, [sanitise(t) for t in row_cells(row, doc.lang)])
-                ):
-                    _add_row(table, cells, fill, first=position == 0 and part == 0)
+    head = [sanitise(label(doc, key)) for key in COLUMNS]
+    rows: list[TableRow] = []
+    for index, (_, group) in enumerate(grouped_rows(doc)):
+        fill = GROUP_FILL if index % 2 else None
+        for position, row in enumerate(group):
+            cells = [sanitise(text) for text in row_cells(doc, row)]
+            focus = CELL_BOLD if position == 0 else CELL_GREY
+            rows.append(TableRow(cells, (focus, *[CELL] * (len(cells) - 1)), fill))
+    widths = _widths(flow, head, rows)
+    heading = TableRow(head, [CELL_BOLD] * len(head), HEAD_FILL)
+    draw_table(flow, widths, heading, rows, PADDING)
 
 
-def _add_row(
-    table: Table, cells: Sequence[str], fill: tuple[int, int, int] | None, *, first: bool
-) -> None:
-    """Add one table row: the focus bold in a group's first row, grey after it."""
-    row = table.row()
-    focus = FontFace(
-        emphasis="BOLD" if first else "", color=INK if first else GREY, fill_color=fill
-    )
-    row.cell(cells[0], style=focus)
-    plain = FontFace(fill_color=fill)
-    for text in cells[1:]:
-        row.cell(text, style=plain)
+def _widths(flow: Flow, head: list[str], rows: list[TableRow]) -> list[float]:
+    """Return column widths from the content (see columns.fit_widths)."""
+    columns = [
+        [(name, True), *((row.cells[i], row.styles[i].bold or i == 0) for row in rows)]
+        for i, name in enumerate(head)
+    ]
+
+    def measure(text: str, bold: bool) -> float:
+        return flow.measure(text, CELL_BOLD if bold else CELL)
+
+    return fit_widths(columns, flow.pdf.epw, measure, 2 * PADDING[1] + 0.5, floor=12.0)
 
 
-def _fitted(pdf: FPDF, cells: list[str]) -> list[list[str]]:
-    """Split a row taller than a page into rows that each fit (fpdf2 cannot split a row)."""
-    total = pdf.epw
-    share = sum(COL_WIDTHS)
-    # Wrap a little narrower than the table does, so that no wrapped line wraps again.
-    widths = [total * width / share - 2 * PADDING[1] - 0.5 for width in COL_WIDTHS]
-    limit = _lines_per_page(pdf)
-    if all(_most_lines(pdf, t, w) <= limit for t, w in zip(cells, widths, strict=True)):
-        return [cells]  # the usual case, without the cost of wrapping every cell twice
-    wrapped = [_lines(pdf, text, width) for text, width in zip(cells, widths, strict=True)]
-    starts = range(0, max(len(lines) for lines in wrapped), limit)
-    parts = [["\n".join(lines[start : start + limit]) for lines in wrapped] for start in starts]
-    for part in parts[1:]:  # the focus again on the continuation rows
-        part[0] = cells[0] if len(wrapped[0]) <= limit else part[0]
-    return parts
+def _followup(flow: Flow, doc: PlanDocument) -> None:
+    """Write the follow-up section: the agenda item and routine beside meetings and status."""
+    pdf = flow.pdf
+    left, right = _followup_left(doc), _followup_right(doc)
+    flow.set_columns(1)
+    flow.space(8)
+    needed = 16 + max(_estimate(flow, left, 0), _estimate(flow, right, 1))
+    flow.ensure(needed)
+    _heading(flow, label(doc, "followup"), 15, keep=needed)
+    flow.set_columns(2, gap=14)
+    flow.columns = [(pdf.l_margin, pdf.epw * 0.55), (pdf.l_margin + pdf.epw * 0.6, pdf.epw * 0.4)]
+    start = pdf.y
+    _blocks(flow, left)
+    end = pdf.y
+    flow.column = 1
+    pdf.set_y(start)
+    _blocks(flow, right)
+    pdf.set_y(max(end, pdf.y))
+    flow.set_columns(1)
 
 
-def _most_lines(pdf: FPDF, text: str, width: float) -> float:
-    """Return a cheap upper bound on the lines text wraps to at width (see below)."""
-    # Greedy wrapping makes two neighbouring lines wider together than one line (else the next
-    # word would have fitted), so a paragraph of width w needs at most 2·w/width + 1 lines.
-    return sum(2 * pdf.get_string_width(part) / width + 1 for part in text.split("\n"))
+Block = tuple[str, Style, float]  # text, style, indent
 
 
-def _lines(pdf: FPDF, text: str, width: float, height: float = LINE) -> list[str]:
-    """Return text wrapped to width in the current font, as fpdf2 would wrap it."""
-    if not text:
-        return []
-    lines = pdf.multi_cell(width, height, text, dry_run=True, output=MethodReturnValue.LINES)
-    assert isinstance(lines, list)  # what output=LINES returns
-    return [str(line) for line in lines]
+def _followup_left(doc: PlanDocument) -> list[Block]:
+    """Return the agenda item and the four-point routine."""
+    blocks: list[Block] = [
+        (label(doc, "agenda"), Style(11, bold=True, height=6), 0.0),
+        (f"»{label(doc, 'agenda_item')}«", Style(12, height=7), 0.0),
+        ("", Style(4, height=3), 0.0),
+        (label(doc, "routine"), Style(11, bold=True, height=6), 0.0),
+    ]
+    for number in range(1, 5):
+        blocks.append((f"{number}.  {label(doc, f'routine_{number}')}", Style(10.5, height=5.5), 2))
+    return blocks
 
 
-def _lines_per_page(pdf: FPDF) -> int:
-    """Return how many table lines fit on one page below the repeated heading row."""
-    body = pdf.h - pdf.t_margin - pdf.b_margin
-    heading = LINE * 2 + 2 * PADDING[0]  # allow two-line column headings
-    return max(1, int((body - heading - 2 * PADDING[0] - 3) // LINE))
-
-
-def _meetings(pdf: FPDF, doc: PlanDocument) -> None:
-    """Write the planned follow-up meetings, by day."""
-    meetings = ordered_meetings(doc)
-    if not meetings:
-        return
-    pdf.ln(4)
-    _heading(pdf, label(doc, "meetings"), 13)
-    pdf.set_text_color(*INK)
+def _followup_right(doc: PlanDocument) -> list[Block]:
+    """Return the next meetings and how many items have each status."""
+    blocks: list[Block] = [(label(doc, "next_meetings"), Style(11, bold=True, height=6), 0.0)]
+    meetings = ordered_meetings(doc)[:MAX_MEETINGS]
     for meeting in meetings:
-        _write(pdf, f"•  {human_date(meeting.day, doc.lang)}: {meeting.title}", 10.5, height=5.5)
+        line = f"•  {human_date(meeting.day, doc.lang)}: {meeting.title}"
+        blocks.append((line, Style(10.5, height=5.5), 2))
+    if not meetings:
+        blocks.append((label(doc, "no_meetings"), Style(10.5, color=GREY, height=5.5), 2))
+    if doc.rows:
+        counts: dict[str, int] = {}
+        for row in doc.rows:
+            counts[status_text(doc, row)] = counts.get(status_text(doc, row), 0) + 1
+        blocks.append(("", Style(4, height=3), 0.0))
+        blocks.append((label(doc, "status_count"), Style(11, bold=True, height=6), 0.0))
+        for name, count in counts.items():
+            blocks.append((f"•  {name}: {count}", Style(10.5, height=5.5), 2))
+    return blocks
 
 
-def _reflections(pdf: FPDF, doc: PlanDocument) -> None:
-    """Write the reflections per section on portrait pages."""
+def _estimate(flow: Flow, blocks: list[Block], column: int) -> float:
+    """Return the height blocks take in one of the section's two columns."""
+    width = flow.pdf.epw * (0.55 if column == 0 else 0.4)
+    return sum(
+        len(flow.wrap(sanitise(t), width - i, s)) * s.height if t else s.height
+        for t, s, i in blocks
+    )
+
+
+def _blocks(flow: Flow, blocks: list[Block]) -> None:
+    """Write blocks in the current column."""
+    for text, style, indent in blocks:
+        if text:
+            flow.paragraph(sanitise(text), style, indent=indent)
+        else:
+            flow.pdf.set_y(flow.pdf.y + style.height)
+
+
+def _reflections(flow: Flow, doc: PlanDocument) -> None:
+    """Write the reflections per section, in two columns."""
     sections = [section for section in doc.sections if section.answers]
     if not sections:
         return
-    pdf.add_page(orientation="portrait")
-    _heading(pdf, label(doc, "reflections"), 16)
+    flow.space(8)
+    if flow.room < 60:
+        flow.new_page()
+    _heading(flow, label(doc, "reflections"), 15)
+    flow.set_columns(2)
     for section in sections:
-        _heading(pdf, section.title, 13, keep=35)
+        _heading(flow, section.title, 12, keep=30)
         for answer in section.answers:
-            _answer(pdf, answer, doc.lang)
+            _answer(flow, answer, doc.lang)
 
 
-def _answer(pdf: FPDF, answer: Answer, lang: str) -> None:
+def _answer(flow: Flow, answer: Answer, lang: str) -> None:
     """Write one reflection: the question in bold, the answer, a small grey "by, date" line."""
-    if pdf.will_page_break(20):
-        pdf.add_page(same=True)
-    pdf.set_text_color(*INK)
-    _write(pdf, answer.question, 10, "B")
-    _write(pdf, answer.answer.strip() or "–", 10)
+    flow.paragraph(sanitise(answer.question), Style(10, bold=True), keep=20)
+    flow.paragraph(sanitise(answer.answer.strip() or "–"), BODY)
     by = byline(answer, lang)
     if by:
-        pdf.set_text_color(*GREY)
-        _write(pdf, by, 8, height=4.5)
-    pdf.ln(3)
+        flow.paragraph(sanitise(by), SMALL)
+    flow.space(3)

@@ -50,7 +50,9 @@ from tests.fakebotapi import FakeBotAPI, chat_key  # noqa: E402
 
 GROUP = -1009001
 FIRST_USER = 6_000_000
-SPREAD = 3.0  # seconds over which the private users press /start
+# Seconds over which the private users press /start: 50 users × 2 messages in 5 s stay under
+# the bot's 30 messages a second, so what is measured is the group's effect, not that limit.
+SPREAD = 5.0
 RETRY_AFTER = 20
 LABELS = {"flood": "group flooded at its limit", "429": "group answers 429 (20 s)"}
 

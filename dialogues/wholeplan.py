@@ -28,8 +28,13 @@ LABELS = (
     "date",
     "empty_plan",
     "credits",
+    "page",
+    "of",
 )
 _TAGS = re.compile(r"</?[a-z]+>")
+# The meeting guide's answers that head the plan (organisation, meeting day) rather than being
+# printed among the reflections.
+HEADING_ANSWERS = {("moede", "org"), ("moede", "dato")}
 
 
 def plain(text: str) -> str:
@@ -115,6 +120,8 @@ def sections(content: Content, state: ChatState) -> list[Section]:
     for flow in content.flows.values():
         items = []
         for node in answered_nodes(flow):
+            if (flow.id, node.id) in HEADING_ANSWERS:
+                continue
             for _, record in answers.voices(state, flow.id, node.id):
                 by = (record.get("by") or {}).get("name", "")
                 at = str(record.get("at") or "")[:10]
@@ -130,9 +137,11 @@ def sections(content: Content, state: ChatState) -> list[Section]:
 def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocument:
     """Build the whole plan of a chat in its language."""
     org = answers.get(state, "moede", "org")
+    # Numbered, not dated: a calendar that re-imports the plan moves a meeting whose day
+    # changed instead of keeping the old one beside the new.
     meetings = tuple(
-        Meeting(uid=f"meeting-{d.isoformat()}", title=content.text("meeting_title"), day=d)
-        for d in schedule.meetings(state, at)
+        Meeting(uid=f"meeting-{n}", title=content.text("meeting_title"), day=d)
+        for n, d in enumerate(schedule.meetings(state, at), start=1)
     )
     return PlanDocument(
         lang=content.lang,
@@ -144,4 +153,15 @@ def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocu
         meetings=meetings,
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
         labels={key: content.text(f"label_{key}") for key in LABELS},
+        meeting_day=_guide_meeting(content, state, at),
     )
+
+
+def _guide_meeting(content: Content, state: ChatState, at: datetime) -> date | None:
+    """Return the day of the meeting typed in the meeting guide, read as of when it was typed."""
+    record = answers.get(state, "moede", "dato")
+    if not record:
+        return None
+    typed_at = values.stored_moment(record.get("at")) or at
+    parsed = dates.parse(str(record.get("text") or ""), typed_at, content.lang)
+    return parsed[1] if parsed else None

@@ -218,7 +218,8 @@ def test_ics_has_an_all_day_event_per_dated_row_and_per_meeting() -> None:
     }
     row = events["trin3-r1.chat42@inklusionsguiden"]
     assert row.decoded("DTSTART") == date(2026, 9, 25)
-    assert str(row["SUMMARY"]) == "Planlæg mødet, og send en indkaldelse"
+    assert str(row["SUMMARY"]) == "At de frivillige bliver en aktiv del af fællesskabet 🎉"
+    assert "Planlæg mødet, og send en indkaldelse" in str(row["DESCRIPTION"])
     assert "Johanne | Peter" in str(row["DESCRIPTION"]) and "fællesskabet" in str(
         row["DESCRIPTION"]
     )

@@ -116,8 +116,11 @@ _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
 
 
-def render(doc: PlanDocument, fmt: str, calendar_id: str = "") -> bytes:
-    """Render the document in one of FORMATS and return the file's bytes."""
+def render(doc: PlanDocument, fmt: str, calendar_id: str = "", *, alarms: bool = True) -> bytes:
+    """Render the document in one of FORMATS and return the file's bytes.
+
+    `calendar_id` keeps the calendar's event UIDs apart per chat; `alarms` adds a reminder the
+    day before each deadline to the calendar (ics) file."""
     if fmt == "pdf":
         from dialogues.exporters.pdf import render as render_pdf
 
@@ -129,7 +132,7 @@ def render(doc: PlanDocument, fmt: str, calendar_id: str = "") -> bytes:
     if fmt == "ics":
         from dialogues.exporters.ics import render as render_ics
 
-        return render_ics(doc, calendar_id)
+        return render_ics(doc, calendar_id, alarms=alarms)
     if fmt == "md":
         from dialogues.exporters.markdown import render as render_md
 

@@ -1,9 +1,15 @@
 """Render a PlanDocument as an editable Word document (docx) with python-docx.
 
-The same content as the PDF: a title with the organisation and the date, the plan as a real Word
-table (a shaded header row that repeats on every page, rows grouped by focus), the follow-up
-meetings, and the reflections under headings. The plan sits on landscape A4 pages, the
-reflections on portrait ones; each page footer shows the credits and "page n of m".
+The same content as the PDF: a title with the organisation and the meeting-guide meeting, the
+plan as a real Word table (a shaded header row that repeats on every page, rows grouped by
+focus, no row split across pages, columns as wide as their content asks so no word breaks),
+the follow-up section, and the reflections under headings. The plan sits on landscape A4
+pages, the reflections on portrait ones; each page footer shows the credits and "page n of m".
+
+Every style names Arial outright (Word's default template points at theme fonts, which
+LibreOffice shows as a serif): Arial is on Windows and macOS, and LibreOffice draws it with the
+metric-compatible Liberation Sans, so lines break in the same places everywhere. The bottom
+margin leaves the footer its own band, so body text never runs into it.
 
 Every text passes through `clean_text`, which strips the control characters XML cannot hold
 (python-docx would otherwise raise ValueError).
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, time
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -32,15 +39,23 @@ from dialogues.exporters import (
     grouped_rows,
     human_date,
     label,
+    made_line,
     ordered_meetings,
     row_cells,
+    subtitle,
 )
+from dialogues.exporters.columns import arial_width, fit_widths
 
 __all__ = ["render"]
 
-COL_WIDTHS_MM = (38, 45, 47, 57, 24, 32, 24)  # adds up to the landscape text width, 267 mm
+FONT = "Arial"
+TEXT_WIDTH_MM = 267  # landscape A4 less the side margins
+CELL_PADDING_MM = 2 * 1.9 + 1.2  # Word's default cell margins, and a little slack
 MARGIN = Mm(15)
+BOTTOM = Mm(22)  # the body's bottom margin: the footer sits in this band
+FOOTER_DISTANCE = Mm(8)  # from the page's edge to the footer's foot
 TABLE_SIZE = Pt(9)
+STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet", "List Number", "Footer")
 GREY = RGBColor(0x6C, 0x75, 0x7D)
 HEAD_FILL = "D2E1F0"
 GROUP_FILL = "F1F5F9"
@@ -50,11 +65,12 @@ def render(doc: PlanDocument) -> bytes:
     """Render the document as docx bytes."""
     word = Document()
     _set_properties(word, doc)
+    _fonts(word)
     _layout(word.sections[0], landscape=True)
     _footer(word.sections[0], doc)
     _title(word, doc)
     _plan(word, doc)
-    _meetings(word, doc)
+    _followup(word, doc)
     _reflections(word, doc)
     buffer = io.BytesIO()
     word.save(buffer)
@@ -72,14 +88,34 @@ def _set_properties(word: DocxDocument, doc: PlanDocument) -> None:
     word.styles["Normal"].font.size = Pt(10)
 
 
+def _fonts(word: DocxDocument) -> None:
+    """Name Arial in the document defaults and every style we use, replacing theme fonts."""
+    defaults = word.styles.element.find(qn("w:docDefaults"))
+    targets = [] if defaults is None else list(defaults.iter(qn("w:rPr")))
+    for name in STYLES:
+        style = word.styles[name]
+        style.font.name = FONT
+        targets.append(style.element.get_or_add_rPr())
+    for rpr in targets:
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            rpr.insert(0, fonts)
+        for theme in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            fonts.attrib.pop(qn(f"w:{theme}"), None)
+        for script in ("ascii", "hAnsi", "eastAsia", "cs"):
+            fonts.set(qn(f"w:{script}"), FONT)
+
+
 def _layout(section: DocxSection, *, landscape: bool) -> None:
     """Set A4 in the given orientation and the margins of a section."""
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (
         (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
     )
-    section.left_margin = section.right_margin = MARGIN
-    section.top_margin = section.bottom_margin = MARGIN
+    section.left_margin = section.right_margin = section.top_margin = MARGIN
+    section.bottom_margin = BOTTOM
+    section.footer_distance = FOOTER_DISTANCE
 
 
 def _footer(section: DocxSection, doc: PlanDocument) -> None:
@@ -123,8 +159,9 @@ def _run(
 def _title(word: DocxDocument, doc: PlanDocument) -> None:
     """Write the title, then the organisation and the date."""
     word.add_heading(clean_text(doc.title or label(doc, "plan")), level=0)
-    parts = (doc.organisation.strip(), human_date(doc.created, doc.lang))
-    _run(word.add_paragraph(), " · ".join(p for p in parts if p), size=Pt(12), color=GREY)
+    if subtitle(doc):
+        _run(word.add_paragraph(), subtitle(doc), size=Pt(13))
+    _run(word.add_paragraph(), made_line(doc), size=Pt(9), color=GREY)
 
 
 def _plan(word: DocxDocument, doc: PlanDocument) -> None:
@@ -136,14 +173,30 @@ def _plan(word: DocxDocument, doc: PlanDocument) -> None:
     table = word.add_table(rows=1, cols=len(COLUMNS))
     table.style = word.styles["Table Grid"]
     table.autofit = False
-    _header(table, doc)
+    widths = _widths(doc)
+    _header(table, doc, widths)
     for index, (_, rows) in enumerate(grouped_rows(doc)):
         fill = GROUP_FILL if index % 2 else None
         for position, row in enumerate(rows):
-            _add_row(table, doc, row, fill, first=position == 0)
+            _add_row(table, doc, row, fill, widths, first=position == 0)
 
 
-def _header(table: Table, doc: PlanDocument) -> None:
+def _widths(doc: PlanDocument) -> list[float]:
+    """Return the columns' widths in mm from their content (see columns.fit_widths)."""
+    size = TABLE_SIZE.pt
+    columns: list[list[tuple[str, bool]]] = [[(label(doc, key), True)] for key in COLUMNS]
+    for _, rows in grouped_rows(doc):
+        for row in rows:
+            for index, text in enumerate(row_cells(doc, row)):
+                columns[index].append((text, index == 0))
+
+    def measure(text: str, bold: bool) -> float:
+        return arial_width(text, bold, size)
+
+    return fit_widths(columns, TEXT_WIDTH_MM, measure, CELL_PADDING_MM, floor=10.0)
+
+
+def _header(table: Table, doc: PlanDocument, widths: list[float]) -> None:
     """Fill the header row, shade it, and repeat it at the top of every page."""
     header = table.rows[0]
     for cell, key in zip(header.cells, COLUMNS, strict=True):
@@ -153,23 +206,40 @@ def _header(table: Table, doc: PlanDocument) -> None:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     properties.append(repeat)
-    _set_widths(header.cells)
-    for column, width in zip(table.columns, COL_WIDTHS_MM, strict=True):
+    _keep_whole(header._tr)
+    _set_widths(header.cells, widths)
+    for column, width in zip(table.columns, widths, strict=True):
         column.width = Mm(width)  # the grid, which LibreOffice reads
 
 
 def _add_row(
-    table: Table, doc: PlanDocument, row: PlanRow, fill: str | None, *, first: bool
+    table: Table,
+    doc: PlanDocument,
+    row: PlanRow,
+    fill: str | None,
+    widths: list[float],
+    *,
+    first: bool,
 ) -> None:
     """Add one plan row: the focus bold in a group's first row, grey after it."""
     texts = row_cells(doc, row)
-    cells = table.add_row().cells  # type: ignore[no-untyped-call]
+    added = table.add_row()  # type: ignore[no-untyped-call]
+    _keep_whole(added._tr)
+    cells = added.cells
     for index, (cell, text) in enumerate(zip(cells, texts, strict=True)):
         focus = index == 0
         _fill(cell, text, bold=focus and first, color=GREY if focus and not first else None)
         if fill:
             _shade(cell, fill)
-    _set_widths(cells)
+    _set_widths(cells, widths)
+
+
+def _keep_whole(tr: Any) -> None:
+    """Keep a table row on one page (w:cantSplit) instead of letting it break across two."""
+    properties = tr.get_or_add_trPr()
+    keep = OxmlElement("w:cantSplit")
+    keep.set(qn("w:val"), "true")
+    properties.insert(0, keep)
 
 
 def _fill(cell: _Cell, text: str, *, bold: bool = False, color: RGBColor | None = None) -> None:
@@ -189,18 +259,29 @@ def _shade(cell: _Cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _set_widths(cells: tuple[_Cell, ...] | list[_Cell]) -> None:
+def _set_widths(cells: tuple[_Cell, ...] | list[_Cell], widths: list[float]) -> None:
     """Set the column widths on each cell of a row (Word reads them per cell)."""
-    for cell, width in zip(cells, COL_WIDTHS_MM, strict=True):
+    for cell, width in zip(cells, widths, strict=True):
         cell.width = Mm(width)
 
 
-def _meetings(word: DocxDocument, doc: PlanDocument) -> None:
-    """Write the planned follow-up meetings, by day, as a bulleted list."""
+def _followup(word: DocxDocument, doc: PlanDocument) -> None:
+    """Write the follow-up section: the agenda item, the routine, the next meetings."""
+    word.add_heading(clean_text(label(doc, "followup")), level=1)
+    agenda = word.add_paragraph()
+    _run(agenda, f"{label(doc, 'agenda')}: ", bold=True)
+    _run(agenda, f"»{label(doc, 'agenda_item')}«")
+    routine = word.add_paragraph()
+    routine.paragraph_format.keep_with_next = True
+    _run(routine, label(doc, "routine"), bold=True)
+    for number in range(1, 5):
+        _run(word.add_paragraph(style="List Number"), label(doc, f"routine_{number}"))
+    heading = word.add_paragraph()
+    heading.paragraph_format.keep_with_next = True
+    _run(heading, label(doc, "next_meetings"), bold=True)
     meetings = ordered_meetings(doc)
     if not meetings:
-        return
-    word.add_heading(clean_text(label(doc, "meetings")), level=1)
+        _run(word.add_paragraph(), label(doc, "no_meetings"), color=GREY)
     for meeting in meetings:
         paragraph = word.add_paragraph(style="List Bullet")
         _run(paragraph, f"{human_date(meeting.day, doc.lang)}: ", bold=True)

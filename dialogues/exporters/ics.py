@@ -1,9 +1,12 @@
 """Render a PlanDocument as an iCalendar file (ics) with icalendar.
 
-One all-day VEVENT per plan row that has a deadline (`due`) and one per follow-up meeting. UIDs
-are stable, f"{uid}.{calendar_id}@inklusionsguiden", so importing a newer export into the same
-calendar updates the events instead of duplicating them; pass the same calendar_id (say, one
-per chat) every time. DTSTAMP is the document's creation day, so the output is deterministic.
+One all-day VEVENT per plan item that has a deadline (`due`), named by the item (its goal, else
+its actions), with an alarm at 09:00 the day before unless `alarms=False`; one for the meeting
+typed in the meeting guide; one per follow-up meeting. UIDs are stable,
+f"{uid}.{calendar_id}@inklusionsguiden" (the guide's meeting is "guide-meeting"), so importing
+a newer export into the same calendar updates the events instead of duplicating them; pass the
+same calendar_id (say, one per chat) every time. DTSTAMP is the document's creation day, so the
+output is deterministic for a given day.
 
 All events are all-day (VALUE=DATE), which no time zone shifts; the calendar still names its
 zone, Europe/Copenhagen, in X-WR-TIMEZONE and in a VTIMEZONE with the EU summer-time rules.
@@ -13,10 +16,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from dialogues.document import Meeting, PlanDocument, PlanRow
-from dialogues.exporters import bullets, clean_text, grouped_rows, label, ordered_meetings
+from dialogues.exporters import (
+    bullets,
+    clean_text,
+    grouped_rows,
+    label,
+    ordered_meetings,
+    status_text,
+    subtitle,
+)
 
 __all__ = ["TZID", "event_uid", "render"]
 
@@ -24,14 +35,23 @@ TZID = "Europe/Copenhagen"
 DOMAIN = "inklusionsguiden"
 
 
-def render(doc: PlanDocument, calendar_id: str = "") -> bytes:
+ALARM_BEFORE = timedelta(hours=15)  # before the all-day event's start: 09:00 the day before
+
+
+def render(doc: PlanDocument, calendar_id: str = "", *, alarms: bool = True) -> bytes:
     """Render the document's deadlines and meetings as iCalendar bytes."""
     calendar = _calendar(doc)
     stamp = datetime.combine(doc.created, time(), tzinfo=UTC)
     for _, rows in grouped_rows(doc):
         for row in rows:
             if row.due is not None:
-                calendar.add_component(_row_event(doc, row, row.due, calendar_id, stamp))
+                event = _row_event(doc, row, row.due, calendar_id, stamp)
+                if alarms:
+                    event.add_component(_alarm(str(event["SUMMARY"])))
+                calendar.add_component(event)
+    if doc.meeting_day is not None:
+        guide = Meeting("guide-meeting", label(doc, "guide_meeting"), doc.meeting_day)
+        calendar.add_component(_meeting_event(doc, guide, calendar_id, stamp))
     for meeting in ordered_meetings(doc):
         calendar.add_component(_meeting_event(doc, meeting, calendar_id, stamp))
     return bytes(calendar.to_ical())
@@ -99,8 +119,8 @@ def _row_event(
     doc: PlanDocument, row: PlanRow, due: date, calendar_id: str, stamp: datetime
 ) -> Event:
     """Return the deadline of a plan row as an all-day event."""
-    actions = [action for action in row.handlinger if action.strip()]
-    summary = (actions[0] if actions else row.maal).strip() or row.fokus or label(doc, "plan")
+    actions = "; ".join(action.strip() for action in row.handlinger if action.strip())
+    summary = row.maal.strip() or actions or row.fokus.strip() or label(doc, "plan")
     event = _all_day(summary, due, event_uid(row.uid, calendar_id), stamp)
     event.add("description", _description(doc, row))
     if row.fokus.strip():
@@ -118,7 +138,7 @@ def _description(doc: PlanDocument, row: PlanRow) -> str:
         if bullets(row.handlinger)
         else "",
         f"{label(doc, 'roller')}: {row.roller.strip()}" if row.roller.strip() else "",
-        f"{label(doc, 'status')}: {row.status.strip()}" if row.status.strip() else "",
+        f"{label(doc, 'status')}: {status_text(doc, row)}",
     ]
     return clean_text("\n".join(part for part in parts if part))
 
@@ -127,7 +147,16 @@ def _meeting_event(doc: PlanDocument, meeting: Meeting, calendar_id: str, stamp:
     """Return a follow-up meeting as an all-day event."""
     summary = meeting.title.strip() or label(doc, "meetings")
     event = _all_day(summary, meeting.day, event_uid(meeting.uid, calendar_id), stamp)
-    about = " – ".join(p for p in (doc.title.strip(), doc.organisation.strip()) if p)
+    about = " – ".join(p for p in (doc.title.strip(), subtitle(doc)) if p)
     if about:
         event.add("description", clean_text(about))
     return event
+
+
+def _alarm(summary: str) -> Alarm:
+    """Return a display alarm at 09:00 the day before an all-day deadline."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", clean_text(" ".join(summary.split())))
+    alarm.add("trigger", -ALARM_BEFORE)
+    return alarm

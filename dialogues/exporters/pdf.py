@@ -248,8 +248,8 @@ def _followup(flow: Flow, doc: PlanDocument) -> None:
     """Write the follow-up section: the agenda item and routine beside meetings and status."""
     pdf = flow.pdf
     left, right = _followup_left(doc), _followup_right(doc)
-    flow.set_columns(1)
     flow.space(8)
+    flow.set_columns(1)
     needed = 16 + max(_estimate(flow, left, 0), _estimate(flow, right, 1))
     flow.ensure(needed)
     _heading(flow, label(doc, "followup"), 15, keep=needed)
@@ -325,7 +325,7 @@ def _reflections(flow: Flow, doc: PlanDocument) -> None:
     if not sections:
         return
     flow.space(8)
-    if flow.room < 60:
+    if flow.room < 40:
         flow.new_page()
     _heading(flow, label(doc, "reflections"), 15)
     flow.set_columns(2)

@@ -163,7 +163,8 @@ class Flow:
 
     def space(self, height: float) -> None:
         """Leave vertical space (none at the top of a column)."""
-        if self.pdf.y > self.top + 0.1:
+        column_top = self.top if self.column > 0 else self.pdf.t_margin
+        if self.pdf.y > column_top + 0.1:
             self.pdf.set_y(min(self.bottom, self.pdf.y + height))
 
 

@@ -1,0 +1,154 @@
+"""What a board sees when it opens the exports: headings, follow-up, status, whole rows, fonts."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from dialogues.document import PlanDocument, PlanRow
+from dialogues.exporters import filename, render
+from tests.test_exports import make_doc
+
+LONG_WORDS = ("Samarbejdspartnere", "Aktivitetsudvalget", "fællesmøde")
+
+
+def _pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def _with_guide_meeting(doc: PlanDocument) -> PlanDocument:
+    return dataclasses.replace(doc, meeting_day=date(2027, 2, 3))
+
+
+def _row(n: int, fokus: str = "Samarbejdspartnere") -> PlanRow:
+    return PlanRow(
+        uid=f"r{n}",
+        fokus=fokus,
+        maal=f"Mål {n}: Aktivitetsudvalget inviterer nye frivillige",
+        delmaal=("Et møde med kommunen",),
+        handlinger=tuple(f"Handling {n}.{i}: ring til kontaktpersonen" for i in range(4)),
+        tid="",
+        due=date(2027, 3, 1) + timedelta(days=n),
+        roller="Johanne og Peter",
+        status="",
+        source="Trin 3",
+    )
+
+
+def test_pdf_heads_the_plan_with_the_organisation_and_the_guides_meeting() -> None:
+    first = _pages(render(_with_guide_meeting(make_doc()), "pdf"))[0]
+    assert "Frivillighuset Ærø & Co · Møde om inklusion 3. februar 2027" in first
+    assert "Lavet 22. november 2026" in first
+
+
+def test_pdf_has_a_follow_up_section_with_agenda_routine_and_meetings() -> None:
+    text = "\n".join(_pages(render(make_doc(), "pdf")))
+    assert "Opfølgning" in text and "»Opfølgning på handleplan«" in text
+    for number in range(1, 5):
+        assert f"{number}." in text
+    assert "15. januar 2027: Opfølgningsmøde om handleplanen" in text
+
+
+def test_every_item_shows_a_status_from_the_start() -> None:
+    doc = make_doc()
+    pdf = "\n".join(_pages(render(doc, "pdf")))
+    assert "Ikke startet" in pdf  # the row without a status
+    md = render(doc, "md").decode()
+    assert "Ikke startet" in md
+    english = render(make_doc("en"), "md").decode()
+    assert "Not started" in english
+
+
+def test_a_small_plan_is_one_pdf_page() -> None:
+    doc = dataclasses.replace(make_doc(), sections=(), rows=make_doc().rows[:2])
+    assert len(_pages(render(doc, "pdf"))) == 1
+
+
+def test_pdf_table_never_breaks_a_word() -> None:
+    doc = dataclasses.replace(make_doc(), rows=tuple(_row(n) for n in range(12)))
+    text = "\n".join(_pages(render(doc, "pdf")))
+    for word in LONG_WORDS[:2]:
+        assert word in text
+
+
+def test_docx_rows_stay_whole_with_widths_from_the_content() -> None:
+    word = Document(io.BytesIO(render(make_doc(), "docx")))
+    table = word.tables[0]
+    for row in table.rows:
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+    widths = [column.width for column in table.columns]
+    assert abs(sum(widths) - Mm(267)) < Mm(1)
+    status, tid = widths[-1], widths[4]
+    assert status < widths[3] and tid < widths[3]  # short columns stay narrow
+
+
+def test_docx_names_a_real_font_everywhere_and_keeps_the_footer_clear() -> None:
+    word = Document(io.BytesIO(render(make_doc(), "docx")))
+    for name in ("Normal", "Title", "Heading 1", "Heading 2"):
+        fonts = word.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert fonts.get(qn("w:ascii")) == "Arial" and fonts.get(qn("w:hAnsi")) == "Arial"
+        assert fonts.get(qn("w:asciiTheme")) is None
+    for section in word.sections:
+        assert section.bottom_margin - section.footer_distance >= Mm(12)
+
+
+def test_calendar_names_events_by_item_with_alarms_and_the_guides_meeting() -> None:
+    doc = _with_guide_meeting(make_doc())
+    calendar = Calendar.from_ical(render(doc, "ics", calendar_id="c1"))
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    guide = events["guide-meeting.c1@inklusionsguiden"]
+    assert guide.decoded("DTSTART") == date(2027, 2, 3)
+    assert str(guide["SUMMARY"]) == "Møde om inklusion"
+    item = events["anbefaling1-s3.c1@inklusionsguiden"]
+    assert str(item["SUMMARY"]) == "Tal om, hvad en tidligere bruger kunne give os"
+    alarms = item.walk("VALARM")
+    assert len(alarms) == 1 and alarms[0].decoded("TRIGGER") == -timedelta(hours=15)
+    assert not events["moede-1.c1@inklusionsguiden"].walk("VALARM")  # meetings: no alarm
+    quiet = Calendar.from_ical(render(doc, "ics", calendar_id="c1", alarms=False))
+    assert not quiet.walk("VALARM")
+
+
+def test_file_names_follow_the_readers_language() -> None:
+    assert filename(make_doc("en"), "docx").startswith("inclusion-plan-")
+    assert filename(make_doc("da"), "docx").startswith("inklusionsplan-")
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None,
+    reason="LibreOffice (soffice) is not installed; apt-get install libreoffice-writer-nogui",
+)
+def test_docx_rendered_by_libreoffice_keeps_words_rows_and_fonts(tmp_path: Path) -> None:
+    rows = tuple(_row(n, fokus) for n in range(30) for fokus in ("Samarbejdspartnere",))
+    doc = dataclasses.replace(make_doc(), rows=rows)
+    source = tmp_path / "plan.docx"
+    source.write_bytes(render(doc, "docx"))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    reader = PdfReader(tmp_path / "plan.pdf")
+    pages = [page.extract_text() for page in reader.pages]
+    text = "\n".join(pages)
+    for word in LONG_WORDS[:2]:
+        assert text.count(word) >= 30  # never "Samarbejdspartne|re"
+    for n in range(30):  # a row's goal and its last action on the same page
+        assert any(f"Mål {n}:" in page and f"Handling {n}.3" in page for page in pages)
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert all("Liberation" in font or "Symbol" in font for font in fonts), fonts

@@ -16,9 +16,13 @@ from docx.shared import Mm
 from icalendar import Calendar
 from pypdf import PdfReader
 
+from dialogues import Library
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.exporters import filename, render
+from dialogues.wholeplan import build_document
 from tests.test_exports import make_doc
+from tests.test_tool import go_to
+from tests.transcript import Transcript
 
 LONG_WORDS = ("Samarbejdspartnere", "Aktivitetsudvalget", "fællesmøde")
 
@@ -152,3 +156,19 @@ def test_docx_rendered_by_libreoffice_keeps_words_rows_and_fonts(tmp_path: Path)
         for font in page["/Resources"]["/Font"].values()
     }
     assert all("Liberation" in font or "Symbol" in font for font in fonts), fonts
+
+
+def test_the_meeting_guides_answers_head_the_plan_and_are_not_reflections(
+    user: Transcript, library: Library
+) -> None:
+    go_to(user, library, "moede", "org")
+    user.send("Velkommen her & co")
+    user.send("3.2.2027")
+    doc = build_document(library.get("da"), user.state, user.clock())
+    assert doc.organisation == "Velkommen her & co"
+    assert doc.meeting_day == date(2027, 2, 3)
+    questions = [answer.question for section in doc.sections for answer in section.answers]
+    assert "Hvad hedder jeres organisation?" not in questions
+    assert "Hvornår holder I mødet?" not in questions
+    first = _pages(render(doc, "pdf"))[0]
+    assert "Velkommen her & co · Møde om inklusion 3. februar 2027" in first

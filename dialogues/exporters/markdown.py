@@ -18,8 +18,10 @@ from dialogues.exporters import (
     grouped_rows,
     human_date,
     label,
+    made_line,
     ordered_meetings,
     row_cells,
+    subtitle,
 )
 
 __all__ = ["cell", "render", "text"]
@@ -52,9 +54,9 @@ def _lines(value: str) -> str:
 
 
 def _title(doc: PlanDocument) -> list[str]:
-    """Return the title and the line with the organisation and the date."""
-    parts = (text(doc.organisation.strip()), human_date(doc.created, doc.lang))
-    return [f"# {text(doc.title or label(doc, 'plan'))}", " · ".join(p for p in parts if p)]
+    """Return the title, the organisation and the guide's meeting, and the day it was made."""
+    parts = (text(subtitle(doc)), text(made_line(doc)))
+    return [f"# {text(doc.title or label(doc, 'plan'))}", "  \n".join(p for p in parts if p)]
 
 
 def _plan(doc: PlanDocument) -> list[str]:

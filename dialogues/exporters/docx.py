@@ -173,12 +173,26 @@ def _plan(word: DocxDocument, doc: PlanDocument) -> None:
     table = word.add_table(rows=1, cols=len(COLUMNS))
     table.style = word.styles["Table Grid"]
     table.autofit = False
+    _cell_margins(table)
     widths = _widths(doc)
     _header(table, doc, widths)
     for index, (_, rows) in enumerate(grouped_rows(doc)):
         fill = GROUP_FILL if index % 2 else None
         for position, row in enumerate(rows):
             _add_row(table, doc, row, fill, widths, first=position == 0)
+
+
+def _cell_margins(table: Table) -> None:
+    """Give cells a little room above and below the text (Word's default is none)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side, twips in (("top", 40), ("left", 108), ("bottom", 40), ("right", 108)):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(twips))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.insert_element_before(
+        margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange"
+    )
 
 
 def _widths(doc: PlanDocument) -> list[float]:
@@ -270,7 +284,7 @@ def _followup(word: DocxDocument, doc: PlanDocument) -> None:
     word.add_heading(clean_text(label(doc, "followup")), level=1)
     agenda = word.add_paragraph()
     _run(agenda, f"{label(doc, 'agenda')}: ", bold=True)
-    _run(agenda, f"»{label(doc, 'agenda_item')}«")
+    _run(agenda, label(doc, "agenda_item"))
     routine = word.add_paragraph()
     routine.paragraph_format.keep_with_next = True
     _run(routine, label(doc, "routine"), bold=True)

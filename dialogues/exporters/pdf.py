@@ -272,7 +272,7 @@ def _followup_left(doc: PlanDocument) -> list[Block]:
     """Return the agenda item and the four-point routine."""
     blocks: list[Block] = [
         (label(doc, "agenda"), Style(11, bold=True, height=6), 0.0),
-        (f"»{label(doc, 'agenda_item')}«", Style(12, height=7), 0.0),
+        (label(doc, "agenda_item"), Style(12, height=7), 0.0),
         ("", Style(4, height=3), 0.0),
         (label(doc, "routine"), Style(11, bold=True, height=6), 0.0),
     ]

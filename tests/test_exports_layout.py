@@ -150,6 +150,14 @@ def test_docx_rendered_by_libreoffice_keeps_words_rows_and_fonts(tmp_path: Path)
         assert text.count(word) >= 30  # never "Samarbejdspartne|re"
     for n in range(30):  # a row's goal and its last action on the same page
         assert any(f"Mål {n}:" in page and f"Handling {n}.3" in page for page in pages)
+    for page in reader.pages:  # the body's last line stays well clear of the footer's
+        lines: list[tuple[float, str]] = []
+        page.extract_text(
+            visitor_text=lambda text, cm, tm, *_: lines.append((tm[5] * cm[3] + cm[5], text))
+        )
+        footer = min(y for y, text in lines if text.strip())
+        body = [y for y, text in lines if text.strip() and y > footer + 1]
+        assert not body or min(body) >= footer + 20  # points: about 7 mm
     fonts = {
         str(font["/BaseFont"])
         for page in reader.pages

@@ -14,7 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from icalendar import Calendar
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 
 from dialogues import Library
 from dialogues.document import PlanDocument, PlanRow
@@ -29,6 +29,17 @@ LONG_WORDS = ("Samarbejdspartnere", "Aktivitetsudvalget", "fællesmøde")
 
 def _pages(data: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def _text_heights(page: PageObject) -> list[tuple[float, str]]:
+    """Return each text run on a PDF page with its height above the page's foot (points)."""
+    found: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        found.append((tm[5] * cm[3] + cm[5], text))
+
+    page.extract_text(visitor_text=visit)
+    return found
 
 
 def _with_guide_meeting(doc: PlanDocument) -> PlanDocument:
@@ -151,10 +162,7 @@ def test_docx_rendered_by_libreoffice_keeps_words_rows_and_fonts(tmp_path: Path)
     for n in range(30):  # a row's goal and its last action on the same page
         assert any(f"Mål {n}:" in page and f"Handling {n}.3" in page for page in pages)
     for page in reader.pages:  # the body's last line stays well clear of the footer's
-        lines: list[tuple[float, str]] = []
-        page.extract_text(
-            visitor_text=lambda text, cm, tm, *_: lines.append((tm[5] * cm[3] + cm[5], text))
-        )
+        lines = _text_heights(page)
         footer = min(y for y, text in lines if text.strip())
         body = [y for y, text in lines if text.strip() and y > footer + 1]
         assert not body or min(body) >= footer + 20  # points: about 7 mm

@@ -23,11 +23,13 @@ def fit_widths(
     measure: Measure,
     padding: float,
     floor: float = 0.0,
+    short_width: float = 0.0,
 ) -> list[float]:
     """Return one width per column that adds up to total.
 
     `columns` holds each column's cells as (text, bold), the heading first. `padding` is what a
-    cell adds to its text on both sides together; `floor` is a smallest width for any column.
+    cell adds to its text on both sides together; `floor` is a smallest width for any column;
+    a column no wider than `short_width` on one line keeps its lines whole when there is room.
     """
     least: list[float] = []
     most: list[float] = []
@@ -43,6 +45,11 @@ def fit_widths(
     if sum(most) <= total:  # every cell fits on one line: share out what is left evenly
         extra = (total - sum(most)) / len(most)
         return [width + extra for width in most]
+    # A column whose cells are all short (a time, a status, a name) gets its one-line width
+    # when the others can still have their longest words: "uge 2 (2027)" stays on one line.
+    short = [m if m <= short_width else n for n, m in zip(least, most, strict=True)]
+    if sum(short) < total:
+        least = short
     amount = [sum(sum(row) for row in rows[1:]) + 1.0 for rows in paragraphs]
     widths = _share(total, least, most, amount)
     return _balance(widths, least, most, paragraphs, padding)

@@ -207,7 +207,9 @@ def _widths(doc: PlanDocument) -> list[float]:
     def measure(text: str, bold: bool) -> float:
         return arial_width(text, bold, size)
 
-    return fit_widths(columns, TEXT_WIDTH_MM, measure, CELL_PADDING_MM, floor=10.0)
+    return fit_widths(
+        columns, TEXT_WIDTH_MM, measure, CELL_PADDING_MM, floor=10.0, short_width=40.0
+    )
 
 
 def _header(table: Table, doc: PlanDocument, widths: list[float]) -> None:

@@ -241,7 +241,9 @@ def _widths(flow: Flow, head: list[str], rows: list[TableRow]) -> list[float]:
     def measure(text: str, bold: bool) -> float:
         return flow.measure(text, CELL_BOLD if bold else CELL)
 
-    return fit_widths(columns, flow.pdf.epw, measure, 2 * PADDING[1] + 0.5, floor=12.0)
+    return fit_widths(
+        columns, flow.pdf.epw, measure, 2 * PADDING[1] + 0.5, floor=12.0, short_width=40.0
+    )
 
 
 def _followup(flow: Flow, doc: PlanDocument) -> None:

@@ -98,7 +98,12 @@ async def bot_against(
         port = await server.start()
         await app.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET)
     else:
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.updater.start_polling(
+            poll_interval=0,
+            timeout=1,
+            # As Application.run_polling does (bot/run.py): polling errors reach on_error.
+            error_callback=lambda exc: app.create_task(app.process_error(update=None, error=exc)),
+        )
     try:
         yield conversations
     finally:

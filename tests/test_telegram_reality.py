@@ -68,7 +68,7 @@ async def test_a_returning_user_is_answered_after_update_ids_jump_lower(
     before = len(fake.messages(PRIVATE))
     fake.send_text(PRIVATE, "/hjaelp")
     await until(fake, lambda: len(fake.messages(PRIVATE)) > before, "an answer after the jump")
-    assert "Sådan bruger du mig" in texts(fake, PRIVATE)[before]
+    assert "Sådan bruger I guiden" in texts(fake, PRIVATE)[before]
     assert jumped < max(earlier)  # a lower id than the chat saw before, and yet answered
     assert [entry[0] for entry in live.load(PRIVATE).seen_updates] == [jumped]
 
@@ -101,7 +101,7 @@ async def test_a_flooded_group_does_not_hold_up_a_private_chat(
     fake.send_text(PRIVATE, "/start")
     await until(fake, lambda: len(fake.messages(PRIVATE)) >= 2, "the private welcome")
     # The private user was answered while the group still waits out its 20 seconds.
-    assert "Sådan bruger du mig" not in texts(fake, GROUP)[-1]
+    assert "Sådan bruger I guiden" not in texts(fake, GROUP)[-1]
 
 
 async def test_a_late_board_answer_lands_under_the_question_its_prompt_asked(
@@ -200,14 +200,15 @@ async def test_replies_in_a_forum_topic_stay_in_that_topic(
     assert live.load(GROUP).settings["thread_id"] == 77  # reminders go there too
 
 
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 async def test_the_bot_runs_when_set_my_commands_is_missing(
-    fake: FakeBotAPI, library, tmp_path, caplog: pytest.LogCaptureFixture
+    fake: FakeBotAPI, library, tmp_path, caplog: pytest.LogCaptureFixture, webhook: bool
 ) -> None:
     from tests.conftest import bot_against
 
     fake.remove_method("setMyCommands")
     with caplog.at_level(logging.WARNING, logger="inklusionsguiden.telegram"):
-        async with bot_against(fake, library, tmp_path):
+        async with bot_against(fake, library, tmp_path, webhook=webhook):
             fake.send_text(PRIVATE, "/start")
             await until(fake, lambda: len(fake.messages(PRIVATE)) >= 2, "the welcome")
     warnings = [r for r in caplog.records if "command menu not set" in r.getMessage()]
@@ -250,3 +251,18 @@ async def test_an_anonymous_admin_is_an_admin_and_a_channel_is_a_voice_of_its_ow
     # An admin posting anonymously (as the group) may delete; no getChatMember can tell.
     board_says(fake, 0, "", "/slet", anonymous_admin=True)
     await until(fake, lambda: "slette alt" in texts(fake, GROUP)[-1], "the admin's question")
+
+
+async def test_a_network_error_while_polling_is_one_warning_line(
+    fake: FakeBotAPI, running: Conversations, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.send_text(PRIVATE, "/start")
+    await until(fake, lambda: len(fake.messages(PRIVATE)) >= 2, "the welcome")
+    with caplog.at_level(logging.INFO, logger="inklusionsguiden.telegram"):
+        fake.fail_next("getUpdates", 502, "Bad Gateway")
+        fake.send_text(PRIVATE, "/menu")
+        await until(fake, lambda: len(fake.messages(PRIVATE)) >= 3, "the menu after the outage")
+    ours = [r for r in caplog.records if r.name == "inklusionsguiden.telegram"]
+    polling = [r for r in ours if "polling" in r.getMessage()]
+    assert [r.levelno for r in polling] == [logging.WARNING]
+    assert not [r for r in ours if r.levelno >= logging.ERROR]

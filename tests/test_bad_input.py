@@ -30,7 +30,7 @@ def test_text_where_a_button_is_expected_asks_again_with_buttons(demo: Transcrip
 def test_media_where_text_is_expected_asks_for_text(demo: Transcript) -> None:
     _at_question(demo)
     demo.media()
-    assert demo.last.text.startswith("Jeg kan kun læse tekst. Skriv dit svar som tekst.")
+    assert demo.last.text.startswith("Jeg kan kun læse tekst. Skriv svaret som tekst.")
     assert "Første spørgsmål?" in demo.last.text
     assert demo.state.answers == {}
 
@@ -72,7 +72,7 @@ def test_press_on_an_old_message_is_stale_and_not_applied(demo: Transcript) -> N
     demo.press("Spring over")
     assert demo.state.node == "q1"
     demo.press("Videre", reply=old)
-    assert demo.last.text.startswith("Den knap hører til en ældre besked. Her er du nu:")
+    assert demo.last.text.startswith("Den knap hører til en ældre besked. Her er I nu:")
     assert "Første spørgsmål?" in demo.last.text
     assert demo.state.node == "q1"
 

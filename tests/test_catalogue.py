@@ -155,7 +155,7 @@ def test_mine_svar_lists_edits_and_deletes_answers(user: Transcript, clock) -> N
     user.send("Første svar")
     user.send("Andet svar")
     user.send("/svar")
-    assert user.last.text.startswith("<b>Mine svar</b>")
+    assert user.last.text.startswith("<b>Jeres svar</b>")
     user.press("Anbefaling 1")
     assert "1. Hvad kan en tidligere bruger" in user.last.text
     assert "Første svar" in user.last.text
@@ -171,7 +171,7 @@ def test_mine_svar_lists_edits_and_deletes_answers(user: Transcript, clock) -> N
     assert answer["edited"]["at"] == "2026-11-25T10:00:00+00:00"
 
     user.press("🗑 2")
-    assert "Vil du slette svaret" in user.last.text
+    assert "Vil I slette svaret" in user.last.text
     user.press("Nej")
     assert "anbefaling1/q_opgaver" in user.state.answers
     user.press("🗑 2")
@@ -179,7 +179,7 @@ def test_mine_svar_lists_edits_and_deletes_answers(user: Transcript, clock) -> N
     assert user.last.text.startswith("🗑 Svaret er slettet.")
     assert "anbefaling1/q_opgaver" not in user.state.answers
     user.press("Tilbage")
-    assert user.last.text.startswith("<b>Mine svar</b>")
+    assert user.last.text.startswith("<b>Jeres svar</b>")
 
 
 def test_summary_edit_button_opens_the_flows_answers(user: Transcript) -> None:

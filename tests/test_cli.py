@@ -86,7 +86,7 @@ def test_terminal_chat_answers_and_resumes_after_restart(tmp_path: Path) -> None
     assert first.returncode == 0, first.stderr
     assert "[1] Videre ➡️" in first.stdout
     second = run_bot("chat", tmp=tmp_path, stdin="1\n")
-    assert "Vil du fortsætte, hvor du slap" in second.stdout
+    assert "Vil I fortsætte, hvor I slap" in second.stdout
     assert "[1] ▶️ Fortsæt" in second.stdout
 
 

@@ -168,7 +168,7 @@ def test_sigkill_mid_conversation_resumes_at_the_same_question(
     try:
         fake.send_text(CHAT, "/start")
         fake.wait_for(lambda: len(fake.sent) > count, timeout=30)
-        assert "Vil du fortsætte, hvor du slap" in fake.last_message(CHAT)["text"]
+        assert "Vil I fortsætte, hvor I slap" in fake.last_message(CHAT)["text"]
         fake.press_button(CHAT, "Fortsæt")
         fake.wait_for(lambda: len(fake.sent) > count + 1)
         assert fake.last_message(CHAT)["text"] == question
@@ -253,8 +253,8 @@ async def test_json_export_holds_all_the_chats_data(
     fake.send_text(CHAT, "/start anbefaling1")
     await wait(fake, 2)
     fake.send_text(CHAT, "/eksport")
-    await asyncio.to_thread(fake.wait_for, lambda: "🧾 Alle mine data (JSON)" in fake.buttons(CHAT))
-    fake.press_button(CHAT, "Alle mine data")
+    await asyncio.to_thread(fake.wait_for, lambda: "🧾 Alle data (JSON)" in fake.buttons(CHAT))
+    fake.press_button(CHAT, "Alle data")
     await asyncio.to_thread(fake.wait_for, lambda: any(s.get("document") for s in fake.sent))
     document = next(s for s in fake.sent if s.get("document"))
     data = json.loads(document["document"])

@@ -179,7 +179,7 @@ def test_rotate_key_is_refused_while_the_telegram_bot_runs_and_works_after(tmp_p
     rotate = bot("rotate-key", data=data, key=key)
     assert rotate.returncode == 0, rotate.stderr
     again = bot("chat", data=data, key=key, stdin="")
-    assert "Vil du fortsætte, hvor du slap" in again.stdout  # every answer still readable
+    assert "Vil I fortsætte, hvor I slap" in again.stdout  # every answer still readable
 
 
 def test_a_stale_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_key_file_is_created_apart_and_private_and_rotate_key_works(tmp_path: Pa
     assert "re-encrypted 2 values" in result.stdout
     assert key_file.read_bytes() != old
     again = run_bot("chat", tmp=tmp_path, stdin="")
-    assert "Vil du fortsætte, hvor du slap" in again.stdout
+    assert "Vil I fortsætte, hvor I slap" in again.stdout
 
 
 def test_a_wrong_key_is_a_clear_error_at_start_up(tmp_path: Path) -> None:

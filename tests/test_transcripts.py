@@ -49,7 +49,7 @@ def test_answer_is_stored_verbatim_and_shown_escaped(demo: Transcript) -> None:
     demo.press("Tilbage")
     assert "&lt;script&gt;&amp;amp;" in demo.last.text
     assert "<script>" not in demo.last.text
-    assert demo.labels() == ["Behold mit svar", *NAV]
+    assert demo.labels() == ["Behold svaret", *NAV]
 
 
 def test_back_returns_to_the_node_actually_seen(demo: Transcript) -> None:
@@ -94,7 +94,7 @@ def test_end_of_flow_returns_to_menu_with_praise(demo: Transcript) -> None:
     demo.send("b")
     demo.press("Nej")
     demo.press("Videre")
-    assert demo.last.text == "Godt arbejde! Du er færdig med «Demoforløb».\n\nMenu"
+    assert demo.last.text == "Godt arbejde! I er færdige med «Demoforløb».\n\nMenu"
     assert demo.state.flow == "menu"
 
 
@@ -104,7 +104,7 @@ def test_start_mid_journey_offers_continue_or_restart(demo: Transcript) -> None:
     demo.press("Spring over")
     demo.send("første")
     demo.send("/start")
-    assert demo.last.text.startswith("Du er i gang med «Demoforløb».")
+    assert demo.last.text.startswith("I er i gang med «Demoforløb».")
     assert demo.labels() == ["▶️ Fortsæt", "🔄 Start forfra", "🏠 Menu"]
     demo.press("Fortsæt")
     assert "Andet spørgsmål?" in demo.last.text
@@ -120,14 +120,14 @@ def test_cancel_goes_to_menu_and_keeps_answers(demo: Transcript) -> None:
     demo.press("Spring over")
     demo.send("gemt svar")
     demo.send("/annuller")
-    assert demo.last.text == "Du er tilbage i menuen. Alle dine svar er gemt.\n\nMenu"
+    assert demo.last.text == "I er tilbage i menuen. Alle jeres svar er gemt.\n\nMenu"
     assert demo.state.answers["demo/q1"]["text"] == "gemt svar"
 
 
 def test_help_shows_help_and_keeps_the_place(demo: Transcript) -> None:
     demo.send("/start demo")
     replies = demo.send("/hjaelp")
-    assert replies[0].text.startswith("<b>Sådan bruger du mig</b>")
+    assert replies[0].text.startswith("<b>Sådan bruger I guiden</b>")
     assert replies[1].text == "Velkommen til demoen."
 
 

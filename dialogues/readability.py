@@ -41,3 +41,9 @@ def average_lix(texts: list[str]) -> float:
 def content_lix(content: Content) -> float:
     """Return the mean LIX over all flows' texts of one language."""
     return average_lix([t for f in content.flows.values() for t in flow_texts(f)])
+
+
+def sent_lix(content: Content) -> float:
+    """Return the mean LIX over everything the bot sends: the flows and the interface texts."""
+    texts = [t for f in content.flows.values() for t in flow_texts(f)]
+    return average_lix(texts + list(content.ui.values()))

@@ -99,17 +99,22 @@ def _balance(
 
     current = [lines(i, w) for i, w in enumerate(widths)]
     best = height(current)
+    count = len(widths)
     for _ in range(rounds):
         found = None
-        for gain in range(len(widths)):
-            if widths[gain] + step > most[gain]:
-                continue
-            wider = lines(gain, widths[gain] + step)
-            for lose in range(len(widths)):
-                if lose == gain or widths[lose] - step < least[lose]:
-                    continue
+        wider = [
+            lines(i, widths[i] + step) if widths[i] + step <= most[i] else None
+            for i in range(count)
+        ]
+        narrower = [
+            lines(i, widths[i] - step) if widths[i] - step >= least[i] else None
+            for i in range(count)
+        ]
+        for gain, lose in ((g, k) for g in range(count) for k in range(count) if g != k):
+            more, less = wider[gain], narrower[lose]
+            if more is not None and less is not None:
                 trial = list(current)
-                trial[gain], trial[lose] = wider, lines(lose, widths[lose] - step)
+                trial[gain], trial[lose] = more, less
                 if (total := height(trial)) < best:
                     best, found = total, (gain, lose, trial)
         if found is None:

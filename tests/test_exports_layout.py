@@ -134,6 +134,16 @@ def test_calendar_names_events_by_item_with_alarms_and_the_guides_meeting() -> N
     assert not quiet.walk("VALARM")
 
 
+def test_a_long_item_gets_a_short_event_name_with_the_whole_text_in_the_description() -> None:
+    goal = "At alle nye frivillige får en makker de første tre måneder, " * 4
+    row = dataclasses.replace(make_doc().rows[0], maal=goal.strip())
+    doc = dataclasses.replace(make_doc(), rows=(row,))
+    event = Calendar.from_ical(render(doc, "ics")).walk("VEVENT")[0]
+    summary = str(event["SUMMARY"])
+    assert len(summary) <= 90 and summary.endswith("…")
+    assert goal.strip() in str(event["DESCRIPTION"])
+
+
 def test_file_names_follow_the_readers_language() -> None:
     assert filename(make_doc("en"), "docx").startswith("inclusion-plan-")
     assert filename(make_doc("da"), "docx").startswith("inklusionsplan-")

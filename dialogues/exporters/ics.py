@@ -35,6 +35,7 @@ TZID = "Europe/Copenhagen"
 DOMAIN = "inklusionsguiden"
 
 
+SUMMARY_LIMIT = 90  # characters: a calendar shows an event's name on one line or two
 ALARM_BEFORE = timedelta(hours=15)  # before the all-day event's start: 09:00 the day before
 
 
@@ -103,13 +104,21 @@ def _transition(
     return part
 
 
+def _short(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """Return text cut at a word to at most `limit` characters, with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
 def _all_day(summary: str, day: date, uid: str, stamp: datetime) -> Event:
     """Return an all-day event with the fields every event has."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("sequence", 0)
-    event.add("summary", clean_text(" ".join(summary.split())))
+    event.add("summary", _short(clean_text(" ".join(summary.split()))))
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     return event

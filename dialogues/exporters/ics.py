@@ -139,10 +139,11 @@ def _row_event(
 
 
 def _description(doc: PlanDocument, row: PlanRow) -> str:
-    """Return the focus, goal, actions, roles and status of a row as plain text."""
+    """Return the focus, goal, sub-goals, actions, roles and status of a row as plain text."""
     parts = [
         f"{label(doc, 'fokus')}: {row.fokus.strip()}" if row.fokus.strip() else "",
         f"{label(doc, 'maal')}: {row.maal.strip()}" if row.maal.strip() else "",
+        f"{label(doc, 'delmaal')}:\n{bullets(row.delmaal)}" if bullets(row.delmaal) else "",
         f"{label(doc, 'handlinger')}:\n{bullets(row.handlinger)}"
         if bullets(row.handlinger)
         else "",

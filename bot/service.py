@@ -344,25 +344,33 @@ class Conversations:
         state.posts = dict(list(state.posts.items())[-POSTS_LIMIT:])
         self.store.put(chat_key(chat_id), state.to_dict())
 
+    def _lang_of(self, state: ChatState | None) -> str:
+        """Return the chat's language, the default one when it has none (or is unreadable)."""
+        lang = state.lang if state is not None else None
+        return lang if lang in self.library.languages else self.library.default
+
     def export(self, chat_id: int, fmt: str) -> tuple[str, bytes]:
         """Return (file name, bytes) of the chat's plan in `fmt`, or of all its data as JSON.
 
         The JSON (/mine_data) is produced even when the chat's stored state cannot be read:
         it then says so, and still lists the reminders and, privately, the person's groups.
         """
+        raw: object = None
         try:
             state: ChatState | None = self.load(chat_id)
-        except DamagedValue:
+        except Exception:
             if fmt != "json":
                 raise
             state = None
+            with contextlib.suppress(Exception):  # decodable but not a sound state: as stored
+                raw = self.store.get(chat_key(chat_id))
         now = self.clock()
         if fmt == "json":
             data = {
                 "chat_id": chat_id,
                 "exported_at": now.isoformat(),
-                "state": state.to_dict() if state else None,
-                "state_unreadable": state is None,
+                "state": state.to_dict() if state else raw,
+                "state_unreadable": state is None and raw is None,
                 "pending_nudges": [
                     {"kind": n.kind, "about": n.ref, "due": n.due}
                     for n in (self.nudges.pending(chat_id) if self.nudges else [])
@@ -371,7 +379,10 @@ class Conversations:
             if chat_id > 0:  # a private chat's id is the person's: their groups, and words
                 data["groups"] = self._groups_of(chat_id)
             body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-            return f"inklusionsguiden-data-{chat_id}-{now:%Y-%m-%d}.json", body
+            stem = (
+                "inclusion-guide-data" if self._lang_of(state) == "en" else "inklusionsguiden-data"
+            )
+            return f"{stem}-{chat_id}-{now:%Y-%m-%d}.json", body
         assert state is not None
         doc = build_document(self.library.get(state.lang), state, now)
         return filename(doc, fmt), render(doc, fmt, calendar_id=str(chat_id))

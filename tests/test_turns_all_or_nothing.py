@@ -8,6 +8,7 @@ aside when the user chooses to start over.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -101,3 +102,23 @@ def test_undecryptable_data_is_never_served_and_set_aside_on_a_new_start(
     assert "lagt til side" in replies[0].text and replies[-1].buttons  # a fresh start
     assert store.damaged_count() == 1  # kept apart for the operator
     assert anna.state.flow == "menu"
+
+
+@pytest.mark.parametrize(
+    ("lang", "stem"), [("da", "inklusionsguiden-data"), ("en", "inclusion-guide-data")]
+)
+def test_all_data_as_json_is_named_in_the_readers_language(
+    library: Library, lang: str, stem: str
+) -> None:
+    user = Transcript(library, lang=lang)
+    user.send("/start")
+    name, _ = user.conversations.export(user.chat_id, "json")
+    assert name.startswith(f"{stem}-{user.chat_id}-") and name.endswith(".json")
+
+
+def test_all_data_as_json_holds_junk_as_it_was_stored(anna: Transcript) -> None:
+    junk = {"answers": [1, 2, 3], "flow": 5}
+    anna.conversations.store.put(chat_key(anna.chat_id), junk)
+    _, body = anna.conversations.export(anna.chat_id, "json")
+    data = json.loads(body)
+    assert data["state"] == junk and data["state_unreadable"] is False

@@ -11,7 +11,6 @@ from dialogues.turn import Turn
 
 MARKS = {"d": "done", "p": "planned", "n": "na"}
 ICONS = {"done": "✅", "planned": "🗓", "na": "➖"}
-STAGES = ("mark", "who", "when", "when_text")
 
 
 def record_key(flow_id: str, node_id: str, item_id: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-EVENT_KINDS = ("text", "command", "button", "media", "joined", "edited")
+EventKind = Literal["text", "command", "button", "media", "joined", "edited"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class Event:
     chat_id: int
     user_id: int
     user_name: str
-    kind: str
+    kind: EventKind
     at: datetime
     text: str = ""
     data: str = ""

@@ -84,10 +84,6 @@ class Flow:
     nodes: dict[str, Node]
     questions: tuple[str, ...] = ()
 
-    def node(self, node_id: str) -> Node:
-        """Return the node with this id (KeyError when unknown)."""
-        return self.nodes[node_id]
-
 
 @dataclass(frozen=True)
 class Content:

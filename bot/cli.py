@@ -1,4 +1,9 @@
-"""The command line: `python -m bot [run|chat|check|graph|...]`; faults are one line, exit 2."""
+"""The command line `python -m bot [COMMAND]`: parse it, load the settings and the content.
+
+`check` and `graph` run here; every other command (the bot, the terminal chat, export,
+backup, status, stats, the key and database commands) is handed to `bot.run`, imported
+only then. Every fault is one line on stderr and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""The Telegram adapter: Update -> Event -> Conversations -> save -> send. Nothing more."""
+"""The Telegram adapter: the PTB Application, its handlers and its start-up.
+
+Each update becomes an Event and goes through `Conversations` (step, save, send through
+the outbox). Around that: the command menus registered at start-up (retried when Telegram
+refuses), the nudge job, a group's admins asked of Telegram, a group that became a
+supergroup, the bot added to or removed from a group, /grupper in a private chat, and an
+error handler that logs metadata only.
+"""
 
 from __future__ import annotations
 

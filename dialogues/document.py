@@ -1,4 +1,8 @@
-"""The summary action plan as plain data: what every export and the chat summary render."""
+"""The plan document as plain values: the plan's rows, the reflections, the meetings, labels.
+
+`wholeplan.build_document` builds it from a chat's state, texts already in the chat's
+language; the /plan screen and every exporter (`dialogues/exporters/`) render it.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +66,7 @@ class PlanDocument:
     meetings: tuple[Meeting, ...] = ()
     credits: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
-    # labels keys: see dialogues.exporters.LABEL_KEYS; a missing one falls back to a default
+    # labels keys: see dialogues.exporters._DEFAULT_LABELS; a missing one falls back to it
     meeting_day: date | None = None  # the meeting typed in the meeting guide, when any
 
     def groups(self) -> list[tuple[str, list[PlanRow]]]:

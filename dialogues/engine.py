@@ -1,4 +1,11 @@
-"""The pure state machine: step(content, state, event) -> (new_state, replies)."""
+"""The engine's entry point: `step(library, state, event) -> (new_state, replies)`, pure.
+
+It picks the chat's language, then hands the event to the handler of its kind: commands
+(parsed here, with their aliases and /start's deep links), button presses (stale or forged
+ones are answered and change nothing), typed text, media, a group joined and an edited
+message. The turn itself (`turn.py`), the node kinds (`kinds.py`) and the screens
+(`screens.py`) do the rest.
+"""
 
 from __future__ import annotations
 

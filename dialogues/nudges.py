@@ -1,4 +1,8 @@
-"""Which follow-up nudges a chat should get, derived purely from its state.
+"""Which reminders (nudges) a chat should get, derived purely from its state.
+
+Deadlines of plan items and first steps, follow-up meetings, the evaluation after half a
+year and the yearly repeat, a journey left unfinished, and the retention warning and purge;
+minus the kinds the chat switched off. Also the quiet hours no nudge is sent in.
 
 A nudge is identified by what it is about (`ref`), its kind and when it is due, so the same
 state always yields the same ids: the store can insert them idempotently after every turn,

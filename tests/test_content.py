@@ -125,3 +125,14 @@ def test_a_translation_with_a_different_shape_is_refused(tmp_path: Path) -> None
         load_library(root)
     assert "en/om.yaml: missing flow" in str(caught.value)
     assert "en/ui.yaml: extra_key: extra (not in the default language) text" in str(caught.value)
+
+
+def test_the_content_guide_documents_every_node_kind_and_menu_action() -> None:
+    """docs/CONTENT.md is what a writer reads: a kind or menu action missing there is unusable."""
+    from dialogues.model import MENU_ACTIONS, NODE_KINDS
+
+    guide = (CONTENT_DIR.parent / "docs" / "CONTENT.md").read_text(encoding="utf-8")
+    headings = {line.split()[1] for line in guide.splitlines() if line.startswith("### ")}
+    assert headings >= set(NODE_KINDS), sorted(set(NODE_KINDS) - headings)
+    actions = guide.split("`action: <name>`", 1)[1].split("\n\n", 1)[0]
+    assert [a for a in MENU_ACTIONS if f"`{a}`" not in actions] == []

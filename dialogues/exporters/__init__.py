@@ -1,11 +1,14 @@
-"""Export a PlanDocument as PDF, Word (docx), iCalendar (ics) or Markdown (md).
+"""The plan's file formats: PDF, Word (docx), iCalendar (ics) and Markdown (md).
 
-`render(doc, fmt)` returns the file's bytes and `filename(doc, fmt)` the name to send it under.
-Each format lives in its own module, imported on first use so that importing this package stays
-cheap (fpdf2 and python-docx are loaded only when a chat asks for their format).
+`render(doc, fmt, calendar_id, alarms=...)` returns a PlanDocument as the file's bytes and
+`filename(doc, fmt)` the name to send it under. Each format lives in its own module (`pdf.py`
+with `pdflayout.py` and `columns.py`, `docx.py`, `ics.py`, `markdown.py`), imported on first
+use so that importing this package stays cheap (fpdf2 and python-docx load only when a chat
+asks for their format). All of a chat's data as JSON is not a plan format and is not here.
 
-The helpers the format modules share live here too: labels with defaults per language, the row
-order (grouped by focus, then by deadline, undated last), text cleaning, and date formatting.
+What the format modules share lives here: the column labels with their defaults per language,
+the row order (grouped by focus, then by deadline, undated last), the meetings in date order,
+text cleaning (characters XML cannot hold), file names, dates, status texts and bylines.
 """
 
 from __future__ import annotations

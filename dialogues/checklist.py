@@ -33,7 +33,7 @@ def describe(turn: Turn, record: JSON) -> str:
     text = f"{ICONS[record['status']]} {turn.t('mark_' + record['status'])}"
     details = [escape(record["who"])] if record.get("who") else []
     if record.get("when"):
-        details.append(escape(record["when"]["label"]))
+        details.append(escape(dates.when_label(record["when"], turn.content.lang)))
     return f"{text} – {', '.join(details)}" if details else text
 
 

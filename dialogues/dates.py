@@ -101,7 +101,30 @@ def _parse_date(clean: str, now: date, lang: str) -> tuple[str, date] | None:
     return date_label(day, lang), day
 
 
-def relabel(old: str, day: date, lang: str = "da") -> str:
-    """Label a moved deadline the way the old one was written: as a week or as a date."""
-    is_week = old.split(" ", 1)[0].lower() in ("uge", "week")
-    return week_label(day, lang) if is_week else date_label(day, lang)
+def precision_of(label: str) -> str:
+    """Tell from a label whether it names a week ('uge 12 (2027)', 'week 12') or a day."""
+    return "week" if label.split(" ", 1)[0].lower() in ("uge", "week") else "day"
+
+
+def label_for(precision: str, day: date, lang: str) -> str:
+    """Return the label of a deadline in `lang`: its week, or its date."""
+    return week_label(day, lang) if precision == "week" else date_label(day, lang)
+
+
+def when_label(value: object, lang: str) -> str:
+    """Render a stored deadline ({'date': ..., 'precision': 'week'|'day'}) in `lang`.
+
+    Deadlines are stored without words, so a Danish board's "uge 6" reads "week 6" to an
+    English reader. A record from before that (with the label it was typed with) is read
+    too: its precision is taken from the label. '' for anything that holds no date.
+    """
+    if not isinstance(value, dict) or not isinstance(value.get("date"), str):
+        return ""
+    try:
+        day = date.fromisoformat(value["date"][:10])
+    except ValueError:
+        return ""
+    precision = value.get("precision")
+    if precision not in ("week", "day"):
+        precision = precision_of(str(value.get("label") or ""))
+    return label_for(str(precision), day, lang)

@@ -67,7 +67,7 @@ def render(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Re
         when, who = _when(record), record.get("roller") or record.get("who")
         lines = [t(f"nudge_{nudge.kind}", item=escape(title))]
         if when:
-            lines.append(t("nudge_when", when=escape(when["label"])))
+            lines.append(t("nudge_when", when=escape(dates.when_label(when, content.lang))))
         if who:
             lines.append(t("nudge_who", who=escape(who)))
         lines.append(t("nudge_how"))

@@ -57,7 +57,8 @@ def _who(turn: Turn) -> JSON:
 def row_line(turn: Turn, node: Node | None, number: int, row: JSON) -> str:
     """Return one overview line: number, focus, goal and time."""
     goal = escape(shorten(row["maal"], 80)) if row["maal"] else "…"
-    when = f" · {escape(row['tid']['label'])}" if row.get("tid") else ""
+    label = dates.when_label(row.get("tid"), turn.content.lang)
+    when = f" · {escape(label)}" if label else ""
     return f"{number}. <b>{escape(focus_label(node, row['fokus']) or '…')}</b>: {goal}{when}"
 
 
@@ -109,7 +110,7 @@ def row_details(turn: Turn, node: Node | None, row: JSON) -> list[str]:
         if field == "fokus":
             return escape(focus_label(node, str(value or ""))) or "–"
         if field == "tid":
-            return escape(value["label"]) if value else "–"
+            return escape(dates.when_label(value, turn.content.lang)) or "–"
         if field in LIST_FIELDS:
             return "".join(f"\n  • {escape(v)}" for v in value or []) or "–"
         return escape(str(value)) if value else "–"
@@ -146,7 +147,7 @@ def _render_field(turn: Turn, node: Node, stage: str) -> None:
 def from_template(turn: Turn, template: PlanTemplate) -> JSON:
     """Add a row copied from an example; its time is read like a typed one."""
     parsed = dates.parse(template.tid, turn.event.at, turn.content.lang)
-    tid = {"label": parsed[0], "date": parsed[1].isoformat()} if parsed else None
+    tid = values.When(*parsed).to_json() if parsed else None
     return _new_row(
         turn,
         fokus=template.fokus,

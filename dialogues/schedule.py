@@ -126,7 +126,7 @@ def summary_section(turn: Turn, node: Node) -> str:
     if not chosen:
         return ""
     meeting = followup(turn.state).get("next_meeting")
-    label = meeting.get("label") if isinstance(meeting, dict) else None
+    label = dates.when_label(meeting, turn.content.lang)
     return turn.t(
         "schedule_now",
         cadence=turn.t(f"cad_{chosen}"),

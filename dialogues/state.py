@@ -36,7 +36,35 @@ def _v1_to_v2(data: JSON) -> JSON:
     return data
 
 
-MIGRATIONS: list[Callable[[JSON], JSON]] = [_v0_to_v1, _v1_to_v2]
+def _deadline(value: object) -> object:
+    """{'label': 'uge 6 (2027)', 'date': ...} -> {'date': ..., 'precision': 'week'}."""
+    if not isinstance(value, dict):
+        return value
+    label = value.get("label")
+    if not isinstance(label, str) or not isinstance(value.get("date"), str):
+        return value  # not a deadline of ours: left as stored, for readers to skip
+    week = label.split(" ", 1)[0].lower() in ("uge", "week")
+    return {"date": value.get("date"), "precision": "week" if week else "day"}
+
+
+def _v2_to_v3(data: JSON) -> JSON:
+    """Version 2 stored deadlines as labels in the language they were typed in ("uge 6
+    (2027)"), so readers of the other language saw them untranslated; version 3 stores the
+    date and whether a week or a day was meant, and renders the words per reader."""
+    for row in data.get("plan") or []:
+        if isinstance(row, dict) and "tid" in row:
+            row["tid"] = _deadline(row["tid"])
+    for record in (data.get("checklists") or {}).values():
+        if isinstance(record, dict) and "when" in record:
+            record["when"] = _deadline(record["when"])
+    settings = data.get("settings")
+    followup = settings.get("followup") if isinstance(settings, dict) else None
+    if isinstance(followup, dict) and "next_meeting" in followup:
+        followup["next_meeting"] = _deadline(followup["next_meeting"])
+    return data
+
+
+MIGRATIONS: list[Callable[[JSON], JSON]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 """MIGRATIONS[i] turns a version-i state into version i+1. Append; never edit or reorder."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -51,14 +51,23 @@ class Problem:
 
 @dataclass(frozen=True)
 class When:
-    """A deadline or meeting: the label as the user wrote it (week or date) and its day."""
+    """A deadline or meeting: its day, and whether the user meant the week or the date.
+
+    `label` is how it was written (in the writer's language); only the precision it implies
+    is stored, and the label is rendered again in each reader's language (dates.when_label).
+    """
 
     label: str
     day: date
 
+    @property
+    def precision(self) -> str:
+        """Return 'week' or 'day'."""
+        return dates.precision_of(self.label)
+
     def to_json(self) -> dict[str, str]:
-        """Return the stored form: {'label': ..., 'date': 'YYYY-MM-DD'}."""
-        return {"label": self.label, "date": self.day.isoformat()}
+        """Return the stored form: {'date': 'YYYY-MM-DD', 'precision': 'week' | 'day'}."""
+        return {"date": self.day.isoformat(), "precision": self.precision}
 
 
 def window(at: datetime) -> tuple[date, date]:
@@ -102,7 +111,10 @@ def moved_when(old: object, days: int, at: datetime, lang: str) -> When | Proble
     if day is None or not isinstance(old, dict):
         return None
     new = day + timedelta(days=days)
-    return checked(dates.relabel(str(old.get("label") or ""), new, lang), new, at, lang)
+    precision = old.get("precision")
+    if precision not in ("week", "day"):
+        precision = dates.precision_of(str(old.get("label") or ""))
+    return checked(dates.label_for(str(precision), new, lang), new, at, lang)
 
 
 def stored_day(value: object) -> date | None:

@@ -79,12 +79,9 @@ def test_first_steps_are_five_and_planned_ones_carry_who_and_when(
     assert len(records) == 5 and len(planned) == 3
     first = planned[f"{flow_id}/{checklist.id}/{checklist.items[0].id}"]
     assert first["who"] == "Person 0"
-    assert first["when"] == {
-        "label": "uge 49 (2026)",
-        "date": "2026-12-04",
-    }  # next week from 23 Nov
+    assert first["when"] == {"date": "2026-12-04", "precision": "week"}  # next week from 23 Nov
     third = planned[f"{flow_id}/{checklist.id}/{checklist.items[2].id}"]
-    assert third["when"] == {"label": "uge 12 (2027)", "date": "2027-03-26"}
+    assert third["when"] == {"date": "2027-03-26", "precision": "week"}
     assert "🗓 Planlagt – Person 0, uge 49 (2026)" in user.last.text
 
 
@@ -120,7 +117,7 @@ def test_bad_time_is_refused_kindly_and_asked_again(user: Transcript, library: L
     assert user.state.widget["stage"] == "when_text"
     user.send("15.3.2027")
     record = next(iter(user.state.checklists.values()))
-    assert record["when"] == {"label": "15. marts 2027", "date": "2027-03-15"}
+    assert record["when"] == {"date": "2027-03-15", "precision": "day"}
     assert record["who"] == "Kasserer"
 
 

@@ -161,7 +161,7 @@ def test_stuck_offers_step_4_advice(planner: Transcript) -> None:
 
 def test_postpone_moves_the_deadline_a_week(planner: Transcript) -> None:
     nudge_press(planner, "u")
-    assert planner.state.plan[0]["tid"] == {"label": "uge 50 (2026)", "date": "2026-12-11"}
+    assert planner.state.plan[0]["tid"] == {"date": "2026-12-11", "precision": "week"}
     assert planner.last.text == "⏭ «Fællesmøde med de frivillige» er flyttet til uge 50 (2026)."
 
 

@@ -64,7 +64,7 @@ def test_plan_builder_adds_a_row_field_by_field(user: Transcript, library: Libra
     assert row["fokus"] == "kultur"
     assert row["delmaal"] == ["At vi holder et fællesmøde", "At vi finder mentorer"]
     assert row["handlinger"] == ["Indkald til møde", "Hold mødet"]
-    assert row["tid"] == {"label": "uge 49 (2026)", "date": "2026-12-04"}
+    assert row["tid"] == {"date": "2026-12-04", "precision": "week"}
     assert row["roller"] == "Johanne har mødet"
     assert row["by"] == {"id": 7, "name": "Anna"}
 
@@ -95,7 +95,7 @@ def test_example_rows_become_editable_rows(user: Transcript, library: Library) -
     assert user.last.text.startswith("📄 Eksemplet er kopieret.")
     row = user.state.plan[0]
     assert row["fokus"] == "partnere"
-    assert row["tid"] == {"label": "uge 47 (2027)", "date": "2027-11-26"}  # week 47 has passed
+    assert row["tid"] == {"date": "2027-11-26", "precision": "week"}  # week 47 has passed
     user.press("Mål")
     user.send("At kommunen henviser to borgere om året")
     assert user.state.plan[0]["maal"] == "At kommunen henviser to borgere om året"
@@ -142,7 +142,7 @@ def test_follow_up_rhythm_and_next_meeting(user: Transcript, library: Library) -
     user.send("12.1.2027")
     settings = user.state.settings["followup"]
     assert settings["cadence"] == "quarter"
-    assert settings["next_meeting"] == {"label": "12. januar 2027", "date": "2027-01-12"}
+    assert settings["next_meeting"] == {"date": "2027-01-12", "precision": "day"}
     user.press("Tilbage")
     assert "Valgt nu: Hvert kvartal. Næste møde: 12. januar 2027." in user.last.text
     assert "✓ Hvert kvartal" in user.labels()

@@ -125,7 +125,8 @@ def status_lines(content: Content, state: ChatState, at: datetime) -> str:
     for row in doc.rows:
         status = row.status or content.text("status_none")
         who = f" – {escape(row.roller)}" if row.roller else ""
-        lines.append(f"• {escape(row.maal or row.fokus)}: <i>{escape(status)}</i>{who}")
+        title = row.maal or (row.handlinger[0] if row.handlinger else row.fokus)
+        lines.append(f"• {escape(title)}: <i>{escape(status)}</i>{who}")
     return "\n".join(lines)
 
 

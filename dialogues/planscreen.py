@@ -23,13 +23,14 @@ def open_plan(turn: Turn) -> None:
 def row_html(doc: PlanDocument, row: PlanRow) -> str:
     """Return one action item as a compact HTML block."""
     label = doc.labels
-    lines = [f"• <b>{label['maal']}:</b> {escape(row.maal) or '–'}"]
+    lines = [f"<b>{label['maal']}:</b> {escape(row.maal)}"] if row.maal else []
     if row.delmaal:
-        lines.append(f"  <b>{label['delmaal']}:</b> " + "; ".join(escape(d) for d in row.delmaal))
+        lines.append(f"<b>{label['delmaal']}:</b> " + "; ".join(escape(d) for d in row.delmaal))
     if row.handlinger:
         lines.append(
-            f"  <b>{label['handlinger']}:</b> " + "; ".join(escape(h) for h in row.handlinger)
+            f"<b>{label['handlinger']}:</b> " + "; ".join(escape(h) for h in row.handlinger)
         )
+    lines = [("• " if i == 0 else "  ") + line for i, line in enumerate(lines or ["…"])]
     when = [
         f"<b>{label['tid']}:</b> {escape(row.tid)}" if row.tid else "",
         f"<b>{label['roller']}:</b> {escape(row.roller)}" if row.roller else "",

@@ -55,10 +55,12 @@ def _due(value: JSON | None) -> date | None:
     return values.stored_day(value)
 
 
-def _status(content: Content, record: JSON) -> str:
-    """Return the label of an action item's progress (set from nudges), '' when none."""
-    progress = record.get("progress") or ""
-    return content.text(f"status_{progress}") if progress else ""
+def _status(content: Content, record: JSON, done: bool = False) -> str:
+    """Return the label of an item's progress (from reminders), "not started" until then."""
+    progress = record.get("progress") or ("done" if done else "")
+    if progress not in ("done", "progress", "stuck"):
+        return content.text("status_not_started")
+    return content.text(f"status_{progress}")
 
 
 def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
@@ -83,25 +85,30 @@ def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
 
 
 def step_rows(content: Content, state: ChatState) -> list[PlanRow]:
-    """Return the catalogue's planned first steps as action items."""
+    """Return the catalogue's first steps that were planned or done, as plan items.
+
+    A step is something to do, not a goal: it becomes the item's action, with who and when,
+    under its recommendation as the focus. A step marked done stays in the plan, marked done.
+    """
     found = []
     for flow in content.flows.values():
         for node in flow.nodes.values():
             if node.kind != "checklist":
                 continue
             for item, record in checklist.records(state, flow.id, node):
-                if record["status"] == "planned":
+                if record["status"] in ("planned", "done"):
+                    done = record["status"] == "done"
                     found.append(
                         PlanRow(
                             uid=f"{flow.id}-{item.id}",
                             fokus=plain(flow.title),
-                            maal=item.text,
+                            maal="",
                             delmaal=(),
-                            handlinger=(),
+                            handlinger=(item.text,),
                             tid=dates.when_label(record.get("when"), content.lang),
                             due=_due(record.get("when")),
                             roller=record.get("who") or "",
-                            status=_status(content, record),
+                            status=_status(content, record, done),
                             source=plain(flow.title),
                         )
                     )

@@ -1,0 +1,26 @@
+"""The plan is made of real items: a catalogue step is an action, done steps stay, and every
+item shows its status from the start."""
+
+from __future__ import annotations
+
+from dialogues import Library
+from dialogues.wholeplan import build_document
+from tests.test_catalogue import walk_to_summary
+from tests.transcript import Clock, Transcript
+
+
+def test_a_planned_step_is_an_action_and_a_done_step_stays_marked_done(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    walk_to_summary(user, "anbefaling1")  # three steps planned, one done, one not relevant
+    document = build_document(library.get("da"), user.state, user.clock())
+    steps = [row for row in document.rows if row.uid.startswith("anbefaling1-")]
+    assert len(steps) == 4  # the step marked "not relevant" is no plan item
+    assert all(row.maal == "" and len(row.handlinger) == 1 for row in steps)
+    assert all(row.fokus.startswith("Anbefaling 1") for row in steps)
+    statuses = sorted(row.status for row in steps)
+    assert statuses == ["Gjort", "Ikke startet", "Ikke startet", "Ikke startet"]
+    user.send("/plan")
+    text = "\n".join(r.text for r in user.replies)
+    assert "<b>Handlinger:</b> " + steps[0].handlinger[0][:20] in text
+    assert "<b>Status:</b> Ikke startet" in text and "<b>Status:</b> Gjort" in text
+    assert "<b>Mål:</b> –" not in text

@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from bot import memberindex
 from bot.service import Conversations, chat_key
 from dialogues import ChatState
+from dialogues.kind import shorten
 from dialogues.markup import split_message
 from dialogues.planscreen import plan_html
 from dialogues.wholeplan import build_document
@@ -135,7 +136,7 @@ async def my_groups(
         if not member:
             continue
         state = await asyncio.to_thread(conversations.load, group_id)
-        title = str(state.settings.get("title") or group_id)[:40]
+        title = shorten(str(state.settings.get("title") or group_id))
         buttons.append([InlineKeyboardButton(title, callback_data=f"{GROUP_PLAN}{group_id}")])
     content = conversations.library.get((await asyncio.to_thread(conversations.load, chat_id)).lang)
     text = content.text("groups_pick" if buttons else "groups_none")

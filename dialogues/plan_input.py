@@ -22,15 +22,20 @@ def _go(turn: Turn, stage: str, row: JSON | None = None, wizard: bool | None = N
     turn.show()
 
 
-def _after_field(turn: Turn, row: JSON, field: str) -> None:
-    """Move on: the next field when adding a row, back to the row page when editing."""
-    turn.note(turn.t("saved"))
-    if not turn.state.widget.get("wizard"):
+def _after_field(turn: Turn, row: JSON, field: str, saved: bool = True) -> None:
+    """Move on: the next field when adding a row, back to the row page when editing.
+
+    One confirmation says one thing: "Saved" for a field, "Skipped" for a skipped one, and
+    at the end of a new row only that the row is in the plan.
+    """
+    wizard = bool(turn.state.widget.get("wizard"))
+    last = wizard and FIELDS.index(field) + 1 >= len(FIELDS)
+    if saved and not last:
+        turn.note(turn.t("saved"))
+    if not wizard:
         _go(turn, "row", row)
-        return
-    index = FIELDS.index(field)
-    if index + 1 < len(FIELDS):
-        _go(turn, FIELDS[index + 1], row)
+    elif not last:
+        _go(turn, FIELDS[FIELDS.index(field) + 1], row)
     else:
         turn.note(turn.t("plan_row_saved"))
         _go(turn, "overview", None, wizard=False)
@@ -132,7 +137,7 @@ def _press_field(turn: Turn, row: JSON, stage: str, option: str) -> bool:
         _go(turn, "tid_text", row)
     elif option == "_skip":
         turn.note(turn.t("skipped"))
-        _after_field(turn, row, field)
+        _after_field(turn, row, field, saved=False)
     elif option == "no":
         _cancel(turn, row)
     else:

@@ -24,3 +24,16 @@ def test_a_planned_step_is_an_action_and_a_done_step_stays_marked_done(library: 
     assert "<b>Handlinger:</b> " + steps[0].handlinger[0][:20] in text
     assert "<b>Status:</b> Ikke startet" in text and "<b>Status:</b> Gjort" in text
     assert "<b>Mål:</b> –" not in text
+
+
+def test_a_skipped_field_is_skipped_not_saved(library: Library) -> None:
+    from tests.test_tool import go_to
+
+    user = Transcript(library, clock=Clock())
+    go_to(user, library, "trin3", "handleplan")
+    user.press("Ny række")
+    user.press("Eget fokus")
+    user.send("Biblioteket")
+    user.send("At vi når nye grupper")
+    user.press("Spring over")  # Delmål
+    assert user.last.text.startswith("Sprunget over.\n\n") and "Gemt" not in user.last.text

@@ -58,7 +58,7 @@ def test_plan_builder_adds_a_row_field_by_field(user: Transcript, library: Libra
     go_to(user, library, "trin3", "handleplan")
     assert "Der er ingen rækker endnu." in user.last.text
     add_row(user)
-    assert user.last.text.startswith("✔️ Gemt.\n✔️ Rækken er gemt i handleplanen.")
+    assert user.last.text.startswith("✔️ Rækken er gemt i handleplanen.\n\n")  # one confirmation
     assert "1. <b>Rummelig kultur</b>: At alle føler sig velkomne · uge 49 (2026)" in user.last.text
     row = user.state.plan[0]
     assert row["fokus"] == "kultur"

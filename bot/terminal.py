@@ -64,7 +64,11 @@ def show(
     conversations: Conversations | None = None,
     exports: Exports | None = None,
 ) -> list[str]:
-    """Print replies; return the callback data of the last reply's buttons, numbered from 1."""
+    """Print replies; return the callback data of all their buttons, numbered from 1.
+
+    The numbers run on across the replies of one turn, so a welcome's button and the menu's
+    below it never share a number.
+    """
     options: list[str] = []
     for reply in replies:
         write(plain(reply.text))
@@ -74,7 +78,6 @@ def show(
                 write(f"----- {name} -----\n{data.decode('utf-8')}\n----- end -----")
             else:
                 write(f"→ {exports.write(name, data)}")
-        options = []
         for row in reply.buttons:
             cells = []
             for button in row:
@@ -113,12 +116,13 @@ def chat(
     conversations: Conversations,
     lines: Iterable[str],
     write: Callable[[str], None] = print,
-    user: str = "Dig",
+    user: str = "",
     export_dir: Path | None = None,
 ) -> None:
     """Run the chat over `lines` (stdin in real use) until they end or the user types /quit.
 
     `export_dir` is where older versions wrote export files; any found there are removed.
+    The one person at the terminal has no name, so answers and exports are signed by none.
     """
     write("Inklusionsguiden i terminalen. Skriv /quit for at stoppe.\n")
     if export_dir is not None:

@@ -6,7 +6,7 @@ import re
 
 from dialogues import answers as store
 from dialogues import dates
-from dialogues.events import Reply
+from dialogues.events import Button, Reply
 from dialogues.kind import Kind, nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node
@@ -31,18 +31,65 @@ def fill(turn: Turn, text: str) -> str:
     return _PLACEHOLDER.sub(answer, text)
 
 
+JUMP_LABELS = {
+    "question": "btn_jump_questions",
+    "custom": "btn_jump_questions",
+    "checklist": "btn_jump_steps",
+    "plan": "btn_jump_plan",
+    "menu": "btn_jump_overview",
+}
+
+
+def jump_target(turn: Turn, node: Node) -> Node | None:
+    """Return where a run of reading pages leads, when at least two pages lie ahead.
+
+    A busy reader can go straight there (nothing is cut: every page stays one Back away).
+    Into questions, the jump lands on the first one not yet answered.
+    """
+    flow, current, hops = turn.flow, node, 0
+    while flow is not None and current.kind == "info" and hops <= len(flow.nodes):
+        following = flow.nodes.get(current.next or "")
+        if following is None:
+            return None  # the run ends the flow, or leads into another one
+        current, hops = following, hops + 1
+    if flow is None or current.kind == "info" or hops < 2:
+        return None
+    if current.kind == "question" and current.id in flow.questions:
+        ahead = flow.questions[flow.questions.index(current.id) :]
+        open_ = [q for q in ahead if store.get(turn.state, flow.id, q) is None]
+        current = flow.nodes[open_[0]] if open_ else current
+    return current
+
+
+def _jump_row(turn: Turn, node: Node) -> tuple[Button, ...]:
+    target = jump_target(turn, node)
+    if target is None:
+        return ()
+    return (turn.button(turn.t(JUMP_LABELS.get(target.kind, "btn_jump_ahead")), "_jump"),)
+
+
 def render_info(turn: Turn, node: Node) -> None:
-    """Show an info node, or only its teaser until the user asks for more."""
+    """Show an info node, or only its teaser until the user asks for more; where several
+    reading pages lie ahead, offer to jump past them."""
     if node.teaser and not turn.state.widget.get("open"):
         more = (turn.button(turn.t("btn_more"), "_more"), turn.button(turn.t("btn_skip"), "_next"))
-        turn.say(style_line(turn, node) + node.teaser, rows(more, nav_row(turn)))
+        text = style_line(turn, node) + node.teaser
+        turn.say(text, rows(more, _jump_row(turn, node), nav_row(turn)))
         return
     buttons = (turn.button(turn.t("btn_next"), "_next"),)
-    turn.say(style_line(turn, node) + fill(turn, node.text), rows(buttons, nav_row(turn)))
+    text = style_line(turn, node) + fill(turn, node.text)
+    turn.say(text, rows(buttons, _jump_row(turn, node), nav_row(turn)))
 
 
 def press_info(turn: Turn, node: Node, option: str) -> bool:
-    """Open the full text behind a teaser."""
+    """Open the full text behind a teaser, or jump past the reading pages ahead."""
+    if option == "_jump":
+        target = jump_target(turn, node)
+        if target is None:
+            return False
+        turn.goto(target.id)
+        turn.show()
+        return True
     if option != "_more" or not node.teaser:
         return False
     turn.set_widget(open=True)

@@ -18,7 +18,8 @@ def test_walk_through_info_teaser_and_questions(demo: Transcript) -> None:
     demo.send("/start")
     demo.press("Demo")
     assert demo.last.text == "Velkommen til demoen."
-    assert demo.labels() == ["Videre ➡️", *NAV]
+    # two reading pages lie ahead of the questions: a busy reader can jump past them
+    assert demo.labels() == ["Videre ➡️", "⏭ Til spørgsmålene", *NAV]
 
     demo.press("Videre")
     assert demo.last.text == "<b>📊 Fakta</b>\nEt kort faktum."
@@ -35,6 +36,20 @@ def test_walk_through_info_teaser_and_questions(demo: Transcript) -> None:
 
     demo.send("Vi har <b>mange</b> idéer & planer")
     assert demo.last.text == "✔️ Gemt.\n\n<i>Spørgsmål 2 af 3</i>\nAndet spørgsmål?"
+
+
+def test_jumping_past_the_reading_lands_on_the_first_open_question(demo: Transcript) -> None:
+    demo.send("/start")
+    demo.press("Demo")
+    demo.press("Til spørgsmålene")
+    assert demo.last.text.startswith("<i>Spørgsmål 1 af 3</i>")
+    demo.send("Et svar")
+    demo.press_option("_menu")
+    demo.press("Demo")
+    demo.press("Til spørgsmålene")  # the first is answered: the jump lands on the second
+    assert demo.last.text.startswith("<i>Spørgsmål 2 af 3</i>")
+    demo.press_option("_back")  # every page stays one Back away
+    assert demo.last.text == "Velkommen til demoen."
 
 
 def test_answer_is_stored_verbatim_and_shown_escaped(demo: Transcript) -> None:

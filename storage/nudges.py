@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS nudges (
@@ -38,6 +39,42 @@ class NudgeRow:
     ref: str
     due: str
     state: str = "pending"
+
+
+class NudgeStore(Protocol):
+    """Where reminders live: the embedded SQLite table or PostgreSQL's (storage/postgres.py)."""
+
+    def sync(self, chat_id: int, wanted: list[NudgeRow], now: str) -> None:
+        """Insert the wanted nudges (existing ids untouched); drop future ones not wanted."""
+        ...
+
+    def due(self, now: str, limit: int = 500) -> list[NudgeRow]:
+        """Return pending nudges due at or before `now`, the oldest first."""
+        ...
+
+    def claim(self, nudge_id: str) -> bool:
+        """Mark a pending nudge as sent; False when it was not pending (another claimed it)."""
+        ...
+
+    def defer(self, nudge_id: str, due: str) -> None:
+        """Put a claimed nudge back for later."""
+        ...
+
+    def pending(self, chat_id: int) -> list[NudgeRow]:
+        """Return a chat's pending nudges, the next first."""
+        ...
+
+    def delete_chat(self, chat_id: int) -> None:
+        """Remove every nudge of a chat, sent or not."""
+        ...
+
+    def count(self, state: str = "pending") -> int:
+        """Return how many nudges are in a state."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
+        ...
 
 
 class SqliteNudgeStore:

@@ -134,3 +134,37 @@ async def running(
     """The bot running against the fake, with an unencrypted store in a temporary folder."""
     async with bot_against(fake, library, tmp_path) as conversations:
         yield conversations
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server for the whole run: BOT_TEST_DATABASE_URL, or a throw-away
+    cluster (tests/pgcluster.py); skipped with the reason when neither can be had."""
+    from tests import pgcluster
+
+    given = os.environ.get("BOT_TEST_DATABASE_URL", "").strip()
+    if given:
+        yield given
+        return
+    # CI (.ci/run) sets BOT_REQUIRE_POSTGRES=1: there a missing PostgreSQL is a failure.
+    give_up = pytest.fail if os.environ.get("BOT_REQUIRE_POSTGRES") == "1" else pytest.skip
+    try:
+        cm = pgcluster.cluster()
+        url = cm.__enter__()
+    except (FileNotFoundError, OSError) as exc:
+        give_up(f"no PostgreSQL for the tests: {exc}")
+    except Exception as exc:  # initdb or pg_ctl failed: say why, do not pass silently
+        detail = getattr(exc, "stderr", b"") or b""
+        give_up(f"PostgreSQL could not start: {exc} {detail.decode(errors='replace')[-300:]}")
+    try:
+        yield url
+    finally:
+        cm.__exit__(None, None, None)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """The URL of a new, empty database on the test server."""
+    from tests import pgcluster
+
+    return pgcluster.fresh_database(pg_server)

@@ -26,8 +26,9 @@ def load_library(root: Path = CONTENT_DIR, default: str = "da", fallback: str = 
         problems += validate_content(content, lang_dir)
     if default not in languages:
         problems.append(Problem(str(root / default), "", "the default language has no content"))
-    if problems:
         raise ContentError(problems)
+    # The translations are compared even when a language has problems of its own: a missing
+    # flow is named as such, not only by what misses it (a menu's about action, say).
     library = Library(languages=languages, default=default, fallback=fallback)
     problems += validate_library(library, root)
     if problems:
@@ -91,12 +92,18 @@ def _parse_flow(data: dict[str, Any], path: Path, problems: list[Problem]) -> Fl
             problems.append(Problem(where, f"nodes[{index}].id", f"duplicate id {node.id!r}"))
         nodes[node.id] = node
     questions = tuple(n.id for n in nodes.values() if n.kind == "question")
+    links = data.get("links") or []
+    if not isinstance(links, list):
+        problems.append(Problem(where, "links", "must be a list of deep-link names"))
+        links = []
     return Flow(
         id=str(data["flow"]),
         title=str(data["title"]),
         start=str(data["start"]),
         nodes=nodes,
         questions=questions,
+        role=_opt_str(data.get("role")),
+        links=tuple(str(link) for link in links),
     )
 
 
@@ -122,6 +129,7 @@ def _parse_node(raw: Any, at: str, where: str, problems: list[Problem]) -> Node 
             suggested=bool(raw.get("suggested", False)),
             focus_options=tuple(_option(o) for o in raw.get("focus_options") or ()),
             templates=tuple(_template(t) for t in raw.get("templates") or ()),
+            role=_opt_str(raw.get("role")),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         problems.append(Problem(where, at, f"malformed node: {exc!r}"))

@@ -18,6 +18,15 @@ NODE_KINDS = (
 INFO_STYLES = ("fakta", "tip", "eksempel")
 INPUT_KINDS = ("text", "date", "week")
 MENU_ACTIONS = ("answers", "plan", "export", "reminders", "help", "about")
+# What a flow is, for the code that needs one particular flow (content ids stay in content):
+# the main menu (required), "Om guiden" (required when a menu offers it), recommendation 3's
+# evaluation half a year after its steps, the flow a year's repeat reminder opens, and the
+# follow-up flow whose schedule node sets the rhythm (required when a schedule node exists).
+# Each at most once; without one, what it serves is simply not offered.
+FLOW_ROLES = ("menu", "about", "evaluation", "repeat", "followup")
+# What a question node is, where the plan document reads one answer: the organisation's name
+# and the day of the meeting, both typed in the meeting guide. Each at most once.
+NODE_ROLES = ("organisation", "meeting_date")
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,7 @@ class Node:
     suggested: bool = False
     focus_options: tuple[Option, ...] = ()
     templates: tuple[PlanTemplate, ...] = ()
+    role: str | None = None  # one of NODE_ROLES
 
     def option(self, option_id: str) -> Option | None:
         """Return the option with this id, if the node has one."""
@@ -83,6 +93,8 @@ class Flow:
     start: str
     nodes: dict[str, Node]
     questions: tuple[str, ...] = ()
+    role: str | None = None  # one of FLOW_ROLES
+    links: tuple[str, ...] = ()  # further deep-link names (start=<name>) that open this flow
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,31 @@ class Content:
         if not values or "{" not in template:
             return template
         return template.format(**values)
+
+    def role(self, role: str) -> Flow | None:
+        """Return the flow with this role (see FLOW_ROLES), None when the content has none."""
+        return next((f for f in self.flows.values() if f.role == role), None)
+
+    @property
+    def menu(self) -> Flow:
+        """Return the main menu, the one flow every content has (the validator sees to it)."""
+        flow = self.role("menu")
+        if flow is None:
+            raise KeyError("the content has no flow with role menu")
+        return flow
+
+    def node_role(self, role: str) -> tuple[Flow, Node] | None:
+        """Return the flow and node with this role (see NODE_ROLES), None when none has it."""
+        for flow in self.flows.values():
+            for node in flow.nodes.values():
+                if node.role == role:
+                    return flow, node
+        return None
+
+    def linked(self, name: str) -> Flow | None:
+        """Return the flow a deep link opens: its id, or one of its further link names."""
+        found = self.flows.get(name)
+        return found or next((f for f in self.flows.values() if name in f.links), None)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from dialogues import callbacks
 from dialogues.errors import Problem
 from dialogues.markup import markup_problem
 from dialogues.model import (
+    FLOW_ROLES,
     INFO_STYLES,
     INPUT_KINDS,
     MENU_ACTIONS,
     NODE_KINDS,
+    NODE_ROLES,
     Content,
     Flow,
     Library,
@@ -28,6 +30,7 @@ FLOW_ID = re.compile(r"^[a-z][a-z0-9_]{0,11}$")
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,11}$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+LINK = re.compile(r"^[a-z0-9_]{1,64}$")  # a deep link's payload, as /start lowercases it
 NEEDS_NEXT = (
     "question",
     "checklist",
@@ -44,12 +47,50 @@ def validate_content(content: Content, lang_dir: Path) -> list[Problem]:
     for key in REQUIRED_UI:
         if key not in content.ui:
             problems.append(Problem(ui_file, key, "missing interface text"))
-    if "menu" not in content.flows:
-        problems.append(Problem(str(lang_dir), "", "there is no flow 'menu' (the main menu)"))
+    if content.role("menu") is None:
+        problems.append(Problem(str(lang_dir), "", "no flow has role: menu (the main menu)"))
     for flow in content.flows.values():
         where = str(lang_dir / f"{flow.id}.yaml")
         problems += [Problem(where, p, m) for p, m in _flow_problems(flow, content)]
-    return problems
+    needs = [*_twice(content), *_role_needs(content), *_link_problems(content)]
+    return problems + [Problem(str(lang_dir / f"{f}.yaml"), p, m) for f, p, m in needs]
+
+
+def _twice(content: Content) -> Iterator[tuple[str, str, str]]:
+    """A role (of a flow or a node) given a second time, named where the second one is."""
+    first: dict[str, str] = {}
+    for flow in content.flows.values():
+        given = [(flow.role, "role")] + [
+            (n.role, f"nodes[{i}]({n.id}).role") for i, n in enumerate(flow.nodes.values())
+        ]
+        for role, path in given:
+            if role is None:
+                continue
+            if role in first:
+                message = f"role {role!r} is already given in {first[role]}.yaml; one place only"
+                yield flow.id, path, message
+            first.setdefault(role, flow.id)
+
+
+def _role_needs(content: Content) -> Iterator[tuple[str, str, str]]:
+    """What the code does with a role's flow needs the nodes it looks for there."""
+    kinds = {n.kind: f.id for f in content.flows.values() for n in f.nodes.values()}
+    if "schedule" in kinds and content.role("followup") is None:
+        yield kinds["schedule"], "role", "the flow with the schedule node needs role: followup"
+    for role, kind in (("followup", "schedule"), ("evaluation", "checklist")):
+        flow = content.role(role)
+        if flow is not None and all(n.kind != kind for n in flow.nodes.values()):
+            yield flow.id, "role", f"a flow with role: {role} needs a {kind} node"
+
+
+def _link_problems(content: Content) -> Iterator[tuple[str, str, str]]:
+    """A deep-link name opens one flow: well formed, and no other flow's id or link."""
+    names = {flow_id: flow_id for flow_id in content.flows}
+    for flow in content.flows.values():
+        for i, link in enumerate(flow.links):
+            if not LINK.match(link) or names.setdefault(link, flow.id) != flow.id:
+                message = f"{link!r}: lowercase letters, digits, _, and no other flow's name"
+                yield flow.id, f"links[{i}]", message
 
 
 def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
@@ -57,6 +98,8 @@ def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
         yield "flow", f"id {flow.id!r}: lowercase letters, digits, _; at most 12 characters"
     if flow.start not in flow.nodes:
         yield "start", f"unknown node {flow.start!r}"
+    if flow.role is not None and flow.role not in FLOW_ROLES:
+        yield "role", f"unknown role {flow.role!r}; one of {', '.join(FLOW_ROLES)}"
     for index, node in enumerate(flow.nodes.values()):
         for path, message in _node_problems(node, flow, content):
             yield f"nodes[{index}]({node.id}).{path}", message
@@ -135,6 +178,8 @@ def _option_target(
                 f"{at}.action",
                 f"unknown action {action!r}; menus allow {', '.join(MENU_ACTIONS)}",
             )
+        elif action == "about" and content.role("about") is None:
+            yield f"{at}.action", "no flow has role: about, which this action opens"
     elif target is None:
         yield f"{at}.next", "is missing"
     else:
@@ -142,6 +187,8 @@ def _option_target(
 
 
 def _kind_problems(node: Node, flow: Flow) -> Iterator[tuple[str, str]]:
+    if node.role is not None and (node.role not in NODE_ROLES or node.kind != "question"):
+        yield "role", f"unknown role {node.role!r}; a question may have {', '.join(NODE_ROLES)}"
     if node.kind == "checklist" and not node.items:
         yield "items", "a checklist needs items"
     for i, item in enumerate(node.items):
@@ -192,7 +239,7 @@ def validate_library(library: Library, root: Path) -> list[Problem]:
 
 
 def _shape(flow: Flow) -> list[tuple[object, ...]]:
-    return [
-        (n.id, n.kind, n.next, tuple((o.id, o.next, o.action) for o in n.options))
+    return [(flow.role, flow.links)] + [
+        (n.id, n.kind, n.next, n.role, tuple((o.id, o.next, o.action) for o in n.options))
         for n in flow.nodes.values()
     ]

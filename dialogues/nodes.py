@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from dialogues import answers as store
-from dialogues import dates
+from dialogues import dates, reading
 from dialogues.events import Button, Reply
 from dialogues.kind import Kind, nav_row, rows, shorten
 from dialogues.markup import escape
@@ -46,19 +46,8 @@ def jump_target(turn: Turn, node: Node) -> Node | None:
     A busy reader can go straight there (nothing is cut: every page stays one Back away).
     Into questions, the jump lands on the first one not yet answered.
     """
-    flow, current, hops = turn.flow, node, 0
-    while flow is not None and current.kind == "info" and hops <= len(flow.nodes):
-        following = flow.nodes.get(current.next or "")
-        if following is None:
-            return None  # the run ends the flow, or leads into another one
-        current, hops = following, hops + 1
-    if flow is None or current.kind == "info" or hops < 2:
-        return None
-    if current.kind == "question" and current.id in flow.questions:
-        ahead = flow.questions[flow.questions.index(current.id) :]
-        open_ = [q for q in ahead if store.get(turn.state, flow.id, q) is None]
-        current = flow.nodes[open_[0]] if open_ else current
-    return current
+    flow = turn.flow
+    return reading.past_reading(flow, node, turn.state) if flow is not None else None
 
 
 def _jump_row(turn: Turn, node: Node) -> tuple[Button, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dialogues import callbacks
+from dialogues import callbacks, reading
 from dialogues.events import Button, Event, Reply
 from dialogues.model import Content, Flow, Library, Node
 from dialogues.rules import permitted
@@ -113,7 +113,12 @@ class Turn:
         """Move to a node of this flow or to 'flow:<id>', remembering where we were."""
         if target.startswith("flow:"):
             flow = self.content.flows[target[5:]]
+            # Opened again from elsewhere: where the work is (in the same part it is a restart)
+            again = flow.id != self.state.flow
+            landing = reading.revisit_landing(flow, self.state) if again else None
             self._move(flow.id, flow.start, remember=True)
+            if landing is not None:  # the start stays one Back away
+                self._move(flow.id, landing, remember=True)
         else:
             self._move(self.state.flow or MENU_FLOW, target, remember=True)
 

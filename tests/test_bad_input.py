@@ -17,7 +17,7 @@ def test_text_where_a_button_is_expected_asks_again_with_buttons(demo: Transcrip
     before = demo.state
     demo.send("hvad nu?")
     assert demo.last.text == "Vælg en af knapperne herunder.\n\nVelkommen til demoen."
-    assert demo.labels() == ["Videre ➡️", "🏠 Menu"]
+    assert demo.labels() == ["Videre ➡️", "⏭ Til spørgsmålene", "🏠 Menu"]
     after = demo.state
     assert (after.flow, after.node, after.turn, after.answers) == (
         before.flow,

@@ -152,12 +152,10 @@ def test_a_whole_plan(journey: Journey) -> None:
     journey.press("⏭ Til oversigten")
     _answer_step(journey, "1. Beskriv praksis")
     journey.command("/menu")
-    journey.press("🧭 Værktøjet i fire trin")
-    journey.press("⏭ Til oversigten")
+    journey.press("🧭 Værktøjet i fire trin")  # opened again: straight to the overview
     _answer_step(journey, "2. Vurdér potentialet")
     journey.command("/menu")
     journey.press("🧭 Værktøjet i fire trin")
-    journey.press("⏭ Til oversigten")
     journey.press("3. Lav en handleplan")
     journey.press("⏭ Til handleplanen")
     for n in range(1, 4):
@@ -165,7 +163,6 @@ def test_a_whole_plan(journey: Journey) -> None:
     assert len(journey.user.state.plan) == 3
     journey.command("/menu")
     journey.press("🧭 Værktøjet i fire trin")
-    journey.press("⏭ Til oversigten")
     journey.press("4. Følg op og tilpas")
     while "Hvert kvartal" not in journey.user.labels():
         journey.press("Videre" if "Videre ➡️" in journey.user.labels() else "Spring over")
@@ -174,6 +171,27 @@ def test_a_whole_plan(journey: Journey) -> None:
     assert journey.user.state.settings["followup"]["cadence"] == "quarter"
     journey.report("a whole plan (trin 1 and 2, three full rows, a rhythm)")
     assert journey.presses <= BUDGET_WHOLE_PLAN
+
+
+def test_a_returning_user_is_two_presses_from_the_menu_to_their_next_question(
+    journey: Journey,
+) -> None:
+    journey.command("/start")
+    journey.press("🧭 Værktøjet i fire trin")
+    journey.press("⏭ Til oversigten")
+    journey.press("2. Vurdér potentialet")
+    journey.press("⏭ Til spørgsmålene")
+    for n in range(3):
+        journey.type(f"Svar {n}")
+    expected = journey.at()
+    journey.command("/menu")  # gone for a week; then, from the menu:
+    journey.presses, journey.log = 0, []
+    journey.press("🧭 Værktøjet i fire trin")
+    journey.press("2. Vurdér potentialet")
+    journey.report("returning user: menu → the next unanswered question")
+    assert journey.at() == expected and journey.presses <= BUDGET_RETURN_MENU
+    journey.user.press_option("_back")  # the step's first page is one Back away
+    assert journey.at() == "trin2/intro"
 
 
 @pytest.mark.xfail(

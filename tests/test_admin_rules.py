@@ -22,16 +22,6 @@ GROUP = -100777
 REFUSED = "Det kan kun gruppens administratorer gøre. Intet er ændret."
 
 
-def press_on(user: Transcript, node: str) -> None:
-    """Press Next/Skip/Continue until the chat is at `node`."""
-    for _ in range(40):
-        if user.state.node == node:
-            return
-        options = [b.data.split(":", 3)[-1] for row in user.keyboard.buttons for b in row]
-        user.press_option(next(o for o in ("_next", "_skip", "_cont") if o in options))
-    raise AssertionError(f"never reached {node}")
-
-
 def press(user: Transcript, option: str) -> None:
     """Press the option on the last keyboard; without one, forge it for the current position.
 
@@ -45,13 +35,11 @@ def press(user: Transcript, option: str) -> None:
 
 
 def at_question(user: Transcript) -> None:
-    user.send("/start anbefaling1")
-    press_on(user, "q_vaerdi")
+    user.press_on("q_vaerdi", flow="anbefaling1")
 
 
 def at_schedule(user: Transcript) -> None:
-    user.send("/start trin4")
-    press_on(user, "kadence")
+    user.press_on("kadence", flow="trin4")
 
 
 def at_meeting_date(user: Transcript) -> None:
@@ -67,8 +55,7 @@ def with_meeting(user: Transcript) -> None:
 
 def with_row(user: Transcript) -> None:
     """A plan row 'Fokus' with a deadline next week; the chat at the plan's overview."""
-    user.send("/start trin3")
-    press_on(user, "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press_option("add")
     user.press_option("own")
     user.reply("Fokus")
@@ -189,8 +176,7 @@ CASES = [
     Case("answer", "a reply to a question", at_question,
          lambda a: a.reply("Mit svar"),
          lambda b, s: any(v["text"] == "Mit svar" for v in s.answers.values())),
-    Case("answer", "a first step marked done", lambda u: (u.send("/start anbefaling1"),
-                                                          press_on(u, "skridt")),
+    Case("answer", "a first step marked done", lambda u: u.press_on("skridt", flow="anbefaling1"),
          lambda a: press(a, "d"),
          lambda b, s: any(r.get("status") == "done" for r in s.checklists.values())),
     Case("plan_rows", "add a row", with_row,

@@ -92,9 +92,7 @@ def test_recommendation_4_marks_its_steps_as_the_guides_own_suggestions(
         n for n in library.get("da").flows["anbefaling4"].nodes.values() if n.kind == "checklist"
     )
     assert checklist.suggested
-    user.send("/start anbefaling4")
-    while user.state.node != checklist.id:
-        user.press("Videre") if "Videre ➡️" in user.labels() else user.press("Spring over")
+    user.press_on(checklist.id, flow="anbefaling4")
     assert "guidens egne forslag" in user.last.text
 
 
@@ -104,11 +102,8 @@ def test_summary_goes_on_to_the_next_recommendation(user: Transcript) -> None:
     assert user.state.flow == "anbefaling2"
 
 
-def test_bad_time_is_refused_kindly_and_asked_again(user: Transcript, library: Library) -> None:
-    user.send("/start anbefaling1")
-    while user.state.node != "skridt":
-        node = library.get("da").flows["anbefaling1"].nodes[user.state.node]
-        user.send("svar") if node.kind == "question" else user.press("Videre")
+def test_bad_time_is_refused_kindly_and_asked_again(user: Transcript) -> None:
+    user.press_on("skridt", flow="anbefaling1")
     user.press("🗓 Planlæg")
     user.send("Kasserer")
     user.press("Vælg uge eller dato")
@@ -121,11 +116,8 @@ def test_bad_time_is_refused_kindly_and_asked_again(user: Transcript, library: L
     assert record["who"] == "Kasserer"
 
 
-def test_back_inside_a_checklist_steps_back_one_stage(user: Transcript, library: Library) -> None:
-    user.send("/start anbefaling1")
-    while user.state.node != "skridt":
-        node = library.get("da").flows["anbefaling1"].nodes[user.state.node]
-        user.send("svar") if node.kind == "question" else user.press("Videre")
+def test_back_inside_a_checklist_steps_back_one_stage(user: Transcript) -> None:
+    user.press_on("skridt", flow="anbefaling1")
     user.press("✅ Gjort")
     assert user.state.widget["item"] == 1
     user.press("Tilbage")
@@ -133,11 +125,8 @@ def test_back_inside_a_checklist_steps_back_one_stage(user: Transcript, library:
     assert "Markeret: ✅ Gjort" in user.last.text
 
 
-def test_old_checklist_buttons_do_not_mark_a_later_step(user: Transcript, library: Library) -> None:
-    user.send("/start anbefaling1")
-    while user.state.node != "skridt":
-        node = library.get("da").flows["anbefaling1"].nodes[user.state.node]
-        user.send("svar") if node.kind == "question" else user.press("Videre")
+def test_old_checklist_buttons_do_not_mark_a_later_step(user: Transcript) -> None:
+    user.press_on("skridt", flow="anbefaling1")
     first = user.keyboard
     user.press("✅ Gjort")
     user.press("➖ Ikke relevant", reply=first)
@@ -146,9 +135,7 @@ def test_old_checklist_buttons_do_not_mark_a_later_step(user: Transcript, librar
 
 
 def test_mine_svar_lists_edits_and_deletes_answers(user: Transcript, clock) -> None:
-    user.send("/start anbefaling1")
-    while user.state.node != "q_vaerdi":
-        user.press("Videre")
+    user.press_on("q_vaerdi", flow="anbefaling1")
     user.send("Første svar")
     user.send("Andet svar")
     user.send("/svar")

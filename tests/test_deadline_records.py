@@ -19,7 +19,6 @@ from dialogues import Library
 from dialogues.wholeplan import build_document
 from storage import SqliteStore
 from tests.test_catalogue import walk_to_summary
-from tests.test_tool import go_to
 from tests.transcript import Clock, Transcript
 
 OLD = Path(__file__).parent / "data" / "before_deadline_records"
@@ -39,7 +38,7 @@ def plan_text(user: Transcript) -> str:
 def test_a_week_typed_in_danish_reads_as_a_week_in_english(library: Library) -> None:
     user = Transcript(library, lang="da", clock=Clock())
     walk_to_summary(user, "anbefaling1")  # plans steps for "Næste uge" and "uge 12"
-    go_to(user, library, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press("Ny række")
     user.press("Eget fokus")
     user.send("Biblioteket")
@@ -60,26 +59,15 @@ def test_a_week_typed_in_danish_reads_as_a_week_in_english(library: Library) -> 
     assert "week 12 (2027)" in deadlines and "1 February 2027" in deadlines
 
 
-def walk_to(user: Transcript, flow_id: str, node_id: str) -> None:
-    """Open a flow by deep link and go on (in any language) until the given node."""
-    user.send(f"/start {flow_id}")
-    for _ in range(50):
-        if user.state.node == node_id:
-            return
-        options = [b.data.split(":", 3)[-1] for row in user.keyboard.buttons for b in row]
-        user.press_option("_next" if "_next" in options else "_skip")
-    raise AssertionError(f"never reached {node_id}")
-
-
 def test_a_date_picked_in_english_reads_as_a_danish_date_in_danish(library: Library) -> None:
     user = Transcript(library, lang="en", clock=Clock())
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     user.press_option("quarter")
     user.send("12/1/2027")
     user.press_option("_back")
     assert "12 January 2027" in user.last.text
     switch_language(user, "da")
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     assert "12. januar 2027" in user.last.text
 
 

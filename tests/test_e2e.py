@@ -35,7 +35,8 @@ async def test_start_greets_shows_menu_and_registers_commands(
     english = fake.commands(language_code="en")
     assert [c["command"] for c in english] == [ENGLISH_NAMES.get(c, c) for c in COMMANDS]
     assert "help" in [c["command"] for c in english] and "hjaelp" in commands
-    assert english[0]["description"] != fake.commands()[0]["description"]
+    assert english[0]["description"] == "Begin or carry on"
+    assert fake.commands()[0]["description"] == "Begynd eller fortsæt"
     assert fake.unknown_methods == []
 
 

@@ -21,7 +21,6 @@ from dialogues.document import PlanDocument, PlanRow
 from dialogues.exporters import filename, render
 from dialogues.wholeplan import build_document
 from tests.test_exports import make_doc
-from tests.test_tool import go_to
 from tests.transcript import Transcript
 
 LONG_WORDS = ("Samarbejdspartnere", "Aktivitetsudvalget", "fællesmøde")
@@ -187,7 +186,7 @@ def test_docx_rendered_by_libreoffice_keeps_words_rows_and_fonts(tmp_path: Path)
 def test_the_meeting_guides_answers_head_the_plan_and_are_not_reflections(
     user: Transcript, library: Library
 ) -> None:
-    go_to(user, library, "moede", "org")
+    user.press_on("org", flow="moede")
     user.send("Velkommen her & co")
     user.send("3.2.2027")
     doc = build_document(library.get("da"), user.state, user.clock())

@@ -18,9 +18,7 @@ GROUP = -1001234
 def board(library: Library) -> Transcript:
     """Anna, an admin of the board's group, at the first question of recommendation 1."""
     anna = Transcript(library, chat_id=GROUP, user_id=1, name="Anna", chat_type="supergroup")
-    anna.send("/start anbefaling1")
-    while anna.state.node != "q_vaerdi":
-        anna.press_option("_next")
+    anna.press_on("q_vaerdi", flow="anbefaling1")
     return anna
 
 

@@ -33,6 +33,18 @@ FAR_DATES = [
     "week 1/9999", "1.1.2040", "2037-01-01", "1.1.2024", "29.2.2100", "1.1.1900", "2026-11-24 ",
 ]  # fmt: skip
 """Typed dates: overflowing, before the calendar, outside the window, odd but fine."""
+# With the clock at 23 November 2026: the one date kept, and the two no calendar has; every
+# other one lies outside the window of a year back and ten ahead, and is refused saying so.
+KEPT = {"2026-11-24 ": {"date": "2026-11-24", "precision": "day"}}
+UNREADABLE = {"1.1.1", "29.2.2100"}
+TOO_FAR = (
+    "Den dato ligger for langt væk. Vælg en dato mellem 23. november 2025 og 23. november 2036. "
+    "Intet er ændret."
+)
+NO_DAY = "Det kunne jeg ikke læse som en dato. Skriv fx «15.3.2027» eller «15/3»."
+NO_WEEK_OR_DAY = (
+    "Det kunne jeg ikke læse som en uge eller en dato. Prøv fx «uge 12» eller «15.3.2027»."
+)
 
 
 @pytest.fixture
@@ -63,17 +75,6 @@ def _with_nudges(user: Transcript, tmp_path: Path) -> Iterator[Transcript]:
         nudges.close()
 
 
-def walk_to(user: Transcript, flow: str, node: str) -> None:
-    """Open a part by deep link and press on until the node is shown."""
-    user.send(f"/start {flow}")
-    for _ in range(40):
-        if user.state.node == node:
-            return
-        options = [b.data.split(":", 3)[-1] for row in user.keyboard.buttons for b in row]
-        user.press_option(next(o for o in ("_next", "_skip", "_cont") if o in options))
-    raise AssertionError(f"never reached {flow}/{node}")
-
-
 def still_answers(user: Transcript) -> None:
     """The chat is not bricked: the menu, the data rights and the reminders all answer."""
     assert user.send("/menu") and user.labels()
@@ -100,34 +101,31 @@ def say(user: Transcript, text: str) -> None:
 # ---- typed dates -------------------------------------------------------------------------
 
 
-def _accepted(typed: str, clock: Clock) -> bool:
-    found = values.typed_when(typed, clock(), "da")
-    return isinstance(found, values.When)
+def first_line(user: Transcript) -> str:
+    return user.replies[0].text.split("\n", 1)[0]
 
 
 @pytest.mark.parametrize("typed", FAR_DATES)
-def test_a_typed_next_meeting_is_bounded(user: Transcript, clock: Clock, typed: str) -> None:
+def test_a_typed_next_meeting_is_bounded(user: Transcript, typed: str) -> None:
     ATTACKS.append(f"next meeting {typed}")
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     user.press("Hver måned")
     before = data_of(user)
     user.send(typed)
-    if _accepted(typed, clock):
-        assert user.last.text.startswith("✔️") or "Gemt" in user.last.text
+    if typed in KEPT:
+        assert first_line(user) == "✔️ Gemt."
+        assert user.state.settings["followup"]["next_meeting"] == KEPT[typed]
     else:
+        assert first_line(user) == (NO_DAY if typed in UNREADABLE else TOO_FAR)
         assert data_of(user) == before
         assert user.state.widget.get("stage") == "meeting"  # asked again
-        first = user.replies[0].text
-        assert first.startswith(("Den dato ligger for langt væk", "Det kunne jeg ikke læse"))
     still_answers(user)
 
 
 @pytest.mark.parametrize("typed", FAR_DATES)
-def test_a_typed_deadline_in_the_plan_is_bounded(
-    user: Transcript, clock: Clock, typed: str
-) -> None:
+def test_a_typed_deadline_in_the_plan_is_bounded(user: Transcript, typed: str) -> None:
     ATTACKS.append(f"plan deadline {typed}")
-    walk_to(user, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press_option("add")
     user.press_option("own")
     user.send("Ny frivillig")
@@ -136,29 +134,34 @@ def test_a_typed_deadline_in_the_plan_is_bounded(
     user.press_option("wx")
     before = data_of(user)
     user.send(typed)
-    if _accepted(typed, clock):
-        assert user.state.plan[0]["tid"]["date"]
+    if typed in KEPT:
+        assert first_line(user) == "✔️ Gemt."
+        assert user.state.plan[0]["tid"] == KEPT[typed]
     else:
+        assert first_line(user) == (NO_WEEK_OR_DAY if typed in UNREADABLE else TOO_FAR)
         assert data_of(user) == before and user.state.widget.get("stage") == "tid_text"
     still_answers(user)
 
 
 @pytest.mark.parametrize("typed", FAR_DATES)
-def test_a_typed_first_step_deadline_is_bounded(user: Transcript, clock: Clock, typed: str) -> None:
+def test_a_typed_first_step_deadline_is_bounded(user: Transcript, typed: str) -> None:
     ATTACKS.append(f"first-step deadline {typed}")
-    walk_to(user, "anbefaling1", "skridt")
+    user.press_on("skridt", flow="anbefaling1")
     user.press_option("p")
     user.send("Anna")
     user.press_option("wx")
     before = data_of(user)
     user.send(typed)
-    if not _accepted(typed, clock):
+    if typed in KEPT:
+        assert [r["when"] for r in user.state.checklists.values()] == [KEPT[typed]]
+    else:
+        assert first_line(user) == (NO_WEEK_OR_DAY if typed in UNREADABLE else TOO_FAR)
         assert data_of(user) == before and user.state.widget.get("stage") == "when_text"
     still_answers(user)
 
 
 def test_the_window_is_named_in_both_languages(user: Transcript) -> None:
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     user.press("Hver måned")
     user.send("31.12.9999")
     assert user.replies[0].text.startswith(
@@ -166,7 +169,7 @@ def test_the_window_is_named_in_both_languages(user: Transcript) -> None:
     )
     user.send("/sprog")
     user.press("English")
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     user.press_option("month")
     user.send("31.12.9999")
     assert user.replies[0].text.startswith(
@@ -187,7 +190,7 @@ FORGED_NUDGES = [
 @pytest.mark.parametrize("data", FORGED_NUDGES)
 def test_a_forged_reminder_press_never_bricks_the_chat(user: Transcript, data: str) -> None:
     ATTACKS.append(f"reminder press {data}")
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     user.press("Hver måned")
     user.send("15.1.2027")
     assert user.press_data(data), "every press gets an answer"
@@ -198,7 +201,7 @@ def test_a_forged_reminder_press_never_bricks_the_chat(user: Transcript, data: s
 
 def test_postponing_an_item_at_the_end_of_the_window_is_refused(user: Transcript) -> None:
     ATTACKS.append("postpone an item past the window")
-    walk_to(user, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press_option("add")
     user.press_option("own")
     user.send("Sidste")
@@ -217,7 +220,7 @@ def test_postponing_the_meeting_moves_only_a_chat_with_meetings(user: Transcript
     user.press_data("2:u:m:2027-01-12")
     assert user.last.text == "Det møde kender jeg ikke, så der er intet at flytte."
     assert "followup" not in user.state.settings
-    walk_to(user, "trin4", "kadence")
+    user.press_on("kadence", flow="trin4")
     user.press("Hver måned")
     user.send("12.1.2027")
     user.press_data("2:u:m:2027-01-12")
@@ -230,7 +233,7 @@ def test_postponing_the_meeting_moves_only_a_chat_with_meetings(user: Transcript
 @pytest.mark.parametrize("option", ["e²", "e0", "e01x", "e999", "e-1", "e" + "9" * 40, "t²", "t0"])
 def test_forged_list_indexes_in_the_plan_change_nothing(user: Transcript, option: str) -> None:
     ATTACKS.append(f"plan index {option}")
-    walk_to(user, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     before = data_of(user)
     state = user.state
     user.press_data(f"1:{state.turn}:{state.node_key}:{option}"[:64])
@@ -241,12 +244,12 @@ def test_forged_list_indexes_in_the_plan_change_nothing(user: Transcript, option
 
 def test_the_plan_holds_a_bounded_number_of_rows(user: Transcript) -> None:
     ATTACKS.append("plan rows over the limit")
-    walk_to(user, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     state = user.state
     rows = [{"id": f"r{i}", "fokus": "own:x", "maal": "m", "tid": None} for i in range(1, 41)]
     user.conversations.store.put(chat_key(user.chat_id), {**state.to_dict(), "plan": rows})
     user.send("/start trin3")
-    walk_to(user, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press_option("add")
     assert user.replies[0].text.startswith("Planen har allerede 40 rækker")
     assert len(user.state.plan) == 40
@@ -257,7 +260,7 @@ def test_the_plan_holds_a_bounded_number_of_rows(user: Transcript) -> None:
 
 def test_own_questions_and_short_fields_are_bounded(user: Transcript) -> None:
     ATTACKS.append("own question too long")
-    walk_to(user, "trin1", "egne")
+    user.press_on("egne", flow="trin1")
     user.send("Hvorfor? " * 100)
     assert user.replies[0].text.startswith("Beskeden er for lang. Skriv højst 500 tegn")
     assert not user.state.widget.get("question")
@@ -268,12 +271,12 @@ def test_own_questions_and_short_fields_are_bounded(user: Transcript) -> None:
     user.send("Et til?")
     assert user.replies[0].text.startswith("Her er allerede 30 egne spørgsmål")
     ATTACKS.append("name too long")
-    walk_to(user, "anbefaling1", "skridt")
+    user.press_on("skridt", flow="anbefaling1")
     user.press_option("p")
     user.send("A" * 201)
     assert user.replies[0].text.startswith("Beskeden er for lang. Skriv højst 200 tegn")
     ATTACKS.append("too many sub-goals")
-    walk_to(user, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press_option("add")
     user.press_option("own")
     user.send("Fokus")
@@ -324,7 +327,7 @@ def test_an_old_stored_value_out_of_range_is_skipped(user: Transcript, name: str
 
 def test_a_member_cannot_brick_the_board_with_a_far_meeting(board: Transcript) -> None:
     ATTACKS.append("member: forged meeting press 9999")
-    walk_to(board, "trin4", "kadence")
+    board.press_on("kadence", flow="trin4")
     board.press("Hver måned")
     board.reply("15.1.2027")
     bo = board.as_member(2, "Bo", admin=False)

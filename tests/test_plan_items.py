@@ -27,10 +27,8 @@ def test_a_planned_step_is_an_action_and_a_done_step_stays_marked_done(library: 
 
 
 def test_a_skipped_field_is_skipped_not_saved(library: Library) -> None:
-    from tests.test_tool import go_to
-
     user = Transcript(library, clock=Clock())
-    go_to(user, library, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press("Ny række")
     user.press("Eget fokus")
     user.send("Biblioteket")

@@ -39,9 +39,7 @@ def file_bytes(db: Path) -> bytes:
 def answer_canary(conversations: Conversations, chat_id: int = 100) -> None:
     user = Transcript(conversations.library, conversations.store, chat_id=chat_id)
     user.conversations = conversations
-    user.send("/start anbefaling1")
-    while user.state.node != "q_vaerdi":
-        user.press_option("_next")
+    user.press_on("q_vaerdi", flow="anbefaling1")
     user.send(f"Vi har en {CANARY} i foreningen")
 
 
@@ -94,6 +92,12 @@ def test_rotation_re_encrypts_everything_atomically(library: Library, tmp_path: 
         reencrypt(db, old, new_key())
 
 
+WRONG_KEY = (
+    "configuration error: data key: the data key does not open this database: use the key "
+    "it was encrypted with (BOT_KEY_FILE or BOT_DATA_KEY)"
+)
+
+
 def run_bot(
     *args: str, tmp: Path, env: dict[str, str] | None = None, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
@@ -120,19 +124,17 @@ def test_key_file_is_created_apart_and_private_and_rotate_key_works(tmp_path: Pa
     result = run_bot("rotate-key", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "re-encrypted 2 values" in result.stdout
-    assert key_file.read_bytes() != old
     again = run_bot("chat", tmp=tmp_path, stdin="")
     assert "Vil I fortsætte, hvor I slap" in again.stdout
+    stale = run_bot("chat", tmp=tmp_path, env={"BOT_DATA_KEY": old.decode().strip()})
+    assert (stale.returncode, stale.stderr.strip()) == (2, WRONG_KEY)  # the old key is retired
 
 
 def test_a_wrong_key_is_a_clear_error_at_start_up(tmp_path: Path) -> None:
     run_bot("chat", tmp=tmp_path, stdin="/start\n")
     result = run_bot("chat", tmp=tmp_path, env={"BOT_DATA_KEY": new_key().decode()})
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "configuration error: data key: the data key does not open this database: use the key "
-        "it was encrypted with (BOT_KEY_FILE or BOT_DATA_KEY)"
-    )
+    assert result.stderr.strip() == WRONG_KEY
 
 
 def test_an_interrupted_rotation_is_finished_at_the_next_start(

@@ -9,20 +9,6 @@ from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript
 
 
-def go_to(user: Transcript, library: Library, flow_id: str, node_id: str) -> None:
-    """Open a flow by deep link and press on until the given node."""
-    user.send(f"/start {flow_id}")
-    for _ in range(50):
-        if user.state.node == node_id:
-            return
-        node = library.get("da").flows[flow_id].nodes[user.state.node]
-        if node.kind == "question":
-            user.press("Spring over")
-        else:
-            user.press("Videre") if "Videre ➡️" in user.labels() else user.press("Spring over")
-    raise AssertionError(f"never reached {node_id}")
-
-
 @pytest.mark.parametrize("flow_id", ["trin1", "trin2"])
 def test_steps_1_and_2_ask_nine_questions_and_notes(
     user: Transcript, library: Library, flow_id: str
@@ -37,7 +23,7 @@ def test_steps_1_and_2_ask_nine_questions_and_notes(
 def test_example_is_optional_behind_a_teaser(user: Transcript, library: Library) -> None:
     flow = library.get("da").flows["trin1"]
     example = next(n for n in flow.nodes.values() if n.style == "eksempel")
-    go_to(user, library, "trin1", example.id)
+    user.press_on(example.id, flow="trin1")
     assert user.last.text.startswith("<b>📖 Eksempel</b>")
     assert user.labels()[:2] == ["Læs mere", "Spring over"]
 
@@ -54,8 +40,8 @@ def add_row(user: Transcript) -> None:
     user.send("Johanne har mødet")
 
 
-def test_plan_builder_adds_a_row_field_by_field(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin3", "handleplan")
+def test_plan_builder_adds_a_row_field_by_field(user: Transcript) -> None:
+    user.press_on("handleplan", flow="trin3")
     assert "Der er ingen rækker endnu." in user.last.text
     add_row(user)
     assert user.last.text.startswith("✔️ Rækken er gemt i handleplanen.\n\n")  # one confirmation
@@ -69,8 +55,8 @@ def test_plan_builder_adds_a_row_field_by_field(user: Transcript, library: Libra
     assert row["by"] == {"id": 7, "name": "Anna"}
 
 
-def test_own_focus_and_typed_time(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin3", "handleplan")
+def test_own_focus_and_typed_time(user: Transcript) -> None:
+    user.press_on("handleplan", flow="trin3")
     user.press("Ny række")
     user.press("Eget fokus")
     user.send("Rekruttering via biblioteket")
@@ -88,8 +74,8 @@ def test_own_focus_and_typed_time(user: Transcript, library: Library) -> None:
     assert row["delmaal"] == [] and row["roller"] == ""
 
 
-def test_example_rows_become_editable_rows(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin3", "handleplan")
+def test_example_rows_become_editable_rows(user: Transcript) -> None:
+    user.press_on("handleplan", flow="trin3")
     user.press("Start fra et eksempel")
     user.press("2.")
     assert user.last.text.startswith("📄 Eksemplet er kopieret.")
@@ -103,8 +89,8 @@ def test_example_rows_become_editable_rows(user: Transcript, library: Library) -
     assert "<b>Mål:</b> At kommunen henviser to borgere om året" in user.last.text
 
 
-def test_delete_a_row_after_confirming(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin3", "handleplan")
+def test_delete_a_row_after_confirming(user: Transcript) -> None:
+    user.press_on("handleplan", flow="trin3")
     add_row(user)
     user.press("✏️ 1")
     user.press("Slet række")
@@ -116,16 +102,16 @@ def test_delete_a_row_after_confirming(user: Transcript, library: Library) -> No
     assert user.last.text.startswith("🗑 Rækken er slettet.")
 
 
-def test_cancelling_a_new_empty_row_leaves_no_trace(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin3", "handleplan")
+def test_cancelling_a_new_empty_row_leaves_no_trace(user: Transcript) -> None:
+    user.press_on("handleplan", flow="trin3")
     user.press("Ny række")
     user.press("Fortryd")
     assert user.state.plan == []
     assert "Der er ingen rækker endnu." in user.last.text
 
 
-def test_step_3_summary_shows_the_rows(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin3", "handleplan")
+def test_step_3_summary_shows_the_rows(user: Transcript) -> None:
+    user.press_on("handleplan", flow="trin3")
     add_row(user)
     user.press("Videre")
     while user.state.node != "opsummering":
@@ -133,8 +119,8 @@ def test_step_3_summary_shows_the_rows(user: Transcript, library: Library) -> No
     assert "<b>Roller:</b> Johanne har mødet" in user.last.text
 
 
-def test_follow_up_rhythm_and_next_meeting(user: Transcript, library: Library) -> None:
-    go_to(user, library, "trin4", "kadence")
+def test_follow_up_rhythm_and_next_meeting(user: Transcript) -> None:
+    user.press_on("kadence", flow="trin4")
     user.press("Hvert kvartal")
     assert "næste bestyrelsesmøde" in user.last.text
     user.send("i morgen")
@@ -155,7 +141,7 @@ def test_whole_plan_combines_rows_and_first_steps_grouped_and_sorted(
 
     user = Transcript(library, MemoryStore(), clock=clock)
     walk_to_summary(user, "anbefaling1")
-    go_to(user, library, "trin3", "handleplan")
+    user.press_on("handleplan", flow="trin3")
     user.press("Start fra et eksempel")
     user.press("1.")
     user.press("Færdig")
@@ -178,18 +164,16 @@ def test_empty_plan_says_so(user: Transcript) -> None:
     assert "Planen er tom endnu." in user.last.text
 
 
-def test_meeting_guide_fills_in_organisation_and_date(user: Transcript, library: Library) -> None:
-    go_to(user, library, "moede", "org")
+def test_meeting_guide_fills_in_organisation_and_date(user: Transcript) -> None:
+    user.press_on("org", flow="moede")
     user.send("Velkommen her & co")
     user.send("3.2.2027")
     assert "Velkommen her &amp; co" in user.last.text
     assert "3.2.2027" in user.last.text
 
 
-def test_own_questions_are_asked_answered_and_summarised(
-    user: Transcript, library: Library
-) -> None:
-    go_to(user, library, "trin1", "egne")
+def test_own_questions_are_asked_answered_and_summarised(user: Transcript) -> None:
+    user.press_on("egne", flow="trin1")
     user.send("Hvordan tager vi imod nye <frivillige>?")
     assert user.last.text.startswith("<b>Hvordan tager vi imod nye &lt;frivillige&gt;?</b>")
     user.send("Med kaffe & en makker")

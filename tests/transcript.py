@@ -122,6 +122,21 @@ class Transcript:
         assert found, f"no option {option!r}; buttons: {[b.data for b in buttons]}"
         return self.press_data(found[0].data)
 
+    def press_on(self, node: str, flow: str | None = None) -> list[Reply]:
+        """Press on as a user in a hurry does, Next, else Skip, else Continue, on the keyboard
+        shown, until the chat is at `node`; first open `flow` by its deep link when given.
+        Return the replies that showed the node; fail naming where the walk got stuck."""
+        if flow is not None:
+            self.send(f"/start {flow}")
+        for _ in range(60):
+            if self.state.node == node:
+                return self.replies
+            options = [b.data.split(":", 3)[-1] for row in self.keyboard.buttons for b in row]
+            onward = next((o for o in ("_next", "_skip", "_cont") if o in options), None)
+            assert onward, f"stuck at {self.state.flow}/{self.state.node}: {options}"
+            self.press_option(onward)
+        raise AssertionError(f"never reached {node}; at {self.state.flow}/{self.state.node}")
+
     def data_of(self, label: str, reply: Reply | None = None) -> str:
         """Return the callback data of a button on `reply` (default: the last with buttons)."""
         source = reply or self.keyboard

@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup_cmd.add_argument("file", type=Path, help="where to write the copy")
     sub.add_parser("status", help="database size, chats, journeys, nudges, last activity")
     sub.add_parser("stats", help="usage counts (never content): journeys, drop-off, plans, nudges")
+    migrate_cmd = sub.add_parser(
+        "migrate-to", help="copy the embedded database into PostgreSQL, in one transaction"
+    )
+    migrate_cmd.add_argument("url", help="postgresql://user@host/database (an empty one)")
     export_cmd = sub.add_parser("export", help="write one chat's plan or data to a file")
     export_cmd.add_argument("--chat", type=int, required=True, help="the chat id")
     export_cmd.add_argument("--format", required=True, choices=["pdf", "docx", "ics", "md", "json"])
@@ -86,6 +90,8 @@ def _operate(config: Config, library: Library, command: str, args: argparse.Name
 
     if command == "export":
         return runner.export(config, library, args.chat, args.format, args.out)
+    if command == "migrate-to":
+        return runner.migrate_to(config, args.url)
     if command in ("backup", "status", "stats"):
         return runner.operate(config, library, command, getattr(args, "file", None))
     simple = {

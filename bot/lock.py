@@ -12,6 +12,11 @@ however it exits (SIGKILL, crash, power loss): a lock file left behind by a dead
 stale and blocks nobody. The file is never deleted (deleting a flock file lets two
 processes lock two different files); it only carries the holder's pid and command, for the
 message the next process prints.
+
+With PostgreSQL (`BOT_DATABASE_URL`) this lock is not taken: several workers share the
+database by design, and the database keeps them apart (bot/run.py `writer_lock`): a chat's
+turn holds an advisory lock on its id, reminders are claimed by one worker, and every
+worker holds a shared advisory lock that `rotate-key` must take exclusively.
 """
 
 from __future__ import annotations

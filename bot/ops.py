@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dialogues import ChatState, Library
-from storage import DamagedValue, SqliteStore
-from storage.nudges import SqliteNudgeStore
+from storage import DamagedValue, Store
+from storage.nudges import NudgeStore
 
 
 def backup(db_path: Path, out: Path) -> int:
@@ -40,7 +40,7 @@ def backup(db_path: Path, out: Path) -> int:
     return out.stat().st_size
 
 
-def states(store: SqliteStore, damaged: list[str] | None = None) -> Iterator[ChatState]:
+def states(store: Store, damaged: list[str] | None = None) -> Iterator[ChatState]:
     """Yield every chat's state (users' own indexes are skipped).
 
     A value that cannot be read is skipped; its key is appended to `damaged` when given.
@@ -57,7 +57,7 @@ def states(store: SqliteStore, damaged: list[str] | None = None) -> Iterator[Cha
                 yield ChatState.from_dict(found)
 
 
-def status(db_path: Path, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[str, object]:
+def status(db_path: Path, store: Store, nudges: NudgeStore) -> dict[str, object]:
     """Return the database size, chats, active journeys, pending nudges, last activity.
 
     `damaged_values_set_aside` counts values moved aside for the operator (kept in the
@@ -69,11 +69,16 @@ def status(db_path: Path, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[
     unreadable: list[str] = []
     for state in states(store, unreadable):
         chats += 1
-        journeys += bool(
-            state.flow and state.flow not in ("menu",) and not state.flow.startswith("@")
-        )
+        # A journey is under way in a flow the usage figures count: never the main menu
+        # or a screen (the engine keeps no visit of those), and no flow's id is needed here.
+        journeys += bool(state.flow and state.flow in state.visits)
         last = max(last, state.updated_at or "")
-    size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    size_bytes = getattr(store, "size_bytes", None)  # PostgreSQL: the database's size
+    size = (
+        int(size_bytes())
+        if size_bytes is not None
+        else sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    )
     return {
         "database_bytes": size,
         "chats": chats,
@@ -85,7 +90,7 @@ def status(db_path: Path, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[
     }
 
 
-def stats(library: Library, store: SqliteStore, nudges: SqliteNudgeStore) -> dict[str, object]:
+def stats(library: Library, store: Store, nudges: NudgeStore) -> dict[str, object]:
     """Return usage counts: journeys started and finished per flow, drop-off nodes, plans."""
     started: Counter[str] = Counter()
     finished: Counter[str] = Counter()

@@ -92,6 +92,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._next_slot = 0.0
         self._windows: dict[int | str, Window] = {}
         self._overall_paused_until = 0.0
+        # Several workers (PostgreSQL mode): the pace and group windows the database keeps
+        # for the whole bot (bot/workers.py), taken after this process's own.
+        self.shared: Any = None
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -117,6 +120,17 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._next_slot = slot + self.overall_interval
         if slot > now:
             await asyncio.sleep(slot - now)
+        if self.shared is not None:
+            delay = await self.shared.overall(self.overall_interval)
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+    async def _shared_chat(self, chat_id: object) -> None:
+        """Wait for a slot in the group's window shared by all workers (groups only)."""
+        if self.shared is None or not isinstance(chat_id, int) or chat_id >= 0:
+            return
+        while (delay := await self.shared.chat(chat_id, *self.group)) > 0:
+            await asyncio.sleep(delay)
 
     async def process_request(
         self,
@@ -138,6 +152,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         for attempt in range(retries + 1):
             if window is not None:
                 await window.take()
+                await self._shared_chat(chat_id)
             await self._overall()
             try:
                 return await callback(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot import lock, ops
 from bot.config import Config, ConfigError, StartupError
 from bot.service import Conversations, chat_key
-from bot.stores import open_stores
+from bot.stores import database_url, open_stores
 from bot.terminal import chat
 from dialogues import Library
 from storage.crypto import DataKeyError, check_key, create_key_file
@@ -44,15 +45,37 @@ def run(config: Config, library: Library) -> int:
             return EXIT_USAGE
         print(NO_TOKEN + "\n")
         return run_chat(config, library)
-    with lock.acquire(config.data_dir):
+    with writer_lock(config):
         return _run_telegram(config, library)
+
+
+def writer_lock(config: Config) -> contextlib.AbstractContextManager[object]:
+    """The embedded mode's single-writer lock on the data folder; with PostgreSQL none:
+    there the database keeps turns, reminders and migrations apart across processes."""
+    if database_url() is not None:
+        return contextlib.nullcontext()
+    return lock.acquire(config.data_dir)
 
 
 def _run_telegram(config: Config, library: Library) -> int:
     from bot.telegram_app import build_application
 
     store, nudges = open_stores(config)
+    shared = database_url() is not None
+    if shared:
+        if not config.webhook_url:
+            nudges.close()
+            store.close()
+            raise StartupError(
+                "with BOT_DATABASE_URL the bot runs in webhook mode (BOT_WEBHOOK_URL): "
+                "Telegram lets only one process poll, so polling workers cannot share the work"
+            )
+        store.db.hold_worker_lock()  # type: ignore[attr-defined]
     application = build_application(config, Conversations(library, store, nudges=nudges))
+    if shared:
+        from bot.workers import share_rate_limits
+
+        share_rate_limits(application, store.db)  # type: ignore[attr-defined]
     try:
         if config.webhook_url:
             asyncio.run(serve_webhook(application, config))
@@ -86,7 +109,14 @@ async def serve_webhook(application: Application, config: Config) -> None:  # ty
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     server = WebhookServer(config.webhook_listen, config.webhook_port)
-    server.mount_telegram(config.webhook_path, application, config.webhook_secret)
+    if database_url() is not None:
+        from bot.workers import mount_processing
+
+        # A worker answers Telegram only after the turn is committed, so a worker that dies
+        # mid-turn leaves the update to be delivered again (to another worker).
+        mount_processing(server, config.webhook_path, application, config.webhook_secret)
+    else:
+        server.mount_telegram(config.webhook_path, application, config.webhook_secret)
     try:
         await application.initialize()
         if application.post_init is not None:
@@ -128,7 +158,7 @@ def run_chat(config: Config, library: Library) -> int:
     """Run the terminal chat over the same engine and the same database."""
     if config.log_level != "DEBUG":
         logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
-    with lock.acquire(config.data_dir):
+    with writer_lock(config):
         store, nudges = open_stores(config)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
@@ -144,7 +174,7 @@ def run_chat(config: Config, library: Library) -> int:
 
 def export(config: Config, library: Library, chat_id: int, fmt: str, out: Path) -> int:
     """Write one chat's plan (or all its data, for json) to a file, for an operator."""
-    with lock.acquire(config.data_dir):
+    with writer_lock(config):
         return _export(config, library, chat_id, fmt, out)
 
 
@@ -166,6 +196,8 @@ def _export(config: Config, library: Library, chat_id: int, fmt: str, out: Path)
 
 def rotate_key(config: Config) -> int:
     """Re-encrypt the database with a new key; refused while the bot (or anything) runs."""
+    if database_url() is not None:
+        return _rotate_key_pg(config)
     with lock.acquire(config.data_dir):
         return _rotate_key(config)
 
@@ -196,6 +228,61 @@ def _rotate_key(config: Config) -> int:
     return 0
 
 
+def _rotate_key_pg(config: Config) -> int:
+    """Re-encrypt PostgreSQL's values; refused while any worker runs (their shared lock)."""
+    from storage.postgres import reencrypt as pg_reencrypt
+
+    store, nudges = open_stores(config)  # proves the current key first
+    db = store.db  # type: ignore[attr-defined]
+    try:
+        with db.exclusive() as free:
+            if not free:
+                raise StartupError(
+                    "workers are running on this database: stop them all first (rotate-key "
+                    "re-encrypts every value, and a running worker writes under the old key)"
+                )
+            damaged = store.damaged_count()
+            old = store._cipher_key  # type: ignore[attr-defined]
+            if config.data_key is None:
+                new = create_pending_key(config.key_file)
+                count = pg_reencrypt(db, old, new)
+                pending = config.key_file.with_name(config.key_file.name + ".new")
+                os.replace(pending, config.key_file)
+                where = f"the new key is in {config.key_file}"
+            else:
+                raw = os.environ.get("BOT_NEW_DATA_KEY", "").strip().encode()
+                if not raw:
+                    print(
+                        "error: BOT_DATA_KEY is set, so give the new key in BOT_NEW_DATA_KEY",
+                        file=sys.stderr,
+                    )
+                    return EXIT_USAGE
+                try:
+                    check_key(raw)
+                except DataKeyError as exc:
+                    raise ConfigError(f"BOT_NEW_DATA_KEY: {exc}") from None
+                count = pg_reencrypt(db, old, raw)
+                where = "now set BOT_DATA_KEY to the new key"
+            after = store.damaged_count()
+    finally:
+        nudges.close()
+        store.close()
+    print(f"re-encrypted {count} values; {where}")
+    if after > damaged:
+        print(f"set aside {after - damaged} values that could not be decrypted (see status)")
+    return 0
+
+
+def create_pending_key(key_file: Path) -> bytes:
+    """Write a new key to `<key file>.new` (0600, fsynced) for a crash-safe hand-over."""
+    from storage.crypto import new_key
+    from storage.rotate import _write_private
+
+    new = new_key()
+    _write_private(key_file.with_name(key_file.name + ".new"), new)
+    return new
+
+
 def _report_set_aside(config: Config, before: int) -> None:
     """Say how many unreadable values the rotation set aside (they keep their old bytes)."""
     store, nudges = open_stores(config, read_only=True)
@@ -224,6 +311,12 @@ def init_key(config: Config) -> int:
 
 def encrypt(config: Config) -> int:
     """Encrypt an old unencrypted database once (the only path that reads plain values)."""
+    if database_url() is not None:
+        print(
+            "error: nothing to encrypt: values in PostgreSQL are encrypted from the start",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with lock.acquire(config.data_dir):
         store, nudges = open_stores(config, migrate=True)
         nudges.close()
@@ -234,6 +327,14 @@ def encrypt(config: Config) -> int:
 
 def operate(config: Config, library: Library, command: str, out: Path | None) -> int:
     """Run an operator command: backup, status or stats (figures as JSON on stdout)."""
+    if command == "backup" and database_url() is not None:
+        print(
+            "error: with PostgreSQL (BOT_DATABASE_URL) back up with PostgreSQL's own tools, "
+            "while the workers run: pg_dump --format=custom --file=FILE <database> (README, "
+            "Deployment: Backups); the values in the dump stay encrypted",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if command == "backup":
         assert out is not None
         size = ops.backup(config.db_path, out)
@@ -249,4 +350,40 @@ def operate(config: Config, library: Library, command: str, out: Path | None) ->
         nudges.close()
         store.close()
     print(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+def migrate_to(config: Config, url: str) -> int:
+    """Copy the embedded database (values, values set aside, reminders) into PostgreSQL.
+
+    The bot must be stopped (the data folder's lock); the SQLite file is only read. The
+    copy is one transaction, verified before it commits; the target must be empty.
+    """
+    from bot.stores import connect, data_key, describe, open_sqlite
+    from storage.postgres import NotEmpty, PgStore, copy_from_sqlite, is_postgres_url
+
+    if not is_postgres_url(url):
+        raise ConfigError("migrate-to needs a postgresql:// URL")
+    if not config.db_path.exists():
+        raise StartupError(f"no database at {config.db_path}: check BOT_DATA_DIR")
+    with lock.acquire(config.data_dir):
+        store, nudges = open_sqlite(config, read_only=True)  # proves the key, writes nothing
+        nudges.close()
+        store.close()
+        target = connect(url)
+        try:
+            target.migrate()  # the tables, under the migrations' lock
+            counts = copy_from_sqlite(str(config.db_path), target)
+            PgStore(target, data_key(config, create=False), read_only=True)  # the key opens it
+        except NotEmpty as exc:
+            raise StartupError(
+                f"the database {describe(url)} is not empty ({exc}): give an empty database"
+            ) from None
+        finally:
+            target.close()
+    print(
+        f"copied {counts['values']} values, {counts['reminders']} reminders and "
+        f"{counts['set_aside']} values set aside to {describe(url)} (verified); "
+        f"{config.db_path} is unchanged. Now set BOT_DATABASE_URL and start the workers."
+    )
     return 0

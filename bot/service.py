@@ -19,7 +19,7 @@ from dialogues.safe import safe_step
 from dialogues.state import POSTS_LIMIT, SEEN_LIMIT
 from dialogues.wholeplan import build_document
 from storage import DamagedValue, Store
-from storage.nudges import NudgeRow, SqliteNudgeStore
+from storage.nudges import NudgeRow, NudgeStore
 
 log = logging.getLogger("inklusionsguiden.turn")
 ERASE_AT_ONCE = "1970-01-01T00:00:00+00:00"  # due before anything: an interrupted erase
@@ -87,18 +87,26 @@ class Conversations:
         library: Library,
         store: Store,
         clock: Callable[[], datetime] = utcnow,
-        nudges: SqliteNudgeStore | None = None,
+        nudges: NudgeStore | None = None,
     ) -> None:
         self.library = library
         self.store = store
         self.clock = clock
         self.nudges = nudges
         self._synced: dict[int, frozenset[str]] = {}  # per chat: the nudge ids last synced
+        # A store several processes write (PostgreSQL) cannot trust what this one last wrote.
+        self._shared = bool(getattr(store, "shared", False))
         # Weak values: a chat's lock lives only while a turn holds or awaits it.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # Old group id -> the supergroup it became (kept in memory: locks must not wait on I/O)
         stored = store.get(ALIASES_KEY) or {}
         self.aliases: dict[int, int] = {int(k): int(v) for k, v in stored.items()}
+
+    def atomic(self, *chat_ids: int) -> contextlib.AbstractContextManager[None]:
+        """One transaction holding these chats' locks across processes, where the store has
+        them (PostgreSQL: storage/postgres.py); the embedded store needs none (one process)."""
+        session = getattr(self.store, "session", None)
+        return session(*chat_ids) if session is not None else contextlib.nullcontext()
 
     def load(self, chat_id: int) -> ChatState:
         """Return the chat's stored state (a fresh one for a new chat)."""
@@ -116,9 +124,10 @@ class Conversations:
         The data stays until the user deletes it or the retention period ends, so the
         retention nudges are kept; everything else is dropped by the sync.
         """
-        state = self.load(chat_id)
-        state.settings["inactive"] = True
-        self.save(chat_id, state)
+        with self.atomic(chat_id):
+            state = self.load(chat_id)
+            state.settings["inactive"] = True
+            self.save(chat_id, state)
 
     def erase(self, chat_id: int) -> None:
         """Delete everything stored about a chat, for real (no soft delete).
@@ -130,6 +139,10 @@ class Conversations:
         checkpointed, so its bytes are overwritten); then the reminders go. After a crash
         anywhere in between, the sender's next tick finds the purge and runs this again.
         """
+        with self.atomic(chat_id):
+            self._erase(chat_id)
+
+    def _erase(self, chat_id: int) -> None:
         self._synced.pop(chat_id, None)
         if self.nudges is not None:
             now = self.clock().isoformat()
@@ -167,6 +180,10 @@ class Conversations:
         """
         if old_id == new_id or self.aliases.get(old_id) == new_id:
             return
+        with self.atomic(old_id, new_id):
+            self._migrate(old_id, new_id)
+
+    def _migrate(self, old_id: int, new_id: int) -> None:
         old = self.store.get(chat_key(old_id))
         if old is not None:
             new = self.store.get(chat_key(new_id))
@@ -198,7 +215,7 @@ class Conversations:
         if self.nudges is None or rows is None:
             return
         ids = frozenset(r.id for r in rows)
-        if self._synced.get(chat_id) == ids:
+        if not self._shared and self._synced.get(chat_id) == ids:
             return  # nothing changed since this process last synced the chat: no write
         self.nudges.sync(chat_id, rows, self.clock().isoformat())
         self._synced[chat_id] = ids
@@ -210,7 +227,13 @@ class Conversations:
         anything in it raises (the engine, rendering, planning reminders), nothing of it is
         stored; the chat's data rights and menu are then served by the safe path, which does
         not depend on the stored state being sound, and the error is logged with ids only.
+        With a shared store the turn is one transaction holding the chat's lock across
+        processes (see `atomic`).
         """
+        with self.atomic(event.chat_id):
+            return self._handle(event)
+
+    def _handle(self, event: Event) -> list[Reply]:
         try:
             raw = self.store.get(chat_key(event.chat_id))
         except DamagedValue:
@@ -334,15 +357,16 @@ class Conversations:
 
     def remember_posts(self, chat_id: int, posts: list[tuple[int, str]]) -> None:
         """Note what the bot's new messages in a group show, by message id (a small write)."""
-        try:
-            state = self.load(chat_id)
-        except Exception as exc:
-            log.warning("posts not remembered chat=%s error=%s", chat_id, type(exc).__name__)
-            return
-        for message_id, tag in posts:
-            state.posts[str(message_id)] = tag
-        state.posts = dict(list(state.posts.items())[-POSTS_LIMIT:])
-        self.store.put(chat_key(chat_id), state.to_dict())
+        with self.atomic(chat_id):
+            try:
+                state = self.load(chat_id)
+            except Exception as exc:
+                log.warning("posts not remembered chat=%s error=%s", chat_id, type(exc).__name__)
+                return
+            for message_id, tag in posts:
+                state.posts[str(message_id)] = tag
+            state.posts = dict(list(state.posts.items())[-POSTS_LIMIT:])
+            self.store.put(chat_key(chat_id), state.to_dict())
 
     def _lang_of(self, state: ChatState | None) -> str:
         """Return the chat's language, the default one when it has none (or is unreadable)."""

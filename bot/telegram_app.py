@@ -43,7 +43,7 @@ from bot.ratelimit import ChatRateLimiter
 from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import Event, parse_command
-from dialogues.texts import COMMANDS, ENGLISH_NAMES
+from dialogues.registry import REGISTRY
 
 log = logging.getLogger("inklusionsguiden.telegram")
 # A message a group's anonymous admin posts comes "from" this bot, with sender_chat the group.
@@ -101,8 +101,9 @@ async def _register_commands(application: Application, retry: float) -> None:  #
     library = application.bot_data["conversations"].library
     try:
         for lang, content in library.languages.items():
-            names = {n: ENGLISH_NAMES.get(n, n) if lang == "en" else n for n in COMMANDS}
-            commands = [BotCommand(names[n], content.text(f"cmd_{n}")) for n in COMMANDS]
+            commands = [
+                BotCommand(c.called(lang), content.text(f"cmd_{c.name}")) for c in REGISTRY.commands
+            ]
             code = None if lang == library.default else lang
             await application.bot.set_my_commands(commands, language_code=code)
     except TelegramError as exc:
@@ -259,7 +260,8 @@ async def _private_group_view(
     conversations: Conversations = context.bot_data["conversations"]
     members: Members = context.bot_data["members"]
     command = parse_command(event.text) if event.kind == "command" else None
-    if command and command[0] in ("grupper", "groups"):
+    found = REGISTRY.command(command[0]) if command else None
+    if found is not None and found.name == "grupper":
         await my_groups(context.bot, conversations, members, event.user_id, event.chat_id)
         return True
     if event.kind == "button" and event.data.startswith(GROUP_PLAN):

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, followup, privacy, screens
+from dialogues import callbacks, followup, privacy
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
-from dialogues.kinds import KINDS, render
 from dialogues.model import Library
 from dialogues.nodes import answer_earlier
+from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
 from dialogues.state import ChatState
-from dialogues.texts import ALIASES
 from dialogues.turn import MENU_FLOW, Turn
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
@@ -35,7 +34,7 @@ def step(library: Library, state: ChatState, event: Event) -> tuple[ChatState | 
     the language that suits the user's Telegram language (Danish, else the fallback).
     A new state of None means: erase everything stored about this chat (/slet).
     """
-    turn = Turn(library=library, state=state.copy(), event=event, renderer=render)
+    turn = Turn(library=library, state=state.copy(), event=event, registry=REGISTRY)
     if turn.state.lang not in library.languages:
         turn.state.lang = library.pick(event.user_lang)
     turn.state.updated_at = event.at.isoformat()
@@ -56,24 +55,31 @@ def parse_command(text: str) -> tuple[str, str] | None:
 def _on_command(turn: Turn) -> None:
     parsed = parse_command(turn.event.text)
     name, args = parsed if parsed else ("", "")
-    name = ALIASES.get(name, name)
-    if name == "start":
-        _start(turn, args)
-    elif name == "menu":
-        _to_menu(turn)
-    elif name == "annuller":
-        turn.note(turn.t("cancelled"))
-        _to_menu(turn)
-    elif name in ("hjaelp", "help"):
-        turn.say(turn.t("help"))
-        if turn.state.node is not None:
-            turn.show()
-    elif name in screens.COMMANDS:
-        screens.COMMANDS[name](turn)
-    elif name == "grupper":  # the Telegram adapter answers this in private chats
-        turn.say(turn.t("groups_none"))
-    else:
+    command = REGISTRY.command(name)  # either language's name
+    if command is None:
         turn.say(turn.t("unknown_command"))
+    elif command.run is not None:
+        command.run(turn)
+    elif command.name == "start":
+        _start(turn, args)
+    else:
+        OWN_COMMANDS[command.name](turn)
+
+
+def _cancel(turn: Turn) -> None:
+    turn.note(turn.t("cancelled"))
+    _to_menu(turn)
+
+
+def _help(turn: Turn) -> None:
+    turn.say(turn.t("help"))
+    if turn.state.node is not None:
+        turn.show()
+
+
+def _groups(turn: Turn) -> None:
+    """/grupper outside a private chat (the Telegram adapter answers it in one)."""
+    turn.say(turn.t("groups_none"))
 
 
 def _deep_link(turn: Turn, payload: str) -> str | None:
@@ -137,13 +143,14 @@ def _on_button(turn: Turn) -> None:
 
 def _apply_option(turn: Turn, option: str) -> bool:
     """Carry out a press at the current position; False when the option does not exist there."""
-    screen = screens.SCREENS.get(turn.state.flow or "")
+    screen = REGISTRY.screen(turn.state.flow)
     if screen is not None:
-        return screen.press(turn, option) or _navigate(turn, option)
+        return screen.screen.press(turn, option) or _navigate(turn, option)
     node = turn.node
     if node is None:
         return False
-    kind = KINDS.get(node.kind)
+    found = REGISTRY.kind(node.kind)
+    kind = found.kind if found is not None else None
     if kind is not None and kind.press is not None and kind.press(turn, node, option):
         return True
     return _navigate(turn, option)
@@ -179,7 +186,8 @@ def _on_text(turn: Turn) -> None:
         return
     if _answers_elsewhere(turn):
         return
-    screen = screens.SCREENS.get(turn.state.flow or "")
+    found = REGISTRY.screen(turn.state.flow)
+    screen = found.screen if found is not None else None
     node = turn.node
     if screen is not None and screen.text is not None:
         if screen.text(turn, turn.event.text):
@@ -187,7 +195,8 @@ def _on_text(turn: Turn) -> None:
     elif node is None:
         _start(turn, "")
         return
-    kind = KINDS.get(node.kind) if node is not None else None
+    kind_found = REGISTRY.kind(node.kind) if node is not None else None
+    kind = kind_found.kind if kind_found is not None else None
     if (
         node is not None
         and kind is not None
@@ -245,3 +254,5 @@ HANDLERS = {
     "joined": _on_joined,
     "edited": _on_edited,
 }
+OWN_COMMANDS = {"menu": _to_menu, "annuller": _cancel, "hjaelp": _help, "grupper": _groups}
+"""The commands the registry leaves to the engine (`run` None), but /start, which takes args."""

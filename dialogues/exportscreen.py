@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dialogues.document import PlanDocument
 from dialogues.kind import nav_row, rows
-from dialogues.nodes import ACTIONS
-from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.screens import Screen
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 
@@ -42,7 +41,4 @@ def _has_dates(doc: PlanDocument) -> bool:
     return any(r.due for r in doc.rows) or bool(doc.meetings)
 
 
-SCREENS[EXPORT_SCREEN] = Screen(render, press)
-COMMANDS["eksport"] = open_export
-COMMANDS["export"] = open_export
-ACTIONS["export"] = open_export
+SCREEN = Screen(render, press)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialogues.kind import nav_row, rows
 from dialogues.rules import permitted
-from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.screens import Screen
 from dialogues.turn import MENU_FLOW, Turn
 
 LANGUAGE_SCREEN = "@sprog"
@@ -39,6 +39,4 @@ def press(turn: Turn, option: str) -> bool:
     return True
 
 
-SCREENS[LANGUAGE_SCREEN] = Screen(render, press)
-COMMANDS["sprog"] = open_languages
-COMMANDS["language"] = open_languages
+SCREEN = Screen(render, press)

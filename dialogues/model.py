@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NODE_KINDS = (
-    "info",
-    "question",
-    "choice",
-    "menu",
-    "checklist",
-    "summary",
-    "plan",
-    "schedule",
-    "custom",
-)
+# The node kinds and menu actions are declared in dialogues/registry.py.
 INFO_STYLES = ("fakta", "tip", "eksempel")
 INPUT_KINDS = ("text", "date", "week")
-MENU_ACTIONS = ("answers", "plan", "export", "reminders", "help", "about")
 # What a flow is, for the code that needs one particular flow (content ids stay in content):
 # the main menu (required), "Om guiden" (required when a menu offers it), recommendation 3's
 # evaluation half a year after its steps, the flow a year's repeat reminder opens, and the

@@ -233,25 +233,24 @@ def press_choice(turn: Turn, node: Node, option_id: str) -> bool:
     if node.kind == "choice":
         store.put(turn.state, turn.state.flow or "", node.id, option.id, turn.event)
     if option.action is not None:
-        ACTIONS[option.action](turn)
+        turn.registry.act(turn, option.action)
     elif option.next is not None:
         turn.goto(option.next)
         turn.show()
     return True
 
 
-def _help(turn: Turn) -> None:
+def show_help(turn: Turn) -> None:
+    """The menu action 'help': the help text, then the menu again."""
     turn.say(turn.t("help"))
     turn.show()
 
 
-def _about(turn: Turn) -> None:
+def open_about(turn: Turn) -> None:
+    """The menu action 'about': the flow about the guide."""
     turn.goto("flow:om")
     turn.show()
 
-
-ACTIONS = {"help": _help, "about": _about}
-"""Menu actions; screens (answers, plan) add theirs when they are registered."""
 
 INFO = Kind(render_info, press_info)
 QUESTION = Kind(render_question, press_question, answer_question)

@@ -11,7 +11,6 @@ from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node, PlanTemplate
 from dialogues.state import JSON
-from dialogues.summary import EXTRAS
 from dialogues.turn import Turn
 
 FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
@@ -172,6 +171,3 @@ def summary_section(turn: Turn, node: Node) -> str:
     for number, row in enumerate(turn.state.plan, 1):
         blocks.append(f"<b>{number}.</b>\n" + "\n".join(row_details(turn, node, row)))
     return f"<b>{turn.t('plan_rows', n=len(turn.state.plan))}</b>\n\n" + "\n\n".join(blocks)
-
-
-EXTRAS["plan"] = summary_section

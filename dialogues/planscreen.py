@@ -6,8 +6,7 @@ from dialogues import schedule
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.kind import nav_row, rows
 from dialogues.markup import escape
-from dialogues.nodes import ACTIONS
-from dialogues.screens import COMMANDS, SCREENS, Screen, open_answers
+from dialogues.screens import Screen, open_answers
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document, plan_node
 
@@ -78,7 +77,7 @@ def press(turn: Turn, option: str) -> bool:
     if option == "refl":
         open_answers(turn)
     elif option == "export":
-        ACTIONS["export"](turn)
+        turn.registry.act(turn, "export")
     elif option == "edit" and found:
         turn.open(found[0].id, found[1].id)
         turn.show()
@@ -87,6 +86,4 @@ def press(turn: Turn, option: str) -> bool:
     return True
 
 
-SCREENS[PLAN_SCREEN] = Screen(render, press)
-COMMANDS["plan"] = open_plan
-ACTIONS["plan"] = open_plan
+SCREEN = Screen(render, press)

@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 from dialogues.events import Button
 from dialogues.kind import nav_row, rows
-from dialogues.nodes import ACTIONS
 from dialogues.rules import permitted
-from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.screens import Screen
 from dialogues.turn import MENU_FLOW, Turn
 
 DELETE_SCREEN = "@slet"
@@ -77,13 +76,6 @@ GLOBALS: dict[str, Callable[[Turn], None]] = {
     "mydata": send_my_data,
     "delete": ask_delete,
     "keep": keep_data,
-    "export": lambda turn: ACTIONS["export"](turn),
+    "export": lambda turn: turn.registry.act(turn, "export"),
 }
-SCREENS[DELETE_SCREEN] = Screen(render, press)
-for name in ("privatliv", "privacy"):
-    COMMANDS[name] = show_privacy
-for name in ("mine_data", "my_data"):
-    COMMANDS[name] = send_my_data
-for name in ("slet", "delete"):
-    COMMANDS[name] = ask_delete
-ACTIONS["privacy"] = show_privacy
+SCREEN = Screen(render, press)

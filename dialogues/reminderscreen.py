@@ -6,10 +6,9 @@ from dialogues import dates
 from dialogues.followup import item
 from dialogues.kind import nav_row, rows
 from dialogues.markup import escape
-from dialogues.nodes import ACTIONS
 from dialogues.nudges import CATEGORIES, Nudge, switched_off, wanted
 from dialogues.rules import permitted
-from dialogues.screens import COMMANDS, SCREENS, Screen
+from dialogues.screens import Screen
 from dialogues.turn import Turn
 
 REMINDER_SCREEN = "@paamind"
@@ -78,7 +77,4 @@ def press(turn: Turn, option: str) -> bool:
     return True
 
 
-SCREENS[REMINDER_SCREEN] = Screen(render, press)
-COMMANDS["paamindelser"] = open_reminders
-COMMANDS["reminders"] = open_reminders
-ACTIONS["reminders"] = open_reminders
+SCREEN = Screen(render, press)

@@ -16,9 +16,9 @@ from dialogues.engine import parse_command
 from dialogues.events import Button, Event, Reply
 from dialogues.model import Content, Library
 from dialogues.privacy import DELETE_SCREEN, GLOBAL
+from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState, migrate
-from dialogues.texts import ALIASES
 from dialogues.turn import MENU_FLOW
 
 CONFIRM = f"{DELETE_SCREEN}/confirm"  # the confirmation's node key, as the normal path has it
@@ -66,8 +66,8 @@ def _answer(
     content = library.get(state.lang)
     if event.kind == "command":
         parsed = parse_command(event.text)
-        name = ALIASES.get(parsed[0], parsed[0]) if parsed else ""
-        return _command(library, content, state, event, name)
+        command = REGISTRY.command(parsed[0]) if parsed else None
+        return _command(library, content, state, event, command.name if command else "")
     if event.kind == "button":
         return _button(library, content, state, event)
     if event.in_group and not event.reply_to_bot and event.kind in ("text", "media"):
@@ -80,13 +80,13 @@ def _command(
 ) -> tuple[ChatState, list[Reply]]:
     if name in MENU_COMMANDS:
         return state, [_menu(content, state)]
-    if name in ("slet", "delete"):
+    if name == "slet":
         return state, [_ask_delete(library, content, state, event)]
-    if name in ("mine_data", "my_data"):
+    if name == "mine_data":
         return state, [Reply(_text(library, content, "export_caption_json"), export="json")]
-    if name in ("privatliv", "privacy"):
+    if name == "privatliv":
         return state, [_privacy(library, content)]
-    if name in ("hjaelp", "help"):
+    if name == "hjaelp":
         return state, [Reply(_text(library, content, "help"))]
     return state, [Reply(_text(library, content, "safe_apology"))]
 

@@ -11,7 +11,6 @@ from dialogues.markup import escape
 from dialogues.model import Node
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
-from dialogues.summary import EXTRAS
 from dialogues.turn import Turn
 
 CADENCES = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months between follow-ups
@@ -135,4 +134,3 @@ def summary_section(turn: Turn, node: Node) -> str:
 
 
 SCHEDULE = Kind(render, press, text)
-EXTRAS["schedule"] = summary_section

@@ -10,7 +10,7 @@ from dialogues.events import Reply
 from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
-from dialogues.nodes import ACTIONS, mention
+from dialogues.nodes import mention
 from dialogues.rules import permitted
 from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.turn import Turn
@@ -140,6 +140,4 @@ def text(turn: Turn, typed: str) -> bool:
     return True
 
 
-SCREENS: dict[str, Screen] = {ANSWER_SCREEN: Screen(render, press, text)}
-COMMANDS: dict[str, Callable[[Turn], None]] = {"svar": open_answers}
-ACTIONS["answers"] = open_answers
+SCREEN = Screen(render, press, text)

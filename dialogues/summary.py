@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from dialogues import answers, checklist
 from dialogues.custom import own_answers
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
-from dialogues.nodes import ACTIONS
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
@@ -70,18 +67,12 @@ def flow_summary(turn: Turn, flow: Flow, numbered: bool = False) -> str:
     steps = step_lines(turn, flow)
     if steps:
         parts.append(f"<b>{turn.t('summary_steps')}</b>\n" + "\n\n".join(steps))
-    parts += [extra(turn, node) for node in flow.nodes.values() if node.kind in EXTRAS]
+    for node in flow.nodes.values():
+        kind = turn.registry.kind(node.kind)
+        if kind is not None and kind.summary is not None:
+            parts.append(kind.summary(turn, node))
     parts = [p for p in parts if p]
     return "\n\n".join(parts) if parts else turn.t("summary_empty")
-
-
-EXTRAS: dict[str, Callable[[Turn, Node], str]] = {}
-"""Summary sections of other node kinds (the plan's rows, the follow-up rhythm)."""
-
-
-def extra(turn: Turn, node: Node) -> str:
-    """Return the summary section that a plan or schedule node contributes."""
-    return EXTRAS[node.kind](turn, node)
 
 
 def render(turn: Turn, node: Node) -> None:
@@ -98,7 +89,7 @@ def render(turn: Turn, node: Node) -> None:
 def press(turn: Turn, node: Node, option: str) -> bool:
     """Open 'Mine svar' for this flow, or the export choices."""
     if option == "export":
-        ACTIONS["export"](turn)
+        turn.registry.act(turn, "export")
         return True
     if option != "edit" or turn.flow is None:
         return False

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dialogues import callbacks, reading
 from dialogues.events import Button, Event, Reply
@@ -11,6 +11,9 @@ from dialogues.model import Content, Flow, Library, Node
 from dialogues.rules import permitted
 from dialogues.state import HISTORY_LIMIT, ChatState
 from dialogues.values import Problem
+
+if TYPE_CHECKING:  # the registry imports every kind and screen, and they import Turn
+    from dialogues.registry import Registry
 
 MENU_FLOW = "menu"
 
@@ -22,14 +25,14 @@ class Turn:
     library: Library
     state: ChatState
     event: Event
-    renderer: Callable[[Turn], None]
+    registry: Registry  # the node kinds, screens, commands and menu actions
     replies: list[Reply] = field(default_factory=list)
     prefix: list[str] = field(default_factory=list)
     erase: bool = False  # set by /slet: the adapter deletes everything of the chat
 
     def show(self) -> None:
-        """Show the current node (the renderer of its kind)."""
-        self.renderer(self)
+        """Show the current node or screen (the renderer of its kind)."""
+        self.registry.render(self)
 
     def advance(self) -> None:
         """Go to the current node's `next`, or finish the flow and show the menu."""

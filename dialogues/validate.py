@@ -13,15 +13,13 @@ from dialogues.model import (
     FLOW_ROLES,
     INFO_STYLES,
     INPUT_KINDS,
-    MENU_ACTIONS,
-    NODE_KINDS,
     NODE_ROLES,
     Content,
     Flow,
     Library,
     Node,
 )
-from dialogues.texts import REQUIRED_UI
+from dialogues.registry import REGISTRY
 
 MAX_TEXT = 700  # characters in one content message: about one phone screen
 MAX_TEASER = 200
@@ -31,20 +29,14 @@ NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,11}$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 LINK = re.compile(r"^[a-z0-9_]{1,64}$")  # a deep link's payload, as /start lowercases it
-NEEDS_NEXT = (
-    "question",
-    "checklist",
-    "plan",
-    "schedule",
-    "custom",
-)  # an info without next ends the flow
+COMMAND = re.compile(r"(?<!\S)/([a-z_]+)")  # a command named in a text: "/svar"
 
 
 def validate_content(content: Content, lang_dir: Path) -> list[Problem]:
     """Return every problem of one language's content."""
     problems: list[Problem] = []
     ui_file = str(lang_dir / "ui.yaml")
-    for key in REQUIRED_UI:
+    for key in REGISTRY.required_ui:
         if key not in content.ui:
             problems.append(Problem(ui_file, key, "missing interface text"))
     if content.role("menu") is None:
@@ -93,6 +85,18 @@ def _link_problems(content: Content) -> Iterator[tuple[str, str, str]]:
                 yield flow.id, f"links[{i}]", message
 
 
+def _help_problems(content: Content) -> Iterator[str]:
+    """/hjaelp names the commands the registry marks for it, in the language's own names."""
+    named = COMMAND.findall(content.ui.get("help", ""))
+    wanted = [c.called(content.lang) for c in REGISTRY.commands if c.help]
+    for name in sorted(set(named) - set(wanted)):
+        found = REGISTRY.command(name)
+        better = f"; in this language it is /{found.called(content.lang)}" if found else ""
+        yield f"names /{name}, which is no command for the help{better}"
+    for name in sorted(set(wanted) - set(named)):
+        yield f"does not name /{name}"
+
+
 def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
     if not FLOW_ID.match(flow.id):
         yield "flow", f"id {flow.id!r}: lowercase letters, digits, _; at most 12 characters"
@@ -111,8 +115,10 @@ def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
 def _node_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
     if not NODE_ID.match(node.id):
         yield "id", "lowercase letters, digits, _; at most 16 characters"
-    if node.kind not in NODE_KINDS:
-        yield "kind", f"unknown kind {node.kind!r}; one of {', '.join(NODE_KINDS)}"
+    kind = REGISTRY.kind(node.kind)
+    if kind is None:
+        names = ", ".join(k.name for k in REGISTRY.kinds)
+        yield "kind", f"unknown kind {node.kind!r}; one of {names}"
         return
     yield from _text_problems("text", node.text, MAX_TEXT, required=True)
     if node.teaser is not None:
@@ -124,7 +130,7 @@ def _node_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[s
         yield "style", f"unknown style {node.style!r}; one of {', '.join(INFO_STYLES)}"
     if node.input not in INPUT_KINDS:
         yield "input", f"unknown input {node.input!r}; one of {', '.join(INPUT_KINDS)}"
-    if node.kind in NEEDS_NEXT and node.next is None:
+    if kind.needs_next and node.next is None:  # an info without next ends the flow
         yield "next", "is missing"
     if node.next is not None:
         yield from _target_problems("next", node.next, flow, content)
@@ -173,11 +179,9 @@ def _option_target(
     target: str | None, action: str | None, node: Node, flow: Flow, content: Content, at: str
 ) -> Iterator[tuple[str, str]]:
     if action is not None:
-        if node.kind != "menu" or action not in MENU_ACTIONS:
-            yield (
-                f"{at}.action",
-                f"unknown action {action!r}; menus allow {', '.join(MENU_ACTIONS)}",
-            )
+        if node.kind != "menu" or action not in REGISTRY.actions:
+            allowed = ", ".join(REGISTRY.actions)
+            yield f"{at}.action", f"unknown action {action!r}; menus allow {allowed}"
         elif action == "about" and content.role("about") is None:
             yield f"{at}.action", "no flow has role: about, which this action opens"
     elif target is None:
@@ -220,6 +224,9 @@ def validate_library(library: Library, root: Path) -> list[Problem]:
     """Check that every language has the same texts and structure as the default language."""
     base = library.languages[library.default]
     problems: list[Problem] = []
+    for lang, content in library.languages.items():
+        ui_file = str(root / lang / "ui.yaml")
+        problems += [Problem(ui_file, "help", m) for m in _help_problems(content)]
     for lang, content in library.languages.items():
         if lang == library.default:
             continue

@@ -129,10 +129,11 @@ def test_a_translation_with_a_different_shape_is_refused(tmp_path: Path) -> None
 
 def test_the_content_guide_documents_every_node_kind_and_menu_action() -> None:
     """docs/CONTENT.md is what a writer reads: a kind or menu action missing there is unusable."""
-    from dialogues.model import MENU_ACTIONS, NODE_KINDS
+    from dialogues.registry import REGISTRY
 
+    kinds = {k.name for k in REGISTRY.kinds}
     guide = (CONTENT_DIR.parent / "docs" / "CONTENT.md").read_text(encoding="utf-8")
     headings = {line.split()[1] for line in guide.splitlines() if line.startswith("### ")}
-    assert headings >= set(NODE_KINDS), sorted(set(NODE_KINDS) - headings)
+    assert headings >= kinds, sorted(kinds - headings)
     actions = guide.split("`action: <name>`", 1)[1].split("\n\n", 1)[0]
-    assert [a for a in MENU_ACTIONS if f"`{a}`" not in actions] == []
+    assert [a for a in REGISTRY.actions if f"`{a}`" not in actions] == []

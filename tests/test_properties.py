@@ -46,7 +46,7 @@ from dialogues import followup as nudge_buttons
 from dialogues.markup import TELEGRAM_LIMIT, is_valid_telegram_html, split_message
 from dialogues.model import Node
 from dialogues.nudges import Nudge
-from dialogues.screens import SCREENS
+from dialogues.registry import REGISTRY
 from storage import MemoryStore, SqliteStore
 from storage.nudges import SqliteNudgeStore
 from tests.transcript import Transcript
@@ -57,6 +57,7 @@ LIBRARY = load_library(Path(os.environ.get("BOT_CONTENT_DIR") or CONTENT_DIR))
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 MAX_INPUT = getattr(engine, "MAX_INPUT", 10**9)  # longer texts are refused as a whole
 OTHER_KINDS = sorted(set(engine.HANDLERS) - {"text", "command", "button"})  # media, edited, ...
+SCREENS = frozenset(s.name for s in REGISTRY.screens)
 KNOWN_SCREENS = frozenset({"@svar", "@plan", "@eksport", "@paamind", "@sprog"})
 # chat id -> (chat type, the users who write in it, their Telegram language codes)
 CHATS: dict[int, tuple[str, tuple[int, ...], tuple[str, ...]]] = {

@@ -1,0 +1,108 @@
+"""The registry: one table of node kinds, screens and commands, and nothing registering itself."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dialogues import ChatState, Event, load_library, step
+from dialogues.engine import OWN_COMMANDS
+from dialogues.kind import Kind
+from dialogues.registry import REGISTRY, Command, NodeKind, Registry
+from dialogues.validate import _help_problems
+
+LIBRARY = load_library()
+DIALOGUES = Path(__file__).resolve().parents[1] / "dialogues"
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(DIALOGUES.rglob("*.py")), ids=lambda p: p.name)
+def test_no_module_writes_into_another_modules_table(path: Path) -> None:
+    """`SCREENS[...] = ...` or `mod.TABLE[...] = ...` at import time: the registry does that."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = _imported_names(tree)
+    for statement in ast.walk(ast.Module(body=tree.body, type_ignores=[])):
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if not isinstance(statement, ast.Assign):
+            continue
+        for target in statement.targets:
+            if isinstance(target, ast.Subscript):
+                base = target.value
+                while isinstance(base, ast.Attribute | ast.Subscript):
+                    base = base.value
+                assert not (isinstance(base, ast.Name) and base.id in imported), (
+                    f"{path.name}:{statement.lineno} writes into {ast.unparse(target)}"
+                )
+
+
+def test_no_import_only_for_its_side_effects() -> None:
+    for path in sorted(DIALOGUES.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "noqa: F401" not in text or path.name == "__init__.py", path.name
+
+
+def test_the_engine_answers_each_command_the_registry_leaves_to_it() -> None:
+    own = {c.name for c in REGISTRY.commands if c.run is None}
+    assert own == set(OWN_COMMANDS) | {"start"}
+
+
+def test_every_kind_in_the_content_is_registered() -> None:
+    for content in LIBRARY.languages.values():
+        for flow in content.flows.values():
+            for node in flow.nodes.values():
+                assert REGISTRY.kind(node.kind) is not None, (flow.id, node.id, node.kind)
+
+
+def _command(text: str, lang: str) -> list[str]:
+    state = ChatState(lang=lang, started=True)
+    event = Event(1, 1, "Ann", "command", datetime.now(UTC), text=text)
+    return [r.text for r in step(LIBRARY, state, event)[1]]
+
+
+@pytest.mark.parametrize("command", REGISTRY.commands, ids=lambda c: c.name)
+def test_both_names_of_a_command_do_the_same(command: Command) -> None:
+    """The Danish and the English name each reach the command, in either language."""
+    unknown = LIBRARY.get("da").text("unknown_command")
+    for lang in ("da", "en"):
+        danish, english = _command(f"/{command.name}", lang), _command(f"/{command.english}", lang)
+        assert danish == english
+        assert unknown not in danish
+    assert _command("/nosuchcommand", "da") == [unknown]
+
+
+def test_the_help_names_the_commands_in_the_readers_language() -> None:
+    for content in LIBRARY.languages.values():
+        assert list(_help_problems(content)) == []
+    english = LIBRARY.get("en")
+    wrong = dataclasses.replace(
+        english, ui={**english.ui, "help": english.ui["help"].replace("/answers", "/svar")}
+    )
+    assert list(_help_problems(wrong)) == [
+        "names /svar, which is no command for the help; in this language it is /answers",
+        "does not name /answers",
+    ]
+
+
+def test_the_command_menu_order_and_names_come_from_the_registry() -> None:
+    assert [c.called("da") for c in REGISTRY.commands][:3] == ["start", "menu", "plan"]
+    assert [c.called("en") for c in REGISTRY.commands][-2:] == ["help", "cancel"]
+
+
+def test_a_name_declared_twice_is_refused() -> None:
+    kind = Kind(lambda turn, node: None)
+    with pytest.raises(ValueError, match="kind declared twice: info"):
+        Registry(kinds=(NodeKind("info", kind), NodeKind("info", kind)), screens=())
+    with pytest.raises(ValueError, match="command declared twice: help"):
+        Registry(kinds=(), screens=(), first_commands=(Command("hjaelp", "help"),) * 2)

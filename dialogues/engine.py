@@ -1,10 +1,10 @@
 """The engine's entry point: `step(library, state, event) -> (new_state, replies)`, pure.
 
 It picks the chat's language, then hands the event to the handler of its kind: commands
-(parsed here, with their aliases and /start's deep links), button presses (stale or forged
-ones are answered and change nothing), typed text, media, a group joined and an edited
-message. The turn itself (`turn.py`), the node kinds (`kinds.py`) and the screens
-(`screens.py`) do the rest.
+(looked up in the registry under either language's name; /start's deep links parsed here),
+button presses (stale or forged ones are answered and change nothing), typed text, media,
+a group joined and an edited message. The turn itself (`turn.py`) and the node kinds and
+screens of the registry (`registry.py`) do the rest.
 """
 
 from __future__ import annotations

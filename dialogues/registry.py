@@ -34,7 +34,7 @@ from dialogues.kind import Kind
 from dialogues.model import Node
 from dialogues.screens import Screen
 from dialogues.texts import CORE_UI
-from dialogues.turn import MENU_FLOW, Turn
+from dialogues.turn import Turn
 
 Run = Callable[[Turn], None]
 
@@ -165,7 +165,7 @@ class Registry:
             return
         node = turn.node
         if node is None:
-            turn.goto(f"flow:{MENU_FLOW}")
+            turn.goto(f"flow:{turn.content.menu.id}")
             node = turn.node
             assert node is not None
         self._kinds[node.kind].kind.render(turn, node)

@@ -35,6 +35,8 @@ from tests.test_faults import (
     until,
 )
 
+pytestmark = pytest.mark.slow  # whole corpora sent end to end
+
 CORPUS = json.loads((Path(__file__).parent / "data" / "bad_inputs.json").read_text("utf-8"))
 METADATA = ("updated_at", "seen_updates")  # what every handled update may change
 TRIED: list[str] = []  # the inputs tried; CORPUS_STATS names a file to list them in

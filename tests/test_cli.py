@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,6 +83,7 @@ def test_no_token_and_no_terminal_is_a_clear_error(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_terminal_chat_answers_and_resumes_after_restart(tmp_path: Path) -> None:
     first = run_bot("chat", tmp=tmp_path, stdin="/start anbefaling1\n1\n")
     assert first.returncode == 0, first.stderr
@@ -90,6 +93,7 @@ def test_terminal_chat_answers_and_resumes_after_restart(tmp_path: Path) -> None
     assert "[1] ▶️ Fortsæt" in second.stdout
 
 
+@pytest.mark.slow
 def test_operator_export_writes_a_file(tmp_path: Path) -> None:
     run_bot("chat", tmp=tmp_path, stdin="/start trin3\n")
     out = tmp_path / "plan.json"

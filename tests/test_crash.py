@@ -39,6 +39,8 @@ from dialogues import CONTENT_DIR, load_library
 from storage import SqliteStore
 from tests.fakebotapi import FakeBotAPI
 
+pytestmark = pytest.mark.slow  # SIGKILL soak: processes killed and restarted
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "inklusionsguiden.sqlite"
 CHAT = 6161

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.service import Conversations
 from storage import SqliteStore
 from tests.fakebotapi import FakeBotAPI
@@ -147,6 +149,7 @@ def _start_bot_process(fake: FakeBotAPI, data_dir: Path) -> subprocess.Popen[str
     )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_conversation_resumes_at_the_same_question(
     fake: FakeBotAPI, tmp_path: Path
 ) -> None:

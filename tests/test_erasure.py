@@ -108,6 +108,7 @@ async def encrypted(
         yield conversations
 
 
+@pytest.mark.slow
 async def test_my_data_lists_a_members_groups_and_slet_leaves_nothing_behind(
     fake: FakeBotAPI, encrypted: Conversations, tmp_path: Path
 ) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli import run_bot
+
+pytestmark = pytest.mark.slow  # starts the bot process
 
 
 def test_export_prints_one_line_and_names_the_file_in_the_chats_language(

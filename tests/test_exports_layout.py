@@ -148,6 +148,7 @@ def test_file_names_follow_the_readers_language() -> None:
     assert filename(make_doc("da"), "docx").startswith("inklusionsplan-")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("soffice") is None,
     reason="LibreOffice (soffice) is not installed; apt-get install libreoffice-writer-nogui",

@@ -171,6 +171,7 @@ async def test_long_polling_wakes_up_on_new_update(fake: FakeBotAPI, bot: Bot) -
     assert 0.15 <= elapsed < 2
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_long_polling_times_out_empty(bot: Bot) -> None:
     started = time.monotonic()

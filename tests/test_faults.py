@@ -42,6 +42,8 @@ from storage import SqliteStore
 from tests.conftest import bot_against
 from tests.fakebotapi import NOT_MODIFIED, FakeBotAPI
 
+pytestmark = pytest.mark.slow  # faults that wait out real retry times
+
 CHAT = 5151
 FLOW = "anbefaling1"
 FIRST, SECOND = "anbefaling1/q_vaerdi", "Spørgsmål 2 af"

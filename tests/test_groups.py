@@ -203,6 +203,7 @@ async def test_admin_check_asks_telegram(fake: FakeBotAPI, running: Conversation
     assert any(m == "getChatMember" for m, _ in fake.calls)
 
 
+@pytest.mark.slow
 async def test_a_group_that_becomes_a_supergroup_keeps_its_data(
     fake: FakeBotAPI, running: Conversations
 ) -> None:

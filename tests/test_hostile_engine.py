@@ -187,6 +187,7 @@ FORGED_NUDGES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", FORGED_NUDGES)
 def test_a_forged_reminder_press_never_bricks_the_chat(user: Transcript, data: str) -> None:
     ATTACKS.append(f"reminder press {data}")
@@ -397,6 +398,7 @@ safe_events = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=raw_states, event=safe_events)
 def test_the_safe_path_answers_any_stored_data_and_never_raises(
@@ -419,6 +421,7 @@ def test_the_safe_path_answers_any_stored_data_and_never_raises(
     assert again.to_dict() == state.to_dict()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=raw_states)
 def test_after_the_safe_menu_the_engine_and_the_reminders_work_again(

@@ -15,6 +15,8 @@ import pytest
 from bot.service import Conversations
 from tests.fakebotapi import FakeBotAPI
 
+pytestmark = pytest.mark.slow  # end to end through the fake Bot API
+
 GROUP, OTHER_GROUP = -1001234, -1005678
 EVA, OLE, PER = 5, 6, 7
 PLAN = "Handleplan for inklusion"

@@ -31,6 +31,8 @@ from storage import DamagedValue, SqliteStore
 from storage.crypto import DataKeyError, new_key
 from tests.fakebotapi import FakeBotAPI
 
+pytestmark = pytest.mark.slow  # each test starts bot processes
+
 ROOT = Path(__file__).resolve().parent.parent
 NOBODY = 65534
 AS_ROOT = os.geteuid() == 0

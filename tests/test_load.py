@@ -35,6 +35,8 @@ from dialogues import Library
 from tests.fakebotapi import FakeBotAPI
 from tests.test_faults import RunningBot, eventually, running_bot
 
+pytestmark = pytest.mark.slow  # many users at once through the real HTTP stack
+
 USERS = int(os.environ.get("LOAD_USERS", "10"))
 FIRST_CHAT = 910_000
 FLOWS = (("anbefaling1", 6), ("anbefaling3", 2))  # (flow, answers typed there)

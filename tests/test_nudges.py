@@ -292,6 +292,7 @@ async def test_forbidden_marks_only_that_chat_inactive(
     assert len(fake.messages(6)) == 1
 
 
+@pytest.mark.slow
 async def test_retry_after_is_honoured_and_the_nudge_arrives_once(
     fake: FakeBotAPI, bot: ExtBot, planned: tuple[Conversations, Clock]
 ) -> None:

@@ -92,6 +92,7 @@ def test_status_and_stats_are_counts_without_content(library: Library, tmp_path:
     store.close(), nudges.close()
 
 
+@pytest.mark.slow
 def test_operator_commands_through_the_cli(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     env.update(BOT_DATA_DIR=str(tmp_path / "data"), BOT_KEY_FILE=str(tmp_path / "key" / "k"))

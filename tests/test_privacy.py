@@ -116,6 +116,7 @@ def run_bot(
     )
 
 
+@pytest.mark.slow
 def test_key_file_is_created_apart_and_private_and_rotate_key_works(tmp_path: Path) -> None:
     assert run_bot("chat", tmp=tmp_path, stdin="/start anbefaling1\n1\n").returncode == 0
     key_file = tmp_path / "keys" / "data.key"
@@ -262,6 +263,7 @@ async def running(
         yield bot
 
 
+@pytest.mark.slow
 async def test_no_log_record_holds_what_users_typed(
     fake: FakeBotAPI, running: Conversations, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -598,7 +598,7 @@ Conversation.TestCase.settings = settings(
         HealthCheck.filter_too_much,
     ],
 )
-TestConversation = Conversation.TestCase
+TestConversation = pytest.mark.slow(Conversation.TestCase)  # seconds of random walks
 
 
 # ---- regressions: bugs these property tests found (fixed in 78973d9) -------------------

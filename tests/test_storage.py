@@ -112,6 +112,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     for round_ in range(3):

@@ -18,6 +18,8 @@ import pytest
 from bot.service import Conversations
 from tests.fakebotapi import FakeBotAPI
 
+pytestmark = pytest.mark.slow  # end to end, some waiting out Telegram's windows
+
 GROUP = -1001234
 PRIVATE = 42
 

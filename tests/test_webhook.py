@@ -34,6 +34,8 @@ from dialogues import CONTENT_DIR, Library
 from storage import SqliteStore
 from tests.fakebotapi import FakeBotAPI
 
+pytestmark = pytest.mark.slow  # the webhook server and bot processes
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "the-right-secret-42"
 CANARY = "KANARIEFUGL-webhook-5e1"

@@ -484,6 +484,7 @@ def test_the_safe_path_sends_the_data_the_notice_and_the_menu(library: Library) 
     assert other[0].text.startswith("Noget gik galt med denne chats data. /slet sletter dem")
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(
     typed=st.text(max_size=40)

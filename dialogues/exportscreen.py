@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dialogues.document import PlanDocument
-from dialogues.kind import nav_row, rows
-from dialogues.screens import Screen
+from dialogues.kind import Screen, nav_row, rows
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 

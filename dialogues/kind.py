@@ -1,4 +1,5 @@
-"""What a kind of node can do: show itself, take its own buttons, take typed text."""
+"""What a node kind and a screen are (their behaviour, and what the registry says of each:
+commands, menu action, texts, summary section), and the buttons every node ends with."""
 
 from __future__ import annotations
 
@@ -19,6 +20,67 @@ class Kind:
     render: Callable[[Turn, Node], None]
     press: Callable[[Turn, Node, str], bool] | None = None
     text: Callable[[Turn, Node, str], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A position that is not a content node: it renders itself and takes its own input."""
+
+    render: Callable[[Turn], None]
+    press: Callable[[Turn, str], bool]
+    text: Callable[[Turn, str], bool] | None = None
+
+
+Run = Callable[[Turn], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its Danish and English names and what it does.
+
+    `run` None means the engine answers it itself (/start, /menu, /hjaelp, /annuller, and
+    /grupper, which the Telegram adapter answers in a private chat). The Danish name keys
+    its menu description, `cmd_<name>`. With `help`, /hjaelp's text must name it.
+    """
+
+    name: str
+    english: str
+    run: Run | None = None
+    help: bool = False
+
+    def called(self, lang: str) -> str:
+        """Return the name the command menu of `lang` shows (the bot answers to both)."""
+        return self.english if lang == "en" else self.name
+
+
+@dataclass(frozen=True)
+class Action:
+    """A menu action: a menu option with `action: <name>` runs `run`."""
+
+    name: str
+    run: Run
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """A node kind (`kind: <name>` in content) and what the rest of the engine needs of it."""
+
+    name: str
+    kind: Kind
+    ui: tuple[str, ...] = ()
+    needs_next: bool = False  # a node of this kind must say where the flow goes on
+    summary: Callable[[Turn, Node], str] | None = None  # its section in the flow's summary
+
+
+@dataclass(frozen=True)
+class ScreenKind:
+    """A screen: a position ('@plan') outside the flows, opened by commands and menu actions."""
+
+    name: str
+    screen: Screen
+    commands: tuple[Command, ...] = ()
+    action: Action | None = None
+    ui: tuple[str, ...] = ()
 
 
 def nav_row(turn: Turn, back: bool = True) -> tuple[Button, ...]:

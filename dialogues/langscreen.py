@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dialogues.kind import nav_row, rows
+from dialogues.kind import Screen, nav_row, rows
 from dialogues.rules import permitted
-from dialogues.screens import Screen
 from dialogues.turn import MENU_FLOW, Turn
 
 LANGUAGE_SCREEN = "@sprog"

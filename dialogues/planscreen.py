@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dialogues import schedule
 from dialogues.document import PlanDocument, PlanRow
-from dialogues.kind import nav_row, rows
+from dialogues.kind import Screen, nav_row, rows
 from dialogues.markup import escape
-from dialogues.screens import Screen, open_answers
+from dialogues.screens import open_answers
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document, plan_node
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dialogues.events import Button
-from dialogues.kind import nav_row, rows
+from dialogues.kind import Screen, nav_row, rows
 from dialogues.rules import permitted
-from dialogues.screens import Screen
 from dialogues.turn import MENU_FLOW, Turn
 
 DELETE_SCREEN = "@slet"

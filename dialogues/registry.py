@@ -6,12 +6,12 @@ English), the menu action that opens it, the interface texts it needs and, for a
 section it adds to a flow's summary. The engine dispatches through it (`Turn.registry`), the
 validator checks content against it, the Telegram adapter sets the command menus from it.
 Nothing registers itself anywhere: to add a kind or a screen, write its module, add its
-line here and its texts to content/*/ui.yaml.
+line here and its texts to content/*/ui.yaml. What a kind, a screen, a command and a menu
+action are is in `kind.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dialogues import (
@@ -30,62 +30,9 @@ from dialogues import (
     screens,
     summary,
 )
-from dialogues.kind import Kind
-from dialogues.model import Node
-from dialogues.screens import Screen
+from dialogues.kind import Action, Command, NodeKind, ScreenKind
 from dialogues.texts import CORE_UI
 from dialogues.turn import Turn
-
-Run = Callable[[Turn], None]
-
-
-@dataclass(frozen=True)
-class Command:
-    """A slash command: its Danish and English names and what it does.
-
-    `run` None means the engine answers it itself (/start, /menu, /hjaelp, /annuller, and
-    /grupper, which the Telegram adapter answers in a private chat). The Danish name keys
-    its menu description, `cmd_<name>`. With `help`, /hjaelp's text must name it.
-    """
-
-    name: str
-    english: str
-    run: Run | None = None
-    help: bool = False
-
-    def called(self, lang: str) -> str:
-        """Return the name the command menu of `lang` shows (the bot answers to both)."""
-        return self.english if lang == "en" else self.name
-
-
-@dataclass(frozen=True)
-class Action:
-    """A menu action: a menu option with `action: <name>` runs `run`."""
-
-    name: str
-    run: Run
-
-
-@dataclass(frozen=True)
-class NodeKind:
-    """A node kind (`kind: <name>` in content) and what the rest of the engine needs of it."""
-
-    name: str
-    kind: Kind
-    ui: tuple[str, ...] = ()
-    needs_next: bool = False  # a node of this kind must say where the flow goes on
-    summary: Callable[[Turn, Node], str] | None = None  # its section in the flow's summary
-
-
-@dataclass(frozen=True)
-class ScreenKind:
-    """A screen: a position ('@plan') outside the flows, opened by commands and menu actions."""
-
-    name: str
-    screen: Screen
-    commands: tuple[Command, ...] = ()
-    action: Action | None = None
-    ui: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

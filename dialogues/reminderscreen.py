@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dialogues import dates
 from dialogues.followup import item
-from dialogues.kind import nav_row, rows
+from dialogues.kind import Screen, nav_row, rows
 from dialogues.markup import escape
 from dialogues.nudges import CATEGORIES, Nudge, switched_off, wanted
 from dialogues.rules import permitted
-from dialogues.screens import Screen
 from dialogues.turn import Turn
 
 REMINDER_SCREEN = "@paamind"

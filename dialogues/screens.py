@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from dialogues import answers
 from dialogues.events import Reply
-from dialogues.kind import nav_row, rows, shorten
+from dialogues.kind import Screen, nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
 from dialogues.nodes import mention
 from dialogues.rules import permitted
 from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.turn import Turn
-
-
-@dataclass(frozen=True)
-class Screen:
-    """A position that is not a content node: it renders itself and takes its own input."""
-
-    render: Callable[[Turn], None]
-    press: Callable[[Turn, str], bool]
-    text: Callable[[Turn, str], bool] | None = None
 
 
 def open_answers(turn: Turn) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from dialogues import ChatState, Event, load_library, step
 from dialogues.engine import OWN_COMMANDS
-from dialogues.kind import Kind
-from dialogues.registry import REGISTRY, Command, NodeKind, Registry
+from dialogues.kind import Command, Kind, NodeKind
+from dialogues.registry import REGISTRY, Registry
 from dialogues.validate import _help_problems
 
 LIBRARY = load_library()

@@ -19,12 +19,11 @@ from dialogues.nodes import answer_earlier
 from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
 from dialogues.state import ChatState
-from dialogues.turn import MENU_FLOW, Turn
+from dialogues.turn import Turn
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_INPUT = 4096  # characters: Telegram's own limit for a message
-DEEP_LINKS = {"handleplan": "trin3"}  # start=<payload> names that are not flow ids
 
 
 def step(library: Library, state: ChatState, event: Event) -> tuple[ChatState | None, list[Reply]]:
@@ -85,8 +84,8 @@ def _groups(turn: Turn) -> None:
 def _deep_link(turn: Turn, payload: str) -> str | None:
     if not _DEEP_LINK.match(payload):
         return None
-    flow_id = DEEP_LINKS.get(payload.lower(), payload.lower())
-    return flow_id if flow_id in turn.content.flows else None
+    flow = turn.content.linked(payload.lower())  # a flow's id, or a name in its `links`
+    return flow.id if flow is not None else None
 
 
 def _start(turn: Turn, payload: str) -> None:
@@ -103,7 +102,7 @@ def _start(turn: Turn, payload: str) -> None:
         turn.show()
         return
     flow = turn.flow
-    if first or flow is None or flow.id == MENU_FLOW or turn.node is None:
+    if first or flow is None or flow.id == turn.menu_flow or turn.node is None:
         _to_menu(turn)
         return
     options = (
@@ -115,8 +114,9 @@ def _start(turn: Turn, payload: str) -> None:
 
 
 def _to_menu(turn: Turn) -> None:
-    if turn.state.flow != MENU_FLOW or turn.state.node != turn.content.flows[MENU_FLOW].start:
-        turn.goto(f"flow:{MENU_FLOW}")
+    menu = turn.content.menu
+    if turn.state.flow != menu.id or turn.state.node != menu.start:
+        turn.goto(f"flow:{menu.id}")
     turn.show()
 
 
@@ -159,9 +159,9 @@ def _apply_option(turn: Turn, option: str) -> bool:
 def _navigate(turn: Turn, option: str) -> bool:
     if option == "_back":
         if not turn.back():
-            turn.goto(f"flow:{MENU_FLOW}")
+            turn.goto(f"flow:{turn.menu_flow}")
     elif option == "_menu":
-        turn.goto(f"flow:{MENU_FLOW}")
+        turn.goto(f"flow:{turn.menu_flow}")
     elif option == "_restart" and turn.flow is not None:
         if not permitted(turn, "restart"):
             return True

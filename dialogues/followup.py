@@ -109,10 +109,11 @@ def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime
             return None
         go = Button(t("btn_continue"), data("c", nudge.ref))
         return Reply(t("nudge_unfinished", title=flow.title), ((go,), (off,)))
-    target = {"evaluation": "anbefaling3", "repeat": "trin1"}.get(nudge.kind)
-    if target is None or target not in content.flows:
+    # The flow the button opens: recommendation 3 to evaluate, step 1 to repeat the tool.
+    target = content.role(nudge.kind) if nudge.kind in ("evaluation", "repeat") else None
+    if target is None:
         return None
-    go = Button(content.flows[target].title[:40], data("f", f"f:{target}"))
+    go = Button(target.title[:40], data("f", f"f:{target.id}"))
     return Reply(t(f"nudge_{nudge.kind}"), ((go,), (off,)))
 
 

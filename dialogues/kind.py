@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dialogues.events import Button
 from dialogues.model import Node
-from dialogues.turn import MENU_FLOW, Turn
+from dialogues.turn import Turn
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -86,7 +86,7 @@ class ScreenKind:
 def nav_row(turn: Turn, back: bool = True) -> tuple[Button, ...]:
     """The row every node ends with: back (when there is somewhere to go) and menu."""
     row = []
-    if turn.state.flow == MENU_FLOW:
+    if turn.state.flow == turn.menu_flow:
         return ()  # the main menu is home: nowhere further back
     if back and turn.state.history:
         row.append(turn.button(turn.t("btn_back"), "_back"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialogues.kind import Screen, nav_row, rows
 from dialogues.rules import permitted
-from dialogues.turn import MENU_FLOW, Turn
+from dialogues.turn import Turn
 
 LANGUAGE_SCREEN = "@sprog"
 
@@ -33,7 +33,7 @@ def press(turn: Turn, option: str) -> bool:
         return True
     turn.state.lang = lang
     turn.note(turn.t("lang_set"))
-    turn.goto(f"flow:{MENU_FLOW}")
+    turn.goto(f"flow:{turn.menu_flow}")
     turn.show()
     return True
 

@@ -117,24 +117,26 @@ def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) 
     for day in schedule.meetings(state, now):
         notice = on_day(day - timedelta(days=MEETING_NOTICE_DAYS))
         yield Nudge(chat_id, "meeting", f"m:{day.isoformat()}", notice)
+    evaluation = content.role("evaluation")
     steps = [
         moment
         for k, r in state.checklists.items()
-        if k.startswith("anbefaling3/") and isinstance(r, dict)
+        if evaluation is not None and k.startswith(f"{evaluation.id}/") and isinstance(r, dict)
         if (moment := values.stored_moment(r.get("at"))) is not None
     ]
-    if steps:
+    if steps and evaluation is not None:
         day = dates.today(min(steps)) + timedelta(days=EVALUATION_DAYS)
-        yield Nudge(chat_id, "evaluation", "e:anbefaling3", on_day(day))
+        yield Nudge(chat_id, "evaluation", f"e:{evaluation.id}", on_day(day))
     chosen = values.stored_moment(schedule.followup(state).get("at"))
-    if chosen:
+    followup = content.role("followup")  # its schedule node chose the rhythm: the nudge's ref
+    if chosen and followup is not None:
         day = dates.today(chosen) + timedelta(days=REPEAT_DAYS)
-        yield Nudge(chat_id, "repeat", "r:trin4", on_day(day))
+        yield Nudge(chat_id, "repeat", f"r:{followup.id}", on_day(day))
 
 
 def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
     flow = content.flows.get(state.flow or "")
-    if flow is None or flow.id == "menu" or not state.updated_at or state.node is None:
+    if flow is None or flow.id == content.menu.id or not state.updated_at or state.node is None:
         return
     node = flow.nodes.get(state.node)
     if node is None or node.kind == "summary":

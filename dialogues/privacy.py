@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dialogues.events import Button
 from dialogues.kind import Screen, nav_row, rows
 from dialogues.rules import permitted
-from dialogues.turn import MENU_FLOW, Turn
+from dialogues.turn import Turn
 
 DELETE_SCREEN = "@slet"
 GLOBAL = "g"  # callback data 'g:<name>': buttons that work from any message, at any time
@@ -63,7 +63,7 @@ def press(turn: Turn, option: str) -> bool:
         turn.erase = True
         turn.say(turn.t("deleted"))
     elif option == "no":
-        turn.goto(f"flow:{MENU_FLOW}")
+        turn.goto(f"flow:{turn.menu_flow}")
         turn.show()
     else:
         return False

@@ -45,9 +45,8 @@ def render(turn: Turn) -> None:
     stop = turn.button(turn.t("btn_all_on" if all_off else "btn_all_off"), "all")
     if all_off:
         lines.append(turn.t("reminders_all_off"))
-    cadence = (
-        (turn.button(turn.t("btn_change_cadence"), "cad"),) if "trin4" in turn.content.flows else ()
-    )
+    has_followup = turn.content.role("followup") is not None
+    cadence = (turn.button(turn.t("btn_change_cadence"), "cad"),) if has_followup else ()
     turn.say(
         "\n".join(lines),
         rows(tuple(switches[:2]), tuple(switches[2:]), (stop,), cadence, nav_row(turn)),
@@ -66,10 +65,9 @@ def press(turn: Turn, option: str) -> bool:
         settings["nudges_off"] = sorted(switched_off(turn.state) ^ {option[2:]})
     elif option == "all":
         settings["nudges_off_all"] = not settings.get("nudges_off_all")
-    elif option == "cad":
-        flow = turn.content.flows["trin4"]
+    elif option == "cad" and (flow := turn.content.role("followup")) is not None:
         target = next((n.id for n in flow.nodes.values() if n.kind == "schedule"), flow.start)
-        turn.open("trin4", target)
+        turn.open(flow.id, target)
     else:
         return False
     turn.show()

@@ -19,7 +19,6 @@ from dialogues.privacy import DELETE_SCREEN, GLOBAL
 from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState, migrate
-from dialogues.turn import MENU_FLOW
 
 CONFIRM = f"{DELETE_SCREEN}/confirm"  # the confirmation's node key, as the normal path has it
 MENU_COMMANDS = ("menu", "start", "annuller")
@@ -129,10 +128,10 @@ def _ask_delete(library: Library, content: Content, state: ChatState, event: Eve
 
 def _menu(content: Content, state: ChatState) -> Reply:
     """Move to the main menu and show it from the content alone (nothing stored is read)."""
-    flow = content.flows[MENU_FLOW]
+    flow = content.menu
     node = flow.nodes[flow.start]
-    _move(state, MENU_FLOW, node.id)
-    key = f"{MENU_FLOW}/{node.id}"
+    _move(state, flow.id, node.id)
+    key = f"{flow.id}/{node.id}"
     buttons = tuple(
         (Button(o.label, callbacks.encode(state.turn, key, o.id)),) for o in node.options
     )

@@ -15,8 +15,6 @@ from dialogues.values import Problem
 if TYPE_CHECKING:  # the registry imports every kind and screen, and they import Turn
     from dialogues.registry import Registry
 
-MENU_FLOW = "menu"
-
 
 @dataclass
 class Turn:
@@ -40,11 +38,16 @@ class Turn:
         if node is not None and node.next:
             self.goto(node.next)
         else:
-            if flow is not None and flow.id != MENU_FLOW:
+            if flow is not None and flow.id != self.menu_flow:
                 self.note(self.t("flow_done", title=flow.title))
                 self.state.visits.setdefault(flow.id, {})["finished"] = self.event.at.isoformat()
-            self.goto(f"flow:{MENU_FLOW}")
+            self.goto(f"flow:{self.menu_flow}")
         self.show()
+
+    @property
+    def menu_flow(self) -> str:
+        """Return the id of the main menu, the flow whose role is menu."""
+        return self.content.menu.id
 
     @property
     def content(self) -> Content:
@@ -123,7 +126,7 @@ class Turn:
             if landing is not None:  # the start stays one Back away
                 self._move(flow.id, landing, remember=True)
         else:
-            self._move(self.state.flow or MENU_FLOW, target, remember=True)
+            self._move(self.state.flow or self.menu_flow, target, remember=True)
 
     def open(self, flow_id: str, node_id: str, **widget: object) -> None:
         """Move to a position by flow and node (also screens such as '@svar'), remembering."""
@@ -162,7 +165,7 @@ class Turn:
     def _visit(self, flow_id: str, node_id: str) -> None:
         """Keep counts for usage figures: when a flow was started, left off and finished."""
         flow = self.library.get(self.state.lang).flows.get(flow_id)
-        if flow is None or flow_id == MENU_FLOW:
+        if flow is None or flow_id == self.menu_flow:
             return
         at = self.event.at.isoformat()
         visit = self.state.visits.setdefault(flow_id, {"started": at})

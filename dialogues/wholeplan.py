@@ -32,14 +32,20 @@ LABELS = (
     "of",
 )
 _TAGS = re.compile(r"</?[a-z]+>")
-# The meeting guide's answers that head the plan (organisation, meeting day) rather than being
-# printed among the reflections.
-HEADING_ANSWERS = {("moede", "org"), ("moede", "dato")}
+# The answers that head the plan (the meeting guide's organisation and meeting day, found by
+# their nodes' roles) rather than being printed among the reflections.
+HEADING_ROLES = ("organisation", "meeting_date")
 
 
 def plain(text: str) -> str:
     """Drop the content's <b>/<i> tags for documents."""
     return _TAGS.sub("", text)
+
+
+def role_answer(content: Content, state: ChatState, role: str) -> JSON | None:
+    """Return the answer to the question node with this role (see NODE_ROLES), or None."""
+    found = content.node_role(role)
+    return answers.get(state, found[0].id, found[1].id) if found else None
 
 
 def plan_node(content: Content) -> tuple[Flow, Node] | None:
@@ -127,7 +133,7 @@ def sections(content: Content, state: ChatState) -> list[Section]:
     for flow in content.flows.values():
         items = []
         for node in answered_nodes(flow):
-            if (flow.id, node.id) in HEADING_ANSWERS:
+            if node.role in HEADING_ROLES:
                 continue
             for _, record in answers.voices(state, flow.id, node.id):
                 by = (record.get("by") or {}).get("name", "")
@@ -143,7 +149,7 @@ def sections(content: Content, state: ChatState) -> list[Section]:
 
 def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocument:
     """Build the whole plan of a chat in its language."""
-    org = answers.get(state, "moede", "org")
+    org = role_answer(content, state, "organisation")
     # Numbered, not dated: a calendar that re-imports the plan moves a meeting whose day
     # changed instead of keeping the old one beside the new.
     meetings = tuple(
@@ -166,7 +172,7 @@ def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocu
 
 def _guide_meeting(content: Content, state: ChatState, at: datetime) -> date | None:
     """Return the day of the meeting typed in the meeting guide, read as of when it was typed."""
-    record = answers.get(state, "moede", "dato")
+    record = role_answer(content, state, "meeting_date")
     if not record:
         return None
     typed_at = values.stored_moment(record.get("at")) or at

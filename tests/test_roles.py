@@ -1,7 +1,9 @@
-"""Content says what each flow is (`role:`), and the validator holds it to that."""
+"""Content says what each flow is (`role:`); code finds flows by role, never by id."""
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from pathlib import Path
 
@@ -9,6 +11,8 @@ import pytest
 
 from dialogues import CONTENT_DIR, ContentError, Library, load_library
 from dialogues.model import FLOW_ROLES, NODE_ROLES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -87,3 +91,33 @@ def test_a_translation_must_give_the_same_roles(tmp_path: Path) -> None:
     shutil.copytree(CONTENT_DIR / "en", root / "en")
     _edit(root / "en" / "trin1.yaml", "role: repeat", "")
     assert "en/trin1.yaml: nodes: ids, kinds or targets differ" in _refused(root)
+
+
+def _literals(package: str) -> list[tuple[Path, int, str]]:
+    found = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((path, node.lineno, node.value))
+    return found
+
+
+def test_no_flow_id_of_the_content_is_written_in_code(library: Library) -> None:
+    """'trin4', 'flow:om', 'anbefaling3/' or 'e:anbefaling3' in code would tie it to content.
+
+    'menu' is also a role (and a node kind and a command), so code may say it.
+    """
+    words = set(FLOW_ROLES) | set(NODE_ROLES)
+    ids = set()
+    for content in library.languages.values():
+        for flow in content.flows.values():
+            ids |= {flow.id, *flow.links}
+    ids -= words
+    assert {"trin4", "anbefaling3", "om", "handleplan"} <= ids
+    hits = [
+        f"{path.relative_to(ROOT)}:{line}: {value!r}"
+        for package in ("dialogues", "bot")
+        for path, line, value in _literals(package)
+        if ids & set(re.split(r"[/:]", value))
+    ]
+    assert hits == []

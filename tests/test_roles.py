@@ -121,3 +121,24 @@ def test_no_flow_id_of_the_content_is_written_in_code(library: Library) -> None:
         if ids & set(re.split(r"[/:]", value))
     ]
     assert hits == []
+
+
+def test_no_node_id_of_the_content_is_written_in_code(library: Library) -> None:
+    """A node the code needs has a role ('organisation', 'meeting_date') or is found by kind.
+
+    'fokus' (a plan row's field), 'eksempel' (an info style) and 'menu' (a kind, a role and a
+    command) are also node ids by chance.
+    """
+    ids = set()
+    for content in library.languages.values():
+        for flow in content.flows.values():
+            ids |= set(flow.nodes)
+    ids -= {"fokus", "eksempel", "menu"}
+    assert {"org", "dato", "hoved", "handleplan", "skridt"} <= ids
+    hits = [
+        f"{path.relative_to(ROOT)}:{line}: {value!r}"
+        for package in ("dialogues", "bot")
+        for path, line, value in _literals(package)
+        if ids & set(re.split(r"[/:]", value))
+    ]
+    assert hits == []

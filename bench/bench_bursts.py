@@ -5,10 +5,9 @@ Run from the repository root:
     .venv/bin/python bench/bench_bursts.py            # 1,000 users (about 70 s)
     .venv/bin/python bench/bench_bursts.py --quick    # 60 users
 
-Our bot runs as in production (build_application with its AIORateLimiter, long polling)
-against tests/fakebotapi.py on 127.0.0.1 with enforce_limits=True, which answers 429 with
-retry_after past about 30 messages/s per bot, 3 per 3 s per private chat and 20/min per
-group. The users' /start updates are queued evenly within one second. Every user must get
+Our bot runs as in production (build_application with its per-chat rate limiter and update
+processor, long polling) against tests/fakebotapi.py on 127.0.0.1 with enforce_limits=True,
+which answers 429 with retry_after past 30 messages/s per bot and 20/min per group. The users' /start updates are queued evenly within one second. Every user must get
 all of their messages, in their own chat, and every 429 must be honoured (the next attempt
 for that chat no sooner than retry_after later). The time from the first /start to the last
 reply is compared with the floor the limit sets: messages / 30 per second.
@@ -239,9 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(("", "value"), rows, first=34))
     print()
     print(
-        "notes: the limiter (AIORateLimiter: 30/s overall, max_retries=3) paces all sends; "
-        "after a 429 it pauses every send for retry_after + 0.1 s. A user waits behind the "
-        "whole queue, so the last users are answered only near the end."
+        "notes: the limiter (bot/ratelimit.py: an even 28/s overall, max_retries=3) paces all "
+        "sends; a 429 pauses only the chat it was for, for retry_after + 0.1 s. A user waits "
+        "behind the whole queue, so the last users are answered only near the end."
     )
     r["targets"] = [
         target(

@@ -52,6 +52,7 @@ BENCHES = (
     Bench("Bursts at Telegram's limit", "bench_bursts.py", [], 240, 60),
     Bench("One busy group, everyone else", "bench_isolation.py", [], 420, 180),
     Bench("Exports", "bench_exports.py", [], 180, 60),
+    Bench("Workers sharing PostgreSQL", "bench_workers.py", [], 300, 120),
 )
 QUICK_SKIPS = ("bench_exports.py",)  # 12 s even with --quick, and not about turns; full only
 

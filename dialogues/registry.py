@@ -123,6 +123,7 @@ def _ui(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 
 _QUESTION_UI = ("progress", "previous_answer", "btn_keep", "btn_answer", "board_how")
+_BOARD_UI = ("board_prompt", "board_old_question", "board_saved_earlier")
 _CHECKLIST_UI = ("checklist_progress", "checklist_suggested", "checklist_now")
 _MARK_UI = ("btn_done", "btn_plan", "btn_na")
 _TIME_UI = ("ask_who", "ask_when", "ask_when_text", "btn_w0", "btn_w1", "btn_m1", "btn_pick_time")
@@ -138,7 +139,7 @@ _REMINDER_KINDS = ("heads_up", "due", "meeting", "evaluation", "repeat", "unfini
 REGISTRY = Registry(
     kinds=(
         NodeKind("info", nodes.INFO, ui=("btn_more", "style_fakta", "style_tip", "style_eksempel")),
-        NodeKind("question", nodes.QUESTION, _ui(_QUESTION_UI, ("board_prompt",)), needs_next=True),
+        NodeKind("question", nodes.QUESTION, _ui(_QUESTION_UI, _BOARD_UI), needs_next=True),
         NodeKind("choice", nodes.CHOICE),
         NodeKind("menu", nodes.CHOICE),
         NodeKind(

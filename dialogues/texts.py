@@ -15,7 +15,8 @@ CORE_UI = (
     # values typed anywhere (dates, times, lists)
     "bad_date", "bad_time", "date_out_of_range", "too_many_lines",
     # the plan document and its exports
-    "status_done", "status_progress", "status_stuck", "status_none", "meeting_title",
+    "status_done", "status_progress", "status_stuck", "status_none", "status_not_started",
+    "meeting_title",
     "plan_title", "credit_catalogue", "credit_tool", "label_fokus", "label_maal", "label_delmaal",
     "label_handlinger", "label_tid", "label_roller", "label_status", "label_plan",
     "label_reflections", "label_meetings", "label_organisation", "label_date", "label_empty_plan",
@@ -26,6 +27,7 @@ CORE_UI = (
     "followup_agenda", "nudge_unfinished", "nudge_evaluation", "nudge_repeat",
     "nudge_switched_off", "nudge_gone", "nudge_postponed", "nudge_noted", "nudge_stuck_advice",
     "nudge_meeting_moved", "meeting_unknown", "retention_warning", "btn_keep_data",
-    # /grupper, answered by the Telegram adapter
-    "groups_pick", "groups_none", "groups_not_member",
+    # the Telegram adapter: /grupper, and a turn that failed or found its data damaged
+    "groups_pick", "groups_none", "groups_not_member", "groups_refused", "turn_failed",
+    "data_damaged", "data_set_aside",
 )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +52,18 @@ def test_no_import_only_for_its_side_effects() -> None:
     for path in sorted(DIALOGUES.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert "noqa: F401" not in text or path.name == "__init__.py", path.name
+
+
+def test_every_text_the_code_asks_for_is_required() -> None:
+    """A key the code names but the registry does not require would fail only when shown."""
+    root = DIALOGUES.parent
+    code = [*DIALOGUES.rglob("*.py"), *(root / "bot").rglob("*.py")]
+    named = {
+        key
+        for path in code
+        for key in re.findall(r"\.t(?:ext)?\(\s*[\"']([a-z0-9_]*[a-z0-9])[\"']", path.read_text())
+    }
+    assert sorted(named - set(REGISTRY.required_ui)) == []
 
 
 def test_the_engine_answers_each_command_the_registry_leaves_to_it() -> None:

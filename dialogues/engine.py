@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, followup, privacy
+from dialogues import callbacks, followup, privacy, reading
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.model import Library
@@ -101,6 +101,10 @@ def _start(turn: Turn, payload: str) -> None:
             turn.goto(f"flow:{target}")
         turn.show()
         return
+    if not first and not _at_work(turn):
+        found = _unfinished_work(turn)
+        if found is not None:  # a glance at the menu or a page does not hide the work
+            turn.jump(*found)
     flow = turn.flow
     if first or flow is None or flow.id == turn.menu_flow or turn.node is None:
         _to_menu(turn)
@@ -111,6 +115,34 @@ def _start(turn: Turn, payload: str) -> None:
         nav_row(turn, back=False),
     )
     turn.say(turn.t("resume", title=flow.title), options)
+
+
+WORK_KINDS = ("question", "custom", "checklist", "plan", "schedule")
+
+
+def _at_work(turn: Turn) -> bool:
+    """Tell whether the chat stands where something is to be answered or filled in."""
+    node, flow = turn.node, turn.flow
+    return node is not None and flow is not None and node.kind in WORK_KINDS
+
+
+def _unfinished_work(turn: Turn) -> tuple[str, str] | None:
+    """Return (flow, node) of the part most recently left unfinished: its first open
+    question, else where it was left; None when no part is."""
+    best: tuple[str, str, str] | None = None
+    for flow_id, visit in turn.state.visits.items():
+        flow = turn.content.flows.get(flow_id)
+        if flow is None or not isinstance(visit, dict) or visit.get("finished"):
+            continue
+        last = flow.nodes.get(str(visit.get("last") or ""))
+        if last is None or last.kind not in WORK_KINDS:
+            continue
+        first_question = flow.nodes.get(flow.questions[0]) if flow.questions else None
+        open_ = reading.first_open(flow, first_question, turn.state) if first_question else None
+        at = str(visit.get("at") or visit.get("started") or "")
+        if best is None or at > best[0]:
+            best = (at, flow.id, (open_ or last).id)
+    return (best[1], best[2]) if best else None
 
 
 def _to_menu(turn: Turn) -> None:

@@ -170,5 +170,6 @@ class Turn:
         at = self.event.at.isoformat()
         visit = self.state.visits.setdefault(flow_id, {"started": at})
         visit["last"] = node_id
+        visit["at"] = at  # when the part was last worked in: /start offers the latest
         if flow.nodes[node_id].kind == "summary":
             visit["finished"] = at

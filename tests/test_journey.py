@@ -194,11 +194,6 @@ def test_a_returning_user_is_two_presses_from_the_menu_to_their_next_question(
     assert journey.at() == "trin2/intro"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known problem (issue 18): after a glance at the menu, /start forgets the part "
-    "left unfinished, so a returning user walks back to their question from the menu",
-)
 def test_a_returning_user_is_one_press_from_their_next_question(journey: Journey) -> None:
     journey.command("/start trin2")
     journey.press("⏭ Til spørgsmålene")

@@ -158,6 +158,7 @@ def _env(tmp_path: Path, url: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_operator_commands_on_postgres(pg_url: str, tmp_path: Path) -> None:
     env = _env(tmp_path, pg_url)
     first = _cli(env, "status")
@@ -199,6 +200,7 @@ def _fresh(server_url: str) -> str:
     return fresh_database(server_url).rsplit("/", 1)[1]
 
 
+@pytest.mark.slow
 def test_start_up_faults_are_one_line_without_the_password(tmp_path: Path) -> None:
     env = _env(tmp_path, "postgresql://bot:s3cret-pw@127.0.0.1:1/nowhere")
     result = _cli(env, "status")

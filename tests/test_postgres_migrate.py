@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot import memberindex
 from bot.service import Conversations
 from dialogues import Library
@@ -21,6 +23,7 @@ from storage.sqlite import DB_NAME
 from tests.test_catalogue import walk_to_summary
 from tests.transcript import Transcript
 
+pytestmark = pytest.mark.slow  # the command runs as a process
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -36,6 +36,7 @@ from tests.conftest import WEBHOOK_SECRET
 from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Clock, Transcript
 
+pytestmark = pytest.mark.slow  # three bot processes and a PostgreSQL database
 ROOT = Path(__file__).resolve().parent.parent
 CHATS = [1001, 1002, 1003, 1004]
 ANSWERS = 4  # typed per chat, one after the other, without waiting for the bot

@@ -7,7 +7,8 @@ Run from the repository root:
 
 Our bot runs as in production (build_application with its per-chat rate limiter and update
 processor, long polling) against tests/fakebotapi.py on 127.0.0.1 with enforce_limits=True,
-which answers 429 with retry_after past 30 messages/s per bot and 20/min per group. The users' /start updates are queued evenly within one second. Every user must get
+which answers 429 with retry_after past 30 messages/s per bot and 20/min per group.
+The users' /start updates are queued evenly within one second. Every user must get
 all of their messages, in their own chat, and every 429 must be honoured (the next attempt
 for that chat no sooner than retry_after later). The time from the first /start to the last
 reply is compared with the floor the limit sets: messages / 30 per second.

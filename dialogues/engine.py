@@ -166,11 +166,29 @@ def _on_button(turn: Turn) -> None:
         turn.say(turn.t("unknown_button"))
         return
     if press.turn != turn.state.turn or press.node_key != turn.state.node_key:
+        if press.turn < turn.state.turn and _navigation(turn, press.node_key, press.option):
+            return
         turn.note(turn.t("stale"))
         turn.show()
         return
     if not _apply_option(turn, press.option):
         turn.say(turn.t("unknown_button"))
+
+
+def _navigation(turn: Turn, node_key: str, option: str) -> bool:
+    """Carry out a press on an older message that only navigates: the main menu button, or an
+    item of a menu (the main menu, a part's overview). Menus are what people scroll back to;
+    only the answers to a past question are stale. (A turn from the future is forged.)"""
+    if option == "_menu":
+        _to_menu(turn)
+        return True
+    flow_id, _, node_id = node_key.partition("/")
+    flow = turn.content.flows.get(flow_id)
+    node = flow.nodes.get(node_id) if flow is not None else None
+    if node is None or node.kind != "menu" or node.option(option) is None:
+        return False
+    turn.jump(flow_id, node_id)
+    return _apply_option(turn, option)
 
 
 def _apply_option(turn: Turn, option: str) -> bool:

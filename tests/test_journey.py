@@ -97,6 +97,20 @@ def test_new_user_to_adding_a_plan_row(journey: Journey) -> None:
     assert journey.presses <= BUDGET_NEW
 
 
+def test_an_old_menu_is_never_stale(journey: Journey) -> None:
+    journey.command("/start")
+    menu = journey.user.keyboard  # the main menu, then the user moves on
+    journey.press("📘 De fire anbefalinger")
+    journey.press("⏭ Til oversigten")
+    journey.user.press("🧭 Værktøjet i fire trin", reply=menu)  # scrolled back up
+    assert journey.user.state.flow == "vaerktoej"
+    assert "ældre besked" not in journey.user.last.text
+    old_question = journey.user.keyboard
+    journey.press("⏭ Til oversigten")
+    journey.user.press("⬅️ Tilbage", reply=old_question)  # an answer to a past page: stale
+    assert journey.user.last.text.startswith("Den knap hører til en ældre besked.")
+
+
 def test_reading_an_optional_fact_costs_one_press_more_than_skipping_it(
     library: Library,
 ) -> None:

@@ -553,11 +553,15 @@ class Conversation(RuleBasedStateMachine):
     @rule()
     def nudges_fall_due(self) -> None:
         """Show the due nudges as the nudger would; their buttons become pressable."""
+        erased: set[int] = set()
         for row in self.nudges.due(self.now.isoformat(), 50):
+            if row.chat_id in erased:
+                continue  # its reminders went with the chat: nothing left to claim
             if row.kind == "purge":  # retention: the nudger erases the chat, sends nothing
                 assert self.nudges.claim(row.id)
                 self.conversations.erase(row.chat_id)
                 self.logs[row.chat_id].answers.clear()
+                erased.add(row.chat_id)
                 continue
             state = self.conversations.load(row.chat_id)
             nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))

@@ -115,7 +115,13 @@ def test_a_groups_window_is_shared_by_all_workers(pg_url: str) -> None:
     (a, _, _), (b, _, _) = opened(pg_url, key), opened(pg_url, key)
     waits = [db.take_chat_slot(-100, 3, 60.0) for db in (a, b, a, b)]
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0  # the fourth in a minute waits
+    with a.connection() as conn:  # a group that last wrote two minutes ago
+        conn.execute("INSERT INTO send_hits VALUES (-300, clock_timestamp() - interval '2 min')")
     assert a.take_chat_slot(-200, 3, 60.0) == 0.0  # another group has its own window
+    with a.connection() as conn:  # and the old group's id is gone from the table
+        assert conn.execute("SELECT count(*) FROM send_hits WHERE chat_id = -300").fetchone() == (
+            0,
+        )
     slots = [db.take_send_slot(0.5) for db in (a, b, a, b)]
     assert slots == sorted(slots) and slots[-1] > slots[0]  # one pace, slots handed in turn
     a.close()
@@ -210,3 +216,24 @@ def test_start_up_faults_are_one_line_without_the_password(tmp_path: Path) -> No
     env["BOT_DATABASE_URL"] = "mysql://x"
     result = _cli(env, "status")
     assert result.returncode == 2 and "BOT_DATABASE_URL" in result.stderr
+
+
+async def test_retention_purge_and_export_on_postgres(library: Library, pg_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.nudger import Nudger
+
+    db, store, nudges = opened(pg_url, new_key())
+    noon = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    conversations = Conversations(library, store, clock=lambda: noon, nudges=nudges)
+    user = Transcript(library, store, chat_id=77)
+    user.conversations = conversations
+    user.send("/start anbefaling1")
+    name, body = conversations.export(77, "json")
+    assert json.loads(body)["chat_id"] == 77 and name.endswith(".json")
+    # The retention period ended: the sender's purge erases the chat, reminders and all.
+    purge = NudgeRow("purge77", 77, "purge", "x:retention", "2000-01-01T00:00:00+00:00")
+    nudges.sync(77, [purge, *nudges.pending(77)], noon.isoformat())
+    assert await Nudger(conversations, UTC).tick(bot=None) == 0
+    assert store.get("chat:77") is None and nudges.pending(77) == []
+    db.close()

@@ -59,8 +59,8 @@ def daytime_zone() -> str:
 class Proxy(ThreadingHTTPServer):
     """Round-robin over the workers; a worker that fails is skipped for the next one.
 
-    `kill_at`: the n-th forwarded request is sent to a worker that is then SIGKILLed before
-    it answers, as a crash mid-turn would.
+    `kill_at`: from the n-th forwarded request on, the first that goes to the victim's port
+    is sent, and the victim is then SIGKILLed before it answers, as a crash mid-turn would.
     """
 
     daemon_threads = True
@@ -73,6 +73,7 @@ class Proxy(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.kill_at: int | None = None
         self.victim: subprocess.Popen[bytes] | None = None
+        self.victim_port = 0
         self.killed = threading.Event()
 
     def forward(self, body: bytes, headers: dict[str, str]) -> int:
@@ -80,17 +81,20 @@ class Proxy(ThreadingHTTPServer):
             start = self.turn
             self.turn += 1
             self.count += 1
-            kill = self.count == self.kill_at
+            kill = self.kill_at is not None and self.count >= self.kill_at
         for i in range(len(self.ports) * 3):
             port = self.ports[(start + i) % len(self.ports)]
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             try:
                 conn.request("POST", "/hook", body=body, headers=headers)
-                if kill and self.victim is not None and i == 0:
+                if kill and self.victim is not None and port == self.victim_port:
                     kill = False
-                    time.sleep(0.005)  # the worker has the update and is on its turn
-                    self.victim.send_signal(signal.SIGKILL)
-                    self.killed.set()
+                    with self.lock:
+                        first = not self.killed.is_set()
+                        self.killed.set()
+                    if first:
+                        time.sleep(0.005)  # the worker has the update and is on its turn
+                        self.victim.send_signal(signal.SIGKILL)
                 status = conn.getresponse().status
                 if status < 500:
                     return status
@@ -237,7 +241,7 @@ def test_three_workers_share_the_work(
     assert results == [200, 200, 200]
 
     # The rest typed without waiting; one worker is killed while it holds an update.
-    proxy.victim = procs[1]
+    proxy.victim, proxy.victim_port = procs[1], proxy.ports[1]
     proxy.kill_at = proxy.count + 7
     for n in range(1, ANSWERS + 1):
         for chat_id in CHATS:

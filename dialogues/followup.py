@@ -179,8 +179,8 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
 def _postpone_meeting(turn: Turn, ref: str) -> None:
     """Move a meeting a week on: only in a chat with follow-up meetings, within the window."""
     day = values.stored_day(ref[2:])
-    if day is None or not (schedule.cadence(turn.state) or schedule.next_meeting(turn.state)):
-        turn.say(turn.t("meeting_unknown"))
+    if day is None or day not in schedule.meetings(turn.state, turn.event.at):
+        turn.say(turn.t("meeting_unknown"))  # not one of the board's planned meetings
         return
     new = day + timedelta(days=POSTPONE_DAYS)
     label = dates.date_label(new, turn.content.lang)
@@ -188,7 +188,16 @@ def _postpone_meeting(turn: Turn, ref: str) -> None:
     if isinstance(moved, values.Problem):
         turn.say(turn.t(moved.key, **moved.values))
         return
+    # Only this meeting moves; the rhythm's later meetings stay where they were.
     settings = dict(schedule.followup(turn.state))
-    settings["next_meeting"] = moved.to_json()
+    planned = {
+        old.isoformat(): new_.isoformat()
+        for old, new_ in schedule.moved_meetings(turn.state).items()
+    }
+    origin = next(
+        (old for old, new_ in planned.items() if new_ == day.isoformat()), day.isoformat()
+    )
+    planned[origin] = new.isoformat()
+    settings["moved"] = dict(list(planned.items())[-schedule.MOVED_LIMIT :])
     turn.state.settings["followup"] = settings
     turn.say(turn.t("nudge_meeting_moved", date=label))

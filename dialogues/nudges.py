@@ -79,9 +79,15 @@ def on_day(day: date, tz: tzinfo | None = None) -> datetime:
     return datetime.combine(day, SEND_AT, tzinfo=tz or dates.zone()).astimezone(UTC)
 
 
+def weekday_on_or_before(day: date) -> date:
+    """Return the day itself on a weekday, else the Friday before: no reminders at weekends."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
 def _deadlines(chat_id: int, ref: str, day: date) -> Iterator[Nudge]:
-    yield Nudge(chat_id, "heads_up", ref, on_day(day - timedelta(days=HEADS_UP_DAYS)))
-    yield Nudge(chat_id, "due", ref, on_day(day))
+    heads_up = weekday_on_or_before(day - timedelta(days=HEADS_UP_DAYS))
+    yield Nudge(chat_id, "heads_up", ref, on_day(heads_up))
+    yield Nudge(chat_id, "due", ref, on_day(weekday_on_or_before(day)))
 
 
 _CHECKLISTS: dict[int, list[tuple[str, Node]]] = {}
@@ -115,7 +121,7 @@ def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[
 
 def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
     for day in schedule.meetings(state, now):
-        notice = on_day(day - timedelta(days=MEETING_NOTICE_DAYS))
+        notice = on_day(weekday_on_or_before(day - timedelta(days=MEETING_NOTICE_DAYS)))
         yield Nudge(chat_id, "meeting", f"m:{day.isoformat()}", notice)
     evaluation = content.role("evaluation")
     steps = [

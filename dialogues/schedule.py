@@ -59,7 +59,23 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
     days = [first]
     while months and add_months(first, months * len(days)) <= add_months(today, horizon_months):
         days.append(add_months(first, months * len(days)))
+    moved = moved_meetings(state)
+    days = sorted(moved.get(d, d) for d in days)
     return [d for d in days if d >= today - timedelta(days=1)]
+
+
+MOVED_LIMIT = 12  # meetings postponed on their own, remembered (about a year at most)
+
+
+def moved_meetings(state: ChatState) -> dict[date, date]:
+    """Return the meetings postponed on their own: planned day -> the day it moved to."""
+    stored = followup(state).get("moved")
+    found: dict[date, date] = {}
+    for planned, moved in stored.items() if isinstance(stored, dict) else ():
+        old, new = values.stored_day(planned), values.stored_day(moved)
+        if old is not None and new is not None:
+            found[old] = new
+    return found
 
 
 def render(turn: Turn, node: Node) -> None:

@@ -12,7 +12,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.nudger import Nudger
 from bot.service import Conversations
-from dialogues import ChatState, Library
+from dialogues import ChatState, Library, dates, schedule
 from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
 from storage.nudges import MemoryNudgeStore, NudgeRow, SqliteNudgeStore
@@ -337,3 +337,32 @@ async def test_a_chat_that_is_gone_is_deactivated_and_the_run_goes_on(
     assert conversations.load(lost).settings["inactive"] is True
     assert conversations.nudges is not None and conversations.nudges.pending(lost) == []
     assert len(fake.messages(6)) == 1
+
+
+def test_no_reminder_falls_on_a_weekend(library: Library) -> None:
+    # A deadline on Wednesday 9 December: its heads-up would be Sunday the 6th, so it comes
+    # on Friday the 4th; one on Sunday the 13th is reminded on Friday the 11th.
+    for deadline, expected in (
+        ("2026-12-09", [date(2026, 12, 4), date(2026, 12, 9)]),
+        ("2026-12-13", [date(2026, 12, 10), date(2026, 12, 11)]),
+    ):
+        found = wanted(library.get("da"), state_with_row(deadline), 5, NOW)
+        days = [n.due.astimezone(dates.zone()).date() for n in found]
+        assert days == expected and all(day.weekday() < 5 for day in days)
+
+
+def test_a_week_later_moves_only_that_meeting(library: Library) -> None:
+    user = Transcript(library, clock=Clock(NOW))
+    user.press_on("kadence", flow="trin4")
+    user.press_option("quarter")
+    user.send("15.1.2027")
+    planned = schedule.meetings(user.state, NOW)
+    assert planned[:3] == [date(2027, 1, 15), date(2027, 4, 15), date(2027, 7, 15)]
+    user.press_data("2:u:m:2027-01-15")
+    user.press_data("2:u:m:2027-01-22")  # the moved meeting, moved again
+    moved = schedule.meetings(user.state, NOW)
+    assert moved[:3] == [date(2027, 1, 29), date(2027, 4, 15), date(2027, 7, 15)]
+    before = user.state.to_dict()
+    user.press_data("2:u:m:2027-02-01")  # no meeting of the board's: a forged press
+    assert "møde" in user.last.text.lower()
+    assert user.state.settings == ChatState.from_dict(before).settings

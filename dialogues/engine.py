@@ -101,8 +101,8 @@ def _start(turn: Turn, payload: str) -> None:
             turn.goto(f"flow:{target}")
         turn.show()
         return
-    if not first and not _at_work(turn):
-        found = _unfinished_work(turn)
+    if not first and not reading.at_work(turn.node):
+        found = reading.unfinished_work(turn.content, turn.state)
         if found is not None:  # a glance at the menu or a page does not hide the work
             turn.jump(*found)
     flow = turn.flow
@@ -115,34 +115,6 @@ def _start(turn: Turn, payload: str) -> None:
         nav_row(turn, back=False),
     )
     turn.say(turn.t("resume", title=flow.title), options)
-
-
-WORK_KINDS = ("question", "custom", "checklist", "plan", "schedule")
-
-
-def _at_work(turn: Turn) -> bool:
-    """Tell whether the chat stands where something is to be answered or filled in."""
-    node, flow = turn.node, turn.flow
-    return node is not None and flow is not None and node.kind in WORK_KINDS
-
-
-def _unfinished_work(turn: Turn) -> tuple[str, str] | None:
-    """Return (flow, node) of the part most recently left unfinished: its first open
-    question, else where it was left; None when no part is."""
-    best: tuple[str, str, str] | None = None
-    for flow_id, visit in turn.state.visits.items():
-        flow = turn.content.flows.get(flow_id)
-        if flow is None or not isinstance(visit, dict) or visit.get("finished"):
-            continue
-        last = flow.nodes.get(str(visit.get("last") or ""))
-        if last is None or last.kind not in WORK_KINDS:
-            continue
-        first_question = flow.nodes.get(flow.questions[0]) if flow.questions else None
-        open_ = reading.first_open(flow, first_question, turn.state) if first_question else None
-        at = str(visit.get("at") or visit.get("started") or "")
-        if best is None or at > best[0]:
-            best = (at, flow.id, (open_ or last).id)
-    return (best[1], best[2]) if best else None
 
 
 def _to_menu(turn: Turn) -> None:

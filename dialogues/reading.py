@@ -1,4 +1,4 @@
-"""Reading pages: where a run of info pages leads, so a reader can pass them by.
+"""Reading pages and work: where a run of info pages leads, and where work was left.
 
 A flow often opens with a few pages to read (an introduction, facts behind a teaser) before
 its questions, first steps or overview. The first time, they are offered one by one, with a
@@ -9,7 +9,7 @@ question, or the overview), and the pages stay one Back away.
 from __future__ import annotations
 
 from dialogues import answers
-from dialogues.model import Flow, Node
+from dialogues.model import Content, Flow, Node
 from dialogues.state import ChatState
 
 
@@ -50,3 +50,30 @@ def revisit_landing(flow: Flow, state: ChatState) -> str | None:
     if target.kind == "question" and first_open(flow, target, state) is None:
         return None  # every question answered: open at the start, to read or review
     return target.id
+
+
+WORK_KINDS = ("question", "custom", "checklist", "plan", "schedule")
+
+
+def at_work(node: Node | None) -> bool:
+    """Tell whether a node is one where something is answered or filled in."""
+    return node is not None and node.kind in WORK_KINDS
+
+
+def unfinished_work(content: Content, state: ChatState) -> tuple[str, str] | None:
+    """Return (flow, node) of the part most recently left unfinished: its first open
+    question, else where it was left; None when no part is."""
+    best: tuple[str, str, str] | None = None
+    for flow_id, visit in state.visits.items():
+        flow = content.flows.get(flow_id)
+        if flow is None or not isinstance(visit, dict) or visit.get("finished"):
+            continue
+        last = flow.nodes.get(str(visit.get("last") or ""))
+        if not at_work(last) or last is None:
+            continue
+        first_question = flow.nodes.get(flow.questions[0]) if flow.questions else None
+        open_ = first_open(flow, first_question, state) if first_question else None
+        at = str(visit.get("at") or visit.get("started") or "")
+        if best is None or at > best[0]:
+            best = (at, flow.id, (open_ or last).id)
+    return (best[1], best[2]) if best else None

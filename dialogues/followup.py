@@ -179,7 +179,7 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
 def _postpone_meeting(turn: Turn, ref: str) -> None:
     """Move a meeting a week on: only in a chat with follow-up meetings, within the window."""
     day = values.stored_day(ref[2:])
-    if day is None or day not in schedule.meetings(turn.state, turn.event.at):
+    if day is None or day not in schedule.all_meetings(turn.content, turn.state, turn.event.at):
         turn.say(turn.t("meeting_unknown"))  # not one of the board's planned meetings
         return
     new = day + timedelta(days=POSTPONE_DAYS)

@@ -120,7 +120,7 @@ def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[
 
 
 def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
-    for day in schedule.meetings(state, now):
+    for day in schedule.all_meetings(content, state, now):
         notice = on_day(weekday_on_or_before(day - timedelta(days=MEETING_NOTICE_DAYS)))
         yield Nudge(chat_id, "meeting", f"m:{day.isoformat()}", notice)
     evaluation = content.role("evaluation")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 
-from dialogues import dates, values
+from dialogues import answers, dates, values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
-from dialogues.model import Node
+from dialogues.model import Content, Node
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
@@ -62,6 +62,32 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
     moved = moved_meetings(state)
     days = sorted(moved.get(d, d) for d in days)
     return [d for d in days if d >= today - timedelta(days=1)]
+
+
+def guide_meeting(content: Content, state: ChatState) -> date | None:
+    """Return the day of the meeting typed in the meeting guide (the question whose role is
+    meeting_date), read as of when it was typed; None when there is none or it is no date."""
+    found = content.node_role("meeting_date")
+    record = answers.get(state, found[0].id, found[1].id) if found else None
+    if not record:
+        return None
+    typed_at = values.stored_moment(record.get("at"))
+    parsed = (
+        dates.parse(str(record.get("text") or ""), typed_at, content.lang) if typed_at else None
+    )
+    day = parsed[1] if parsed else None
+    return day if values.stored_day(day.isoformat() if day else None) else None
+
+
+def all_meetings(content: Content, state: ChatState, at: datetime) -> list[date]:
+    """Return the board's coming meetings: the rhythm's and the one the meeting guide set."""
+    found = set(meetings(state, at))
+    guide = guide_meeting(content, state)
+    if guide is not None:
+        guide = moved_meetings(state).get(guide, guide)
+        if guide >= dates.today(at) - timedelta(days=1):
+            found.add(guide)
+    return sorted(found)
 
 
 MOVED_LIMIT = 12  # meetings postponed on their own, remembered (about a year at most)

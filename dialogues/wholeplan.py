@@ -172,9 +172,4 @@ def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocu
 
 def _guide_meeting(content: Content, state: ChatState, at: datetime) -> date | None:
     """Return the day of the meeting typed in the meeting guide, read as of when it was typed."""
-    record = role_answer(content, state, "meeting_date")
-    if not record:
-        return None
-    typed_at = values.stored_moment(record.get("at")) or at
-    parsed = dates.parse(str(record.get("text") or ""), typed_at, content.lang)
-    return parsed[1] if parsed else None
+    return schedule.guide_meeting(content, state)

@@ -366,3 +366,16 @@ def test_a_week_later_moves_only_that_meeting(library: Library) -> None:
     user.press_data("2:u:m:2027-02-01")  # no meeting of the board's: a forged press
     assert "møde" in user.last.text.lower()
     assert user.state.settings == ChatState.from_dict(before).settings
+
+
+def test_the_meeting_set_in_the_meeting_guide_gets_its_reminder(library: Library) -> None:
+    user = Transcript(library, clock=Clock(NOW))
+    user.press_on("dato", flow="moede")
+    user.send("15.1.2027")
+    found = [n for n in wanted(library.get("da"), user.state, 5, NOW) if n.kind == "meeting"]
+    assert [(n.ref, n.due.astimezone(dates.zone()).date()) for n in found] == [
+        ("m:2027-01-15", date(2027, 1, 13))
+    ]
+    user.press_data("2:u:m:2027-01-15")  # "a week later" works on it like on any meeting
+    found = [n.ref for n in wanted(library.get("da"), user.state, 5, NOW) if n.kind == "meeting"]
+    assert found == ["m:2027-01-22"]

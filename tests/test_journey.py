@@ -111,6 +111,20 @@ def test_an_old_menu_is_never_stale(journey: Journey) -> None:
     assert journey.user.last.text.startswith("Den knap hører til en ældre besked.")
 
 
+def test_the_language_is_one_press_from_the_menu_and_help_names_every_command(
+    journey: Journey,
+) -> None:
+    journey.command("/start")
+    journey.press("🌐 Sprog · Language")
+    journey.press("English")
+    assert journey.user.state.lang == "en"
+    journey.command("/help")
+    help_text = journey.user.replies[0].text
+    for command in ("/language", "/privacy", "/my_data", "/delete", "/groups", "/answers"):
+        assert command in help_text
+    assert "/sprog" not in help_text and "/hjaelp" not in help_text
+
+
 def test_reading_an_optional_fact_costs_one_press_more_than_skipping_it(
     library: Library,
 ) -> None:

@@ -131,16 +131,36 @@ def _render_templates(turn: Turn, node: Node) -> None:
 def _render_field(turn: Turn, node: Node, stage: str) -> None:
     skip = (turn.button(turn.t("btn_skip"), "_skip"),)
     cancel = (turn.button(turn.t("btn_cancel"), "no"),)
+    now = _current_value(turn, node, stage)
     if stage == "fokus":
         options = [(turn.button(o.label, f"o:{o.id}"),) for o in node.focus_options]
         own = (turn.button(turn.t("btn_own_focus"), "own"),)
-        turn.say(turn.t("ask_fokus"), rows(*options, own, cancel))
+        turn.say(turn.t("ask_fokus") + now, rows(*options, own, cancel))
     elif stage == "tid":
         quick = tuple(turn.button(turn.t(f"btn_{q}"), q) for q in dates.QUICK)
         pick = (turn.button(turn.t("btn_pick_time"), "wx"), *skip)
-        turn.say(turn.t("ask_tid"), rows(quick, pick, cancel))
+        turn.say(turn.t("ask_tid") + now, rows(quick, pick, cancel))
     else:
-        turn.say(turn.t(f"ask_{stage}"), rows(skip, cancel))
+        turn.say(turn.t(f"ask_{stage}") + now, rows(skip, cancel))
+
+
+def _current_value(turn: Turn, node: Node, stage: str) -> str:
+    """When a field of a row is edited, show what it holds now (a list one line per item, to
+    copy and change); '' for a new row or an empty field."""
+    row = find_row(turn, turn.state.widget.get("row"))
+    field = stage.removesuffix("_text")
+    if row is None or turn.state.widget.get("wizard") or not row.get(field):
+        return ""
+    value = row[field]
+    if field == "fokus":
+        shown = focus_label(node, str(value))
+    elif field == "tid":
+        shown = dates.when_label(value, turn.content.lang)
+    elif field in LIST_FIELDS:
+        shown = "\n".join(str(v) for v in value) if isinstance(value, list) else ""
+    else:
+        shown = str(value)
+    return "\n\n" + turn.t("field_now", value=escape(shown)) if shown else ""
 
 
 def from_template(turn: Turn, template: PlanTemplate) -> JSON:

@@ -146,12 +146,15 @@ def _press_field(turn: Turn, row: JSON, stage: str, option: str) -> bool:
 
 
 def _cancel(turn: Turn, row: JSON) -> None:
-    """Leave the field; a row that is still completely empty is dropped."""
-    empty = not any(row.get(f) for f in FIELDS)
-    if empty:
-        turn.state.plan = [r for r in turn.state.plan if r["id"] != row["id"]]
+    """Leave the field. "Fortryd" while a new row is being filled in drops that row, however
+    far it got (nothing half-filled is left behind); on an existing row it keeps the row."""
     wizard = bool(turn.state.widget.get("wizard"))
-    _go(turn, "overview" if wizard or empty else "row", None if empty else row, wizard=False)
+    empty = not any(row.get(f) for f in FIELDS)
+    if wizard or empty:
+        turn.state.plan = [r for r in turn.state.plan if r["id"] != row["id"]]
+        _go(turn, "overview", None, wizard=False)
+        return
+    _go(turn, "row", row, wizard=False)
 
 
 def text(turn: Turn, node: Node, typed: str) -> bool:

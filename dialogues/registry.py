@@ -129,7 +129,13 @@ _MARK_UI = ("btn_done", "btn_plan", "btn_na")
 _TIME_UI = ("ask_who", "ask_when", "ask_when_text", "btn_w0", "btn_w1", "btn_m1", "btn_pick_time")
 _PLAN_UI = ("plan_rows", "plan_empty", "btn_add_row", "btn_from_example", "plan_confirm_delete")
 _PLAN_STEPS_UI = ("plan_pick_field", "btn_row_done", "btn_delete_row", "plan_pick_example")
-_PLAN_DONE_UI = ("plan_row_saved", "plan_from_example", "plan_row_deleted", "plan_full")
+_PLAN_DONE_UI = (
+    "plan_row_saved",
+    "plan_from_example",
+    "plan_row_deleted",
+    "plan_full",
+    "field_now",
+)
 _PLAN_FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
 _SCHEDULE_UI = ("ask_next_meeting", "schedule_now", "schedule_cadence")
 _ANSWERS_UI = ("answers_pick", "answers_type_new", "answers_confirm_delete", "answers_deleted")

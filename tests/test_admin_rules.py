@@ -62,7 +62,7 @@ def with_row(user: Transcript) -> None:
     for _ in range(3):
         user.press_option("_skip")
     user.press_option("w1")
-    user.press_option("no")
+    user.press_option("_skip")  # the roles: skipped, and the row is in the plan
 
 
 def at_row_delete(user: Transcript) -> None:

@@ -35,3 +35,29 @@ def test_a_skipped_field_is_skipped_not_saved(library: Library) -> None:
     user.send("At vi når nye grupper")
     user.press("Spring over")  # Delmål
     assert user.last.text.startswith("Sprunget over.\n\n") and "Gemt" not in user.last.text
+
+
+def test_cancel_in_the_middle_of_a_new_row_leaves_nothing(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    user.press_on("handleplan", flow="trin3")
+    user.press("Ny række")
+    user.press("Eget fokus")
+    user.send("Biblioteket")
+    user.send("At vi når nye grupper")  # focus and goal filled in, then:
+    user.press("Fortryd")
+    assert user.state.plan == []
+
+
+def test_editing_a_field_shows_what_it_holds_now(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    user.press_on("handleplan", flow="trin3")
+    user.press("Ny række")
+    user.press("Eget fokus")
+    user.send("Biblioteket")
+    user.send("At vi når nye grupper")
+    user.send("Et møde\nEn aftale")
+    for _ in range(3):
+        user.press("Spring over")
+    user.press("✏️ 1")
+    user.press("Delmål")
+    assert user.last.text.endswith("Nu står der:\nEt møde\nEn aftale")

@@ -226,6 +226,9 @@ def _on_text(turn: Turn) -> None:
         and kind.text(turn, node, turn.event.text)
     ):
         return
+    if node is not None and node.kind == "summary":
+        turn.say(turn.t("summary_typed"))  # not the whole overview again
+        return
     turn.note(turn.t("use_buttons"))
     turn.show()
 

@@ -138,7 +138,13 @@ _PLAN_DONE_UI = (
 )
 _PLAN_FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
 _SCHEDULE_UI = ("ask_next_meeting", "schedule_now", "schedule_cadence")
-_ANSWERS_UI = ("answers_pick", "answers_type_new", "answers_confirm_delete", "answers_deleted")
+_ANSWERS_UI = (
+    "answers_pick",
+    "answers_type_new",
+    "answers_confirm_delete",
+    "answers_deleted",
+    "answers_nothing_to_delete",
+)
 _PRIVACY_UI = ("privacy", "btn_privacy", "btn_my_data", "btn_delete_all", "btn_yes_delete_all")
 _REMINDER_KINDS = ("heads_up", "due", "meeting", "evaluation", "repeat", "unfinished")
 

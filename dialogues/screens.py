@@ -62,14 +62,14 @@ def render(turn: Turn) -> None:
 
 def _render_list(turn: Turn, flow: Flow) -> None:
     text = f"<b>{flow.title}</b>\n\n{flow_summary(turn, flow, numbered=True)}"
+    # Every question has both buttons, always in the same place: the layout does not shift
+    # when an answer is added or deleted, so a thumb meaning Back never lands on a 🗑.
     buttons = []
     for number, node in enumerate(answered_nodes(flow), 1):
         if node.kind != "question":
             continue
-        row = [turn.button(f"✏️ {number}", f"e:{node.id}")]
-        if answers.get(turn.state, flow.id, node.id):
-            row.append(turn.button(f"🗑 {number}", f"d:{node.id}"))
-        buttons.append(tuple(row))
+        edit = turn.button(f"✏️ {number}", f"e:{node.id}")
+        buttons.append((edit, turn.button(f"🗑 {number}", f"d:{node.id}")))
     paired = [
         buttons[i] + buttons[i + 1] if i + 1 < len(buttons) else buttons[i]
         for i in range(0, len(buttons), 2)
@@ -83,6 +83,8 @@ def press(turn: Turn, option: str) -> bool:
     target = _target(turn)
     if prefix == "f" and rest in turn.content.flows:
         turn.open(ANSWER_SCREEN, "list", flow=rest)
+    elif prefix == "d" and target and rest in target[0].nodes and not _has_answer(turn, rest):
+        _back_to_list(turn, target[0], turn.t("answers_nothing_to_delete"))
     elif prefix in ("e", "d") and target and rest in target[0].nodes:
         page = "edit" if prefix == "e" else "delete"
         turn.open(ANSWER_SCREEN, page, flow=target[0].id, q=rest, expects_text=page == "edit")
@@ -94,6 +96,11 @@ def press(turn: Turn, option: str) -> bool:
         return False
     turn.show()
     return True
+
+
+def _has_answer(turn: Turn, node_id: str) -> bool:
+    target = _target(turn)
+    return bool(target and answers.voices(turn.state, target[0].id, node_id))
 
 
 def _delete(turn: Turn, flow: Flow, node: Node) -> None:

@@ -10,8 +10,9 @@ CORE_UI = (
     # the engine: navigation, commands, what it says about input
     "btn_next", "btn_back", "btn_skip", "btn_menu", "btn_continue", "btn_restart", "btn_cancel",
     "btn_no", "btn_export", "saved", "skipped", "stale", "unknown_button", "use_buttons",
-    "text_only", "empty_answer", "unknown_command", "welcome", "welcome_group", "resume",
-    "cancelled", "flow_done", "help", "edited_hint", "admins_only", "safe_apology", "too_long",
+    "summary_typed", "text_only", "empty_answer", "unknown_command", "welcome", "welcome_group",
+    "resume", "cancelled", "flow_done", "help", "edited_hint", "admins_only", "safe_apology",
+    "too_long",
     # values typed anywhere (dates, times, lists)
     "bad_date", "bad_time", "date_out_of_range", "too_many_lines",
     # the plan document and its exports

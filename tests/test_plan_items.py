@@ -61,3 +61,24 @@ def test_editing_a_field_shows_what_it_holds_now(library: Library) -> None:
     user.press("✏️ 1")
     user.press("Delmål")
     assert user.last.text.endswith("Nu står der:\nEt møde\nEn aftale")
+
+
+def test_text_typed_at_an_overview_is_answered_briefly(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    walk_to_summary(user, "anbefaling1")
+    replies = user.send("Et par ord til oversigten")
+    assert len(replies) == 1 and replies[0].text.startswith("Jeg har ikke gemt teksten")
+
+
+def test_the_answer_buttons_stay_in_place_when_an_answer_is_added(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    user.press_on("q_vaerdi", flow="anbefaling1")
+    user.send("Første svar")
+    user.send("/svar")
+    user.press("Anbefaling 1")
+    before = user.labels()
+    user.press("🗑 2")  # nothing answered there: nothing to delete, nothing moves
+    assert user.last.text.startswith("Der er ikke noget svar at slette")
+    user.press("✏️ 2")
+    user.send("Andet svar")
+    assert user.labels() == before

@@ -79,7 +79,7 @@ def press(turn: Turn, option: str) -> bool:
     elif option == "export":
         turn.registry.act(turn, "export")
     elif option == "edit" and found:
-        turn.open(found[0].id, found[1].id)
+        turn.detour(found[0].id, found[1].id)  # back to the plan when the editing is done
         turn.show()
     else:
         return False

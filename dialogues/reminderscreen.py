@@ -67,7 +67,7 @@ def press(turn: Turn, option: str) -> bool:
         settings["nudges_off_all"] = not settings.get("nudges_off_all")
     elif option == "cad" and (flow := turn.content.role("followup")) is not None:
         target = next((n.id for n in flow.nodes.values() if n.kind == "schedule"), flow.start)
-        turn.open(flow.id, target)
+        turn.detour(flow.id, target)  # back here once the rhythm is chosen
     else:
         return False
     turn.show()

@@ -33,8 +33,19 @@ class Turn:
         self.registry.render(self)
 
     def advance(self) -> None:
-        """Go to the current node's `next`, or finish the flow and show the menu."""
+        """Go to the current node's `next`, or finish the flow and show the menu; a node a
+        screen opened for one task returns to that screen instead."""
         node, flow = self.node, self.flow
+        back = self.state.settings.get("detour")
+        if (
+            isinstance(back, list)
+            and len(back) == 4
+            and back[2:] == [self.state.flow, self.state.node]
+        ):
+            self.state.settings.pop("detour", None)
+            self._move(str(back[0]), str(back[1]), remember=False)
+            self.show()
+            return
         if node is not None and node.next:
             self.goto(node.next)
         else:
@@ -153,7 +164,15 @@ class Turn:
                 return True
         return False
 
+    def detour(self, flow_id: str, node_id: str) -> None:
+        """Open a node of a flow for one task from a screen; when it is done (the node moves
+        on), the chat returns to the screen instead of going on in that flow."""
+        here = [self.state.flow, self.state.node]
+        self._move(flow_id, node_id, remember=True)
+        self.state.settings["detour"] = [*here, flow_id, node_id]
+
     def _move(self, flow_id: str, node_id: str, remember: bool) -> None:
+        self.state.settings.pop("detour", None)  # moving anywhere else ends a detour
         flow_now, node_now = self.state.flow, self.state.node
         if remember and flow_now and node_now and (flow_now, node_now) != (flow_id, node_id):
             self.state.history = [*self.state.history, [flow_now, node_now]][-HISTORY_LIMIT:]

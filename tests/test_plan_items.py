@@ -82,3 +82,18 @@ def test_the_answer_buttons_stay_in_place_when_an_answer_is_added(library: Libra
     user.press("✏️ 2")
     user.send("Andet svar")
     assert user.labels() == before
+
+
+def test_a_screen_opened_for_one_task_returns_there_when_done(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    user.send("/paamindelser")
+    user.press("Skift rytme")
+    user.press("Hvert kvartal")
+    user.send("12.1.2027")
+    assert user.state.flow == "@paamind"  # not on into step 4's "take the whole tour again"
+    assert "<b>Påmindelser</b>" in user.last.text
+    assert user.state.settings["followup"]["cadence"] == "quarter"
+    user.send("/plan")
+    user.press("Ret handleplanen")
+    user.press("Videre")
+    assert user.state.flow == "@plan"  # back at the plan, not on into step 3's tips

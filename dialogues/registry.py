@@ -163,7 +163,15 @@ REGISTRY = Registry(
         NodeKind(
             "summary",
             summary.SUMMARY,
-            ("summary_empty", "summary_skipped", "summary_by", "summary_steps", "btn_edit_answers"),
+            (
+                "summary_empty",
+                "summary_skipped",
+                "summary_by",
+                "summary_steps",
+                "btn_edit_answers",
+                "btn_edit_plan",
+                "btn_whole_plan",
+            ),
         ),
         NodeKind(
             "plan",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dialogues import answers, checklist
 from dialogues.custom import own_answers
+from dialogues.events import Button
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
@@ -82,14 +83,28 @@ def render(turn: Turn, node: Node) -> None:
     text = f"<b>{node.text}</b>\n\n{flow_summary(turn, flow)}"
     edit = (turn.button(turn.t("btn_edit_answers"), "edit"),) if answered_nodes(flow) else ()
     export = (turn.button(turn.t("btn_export"), "export"),)
+    plan = _plan_buttons(turn, flow)
     go_on = (turn.button(turn.t("btn_next"), "_next"),) if node.next else ()
-    turn.say(text, rows(edit + export, go_on, nav_row(turn)))
+    turn.say(text, rows(edit + export, plan, go_on, nav_row(turn)))
+
+
+def _plan_buttons(turn: Turn, flow: Flow) -> tuple[Button, ...]:
+    """A part that builds the plan offers to edit it; once there is a plan, to see it whole."""
+    found = [n for n in flow.nodes.values() if n.kind == "plan"]
+    edit = (turn.button(turn.t("btn_edit_plan"), "edit_plan"),) if found else ()
+    whole = (turn.button(turn.t("btn_whole_plan"), "plan"),) if turn.state.plan else ()
+    return edit + whole
 
 
 def press(turn: Turn, node: Node, option: str) -> bool:
     """Open 'Mine svar' for this flow, or the export choices."""
-    if option == "export":
-        turn.registry.act(turn, "export")
+    if option in ("export", "plan"):
+        turn.registry.act(turn, option)
+        return True
+    plan_nodes = [n for n in turn.flow.nodes.values() if n.kind == "plan"] if turn.flow else []
+    if option == "edit_plan" and turn.flow is not None and plan_nodes:
+        turn.detour(turn.flow.id, plan_nodes[0].id)  # back to this overview when done
+        turn.show()
         return True
     if option != "edit" or turn.flow is None:
         return False

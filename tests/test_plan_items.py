@@ -97,3 +97,17 @@ def test_a_screen_opened_for_one_task_returns_there_when_done(library: Library) 
     user.press("Ret handleplanen")
     user.press("Videre")
     assert user.state.flow == "@plan"  # back at the plan, not on into step 3's tips
+
+
+def test_the_plan_steps_overview_offers_to_edit_the_plan_and_comes_back(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    user.press_on("handleplan", flow="trin3")
+    user.press("Start fra et eksempel")
+    user.press("1.")
+    user.press("Færdig")
+    user.press_on("opsummering", flow="trin3")
+    assert {"✏️ Ret handleplanen", "📋 Hele planen"} <= set(user.labels())
+    user.press("✏️ Ret handleplanen")
+    assert user.state.node == "handleplan"
+    user.press("Videre")
+    assert user.state.node == "opsummering"  # back at the overview it came from

@@ -167,7 +167,8 @@ def to_event(update: Update, conversations: Conversations, bot_id: int = 0) -> E
         "update_id": update.update_id,
         "chat_title": chat.title or "",
         "reply_to_bot": to_bot,
-        "message_id": message.message_id if message is not None else 0,
+        # a message's own id; for a press, the id of the message that carries the button
+        "message_id": placed.message_id if placed is not None else 0,
         "reply_to_message_id": replied.message_id if replied is not None and to_bot else 0,
         "thread_id": (placed.message_thread_id or 0) if placed and placed.is_topic_message else 0,
         "user_handle": (user.username or "") if user and not anonymous_admin else "",

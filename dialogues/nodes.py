@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from dialogues import answers as store
@@ -83,6 +84,10 @@ def press_info(turn: Turn, node: Node, option: str) -> bool:
         return False
     turn.set_widget(open=True)
     turn.show()
+    pressed = turn.event.message_id
+    if pressed and turn.replies and not turn.replies[-1].export:
+        # The fact unfolds in place: the teaser's own message becomes the whole text.
+        turn.replies[-1] = dataclasses.replace(turn.replies[-1], edit_message_id=pressed)
     return True
 
 

@@ -125,6 +125,17 @@ def test_the_language_is_one_press_from_the_menu_and_help_names_every_command(
     assert "/sprog" not in help_text and "/hjaelp" not in help_text
 
 
+def test_a_fact_unfolds_in_place(library: Library) -> None:
+    user = Transcript(library, clock=Clock())
+    user.send("/start trin1")
+    user.press("Videre")
+    user.press("Videre")  # at the teaser of a fact
+    teaser = user.keyboard
+    user.press("Læs mere")
+    assert user.last.edit_message_id == user.message_id(teaser)  # the same message grows
+    assert "Videre ➡️" in user.labels()  # the way forward right under the fact
+
+
 def test_reading_an_optional_fact_costs_one_press_more_than_skipping_it(
     library: Library,
 ) -> None:

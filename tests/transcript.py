@@ -50,6 +50,7 @@ class Transcript:
         posts = []
         for reply in replies:
             if reply.edit_message_id:
+                self.posted.append((reply.edit_message_id, reply))  # same message, new text
                 continue
             message_id = 1000 + len(self.posted)
             self.posted.append((message_id, reply))
@@ -62,7 +63,7 @@ class Transcript:
         """Return the id the outbox gave to this reply's message."""
         return next(m for m, r in reversed(self.posted) if r is reply)
 
-    def _run(self, kind: str, text: str = "", data: str = "") -> list[Reply]:
+    def _run(self, kind: str, text: str = "", data: str = "", message_id: int = 0) -> list[Reply]:
         event = Event(
             chat_id=self.chat_id,
             user_id=self.user_id,
@@ -76,6 +77,7 @@ class Transcript:
             is_admin=self.is_admin,
             reply_to_bot=self.replying,
             reply_to_message_id=self.reply_to if self.replying else 0,
+            message_id=message_id,
         )
         self.replies = self.conversations.handle(event)
         self._post(self.replies)
@@ -109,7 +111,9 @@ class Transcript:
 
     def press(self, label: str, reply: Reply | None = None) -> list[Reply]:
         """Press the button with this label (exact, else the first whose label contains it)."""
-        return self._run("button", data=self.data_of(label, reply))
+        source = reply or self.keyboard
+        shown = next((m for m, r in reversed(self.posted) if r is source), 0)
+        return self._run("button", data=self.data_of(label, reply), message_id=shown)
 
     def press_data(self, data: str) -> list[Reply]:
         """Press a button carrying exactly this callback data (forged or old)."""

@@ -82,16 +82,18 @@ async def messages_per_start(library: Any, tmp: Path) -> int:
     return run.sends_per_step[0]
 
 
-def press_start(fake: FakeBotAPI, users: int) -> dict[int, float]:
-    """Queue one /start per user, evenly within SPREAD seconds; return when each was sent."""
+def press_start(
+    fake: FakeBotAPI, users: int, spread: float = SPREAD, first: int = FIRST_USER
+) -> dict[int, float]:
+    """Queue one /start per user, evenly within `spread` seconds; return when each was sent."""
     start = time.monotonic()
     sent_at = {}
     for i in range(users):
-        delay = start + SPREAD * i / users - time.monotonic()
+        delay = start + spread * i / users - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        sent_at[FIRST_USER + i] = time.monotonic()
-        fake.send_text(FIRST_USER + i, "/start")
+        sent_at[first + i] = time.monotonic()
+        fake.send_text(first + i, "/start")
     return sent_at
 
 

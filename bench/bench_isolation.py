@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_bursts import press_start  # noqa: E402
 from bench.common import (  # noqa: E402
     TOKEN,
     BotMisbehaved,
@@ -92,19 +93,6 @@ def board_floods(fake: FakeBotAPI, commands: int) -> None:
         time.sleep(0.1)
 
 
-def users_start(fake: FakeBotAPI, users: int) -> dict[int, float]:
-    """Private users press /start, evenly within SPREAD seconds; return when each did."""
-    start = time.monotonic()
-    sent_at = {}
-    for i in range(users):
-        delay = start + SPREAD * i / users - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        sent_at[FIRST_USER + i] = time.monotonic()
-        fake.send_text(FIRST_USER + i, "/start")
-    return sent_at
-
-
 async def scenario(name: str, users: int, commands: int, library: Any, tmp: Path) -> dict[str, Any]:
     """Run one scenario; return the private users' first-reply waits."""
     with TimedFake() as fake:
@@ -121,7 +109,7 @@ async def scenario(name: str, users: int, commands: int, library: Any, tmp: Path
             flood = threading.Thread(target=board_floods, args=(fake, commands))
             flood.start()
             await asyncio.sleep(1.0)  # the group's queue builds up first
-            sent_at = await asyncio.to_thread(users_start, fake, users)
+            sent_at = await asyncio.to_thread(press_start, fake, users, SPREAD, FIRST_USER)
             try:
                 await asyncio.to_thread(
                     fake.wait_for,

@@ -106,6 +106,15 @@ def precision_of(label: str) -> str:
     return "week" if label.split(" ", 1)[0].lower() in ("uge", "week") else "day"
 
 
+def stored_precision(value: dict[str, object]) -> str:
+    """Return a stored deadline's precision; a record from before precisions were stored
+    (it kept the label it was typed with) has it read from that label."""
+    precision = value.get("precision")
+    if precision in ("week", "day"):
+        return str(precision)
+    return precision_of(str(value.get("label") or ""))
+
+
 def label_for(precision: str, day: date, lang: str) -> str:
     """Return the label of a deadline in `lang`: its week, or its date."""
     return week_label(day, lang) if precision == "week" else date_label(day, lang)
@@ -124,7 +133,4 @@ def when_label(value: object, lang: str) -> str:
         day = date.fromisoformat(value["date"][:10])
     except ValueError:
         return ""
-    precision = value.get("precision")
-    if precision not in ("week", "day"):
-        precision = precision_of(str(value.get("label") or ""))
-    return label_for(str(precision), day, lang)
+    return label_for(stored_precision(value), day, lang)

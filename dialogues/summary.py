@@ -88,10 +88,14 @@ def render(turn: Turn, node: Node) -> None:
     turn.say(text, rows(edit + export, plan, go_on, nav_row(turn)))
 
 
+def _plan_node(flow: Flow) -> Node | None:
+    """Return the flow's action-plan builder, if it has one."""
+    return next((n for n in flow.nodes.values() if n.kind == "plan"), None)
+
+
 def _plan_buttons(turn: Turn, flow: Flow) -> tuple[Button, ...]:
     """A part that builds the plan offers to edit it; once there is a plan, to see it whole."""
-    found = [n for n in flow.nodes.values() if n.kind == "plan"]
-    edit = (turn.button(turn.t("btn_edit_plan"), "edit_plan"),) if found else ()
+    edit = (turn.button(turn.t("btn_edit_plan"), "edit_plan"),) if _plan_node(flow) else ()
     whole = (turn.button(turn.t("btn_whole_plan"), "plan"),) if turn.state.plan else ()
     return edit + whole
 
@@ -101,9 +105,9 @@ def press(turn: Turn, node: Node, option: str) -> bool:
     if option in ("export", "plan"):
         turn.registry.act(turn, option)
         return True
-    plan_nodes = [n for n in turn.flow.nodes.values() if n.kind == "plan"] if turn.flow else []
-    if option == "edit_plan" and turn.flow is not None and plan_nodes:
-        turn.detour(turn.flow.id, plan_nodes[0].id)  # back to this overview when done
+    plan = _plan_node(turn.flow) if turn.flow is not None else None
+    if option == "edit_plan" and turn.flow is not None and plan is not None:
+        turn.detour(turn.flow.id, plan.id)  # back to this overview when done
         turn.show()
         return True
     if option != "edit" or turn.flow is None:

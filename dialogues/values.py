@@ -111,10 +111,7 @@ def moved_when(old: object, days: int, at: datetime, lang: str) -> When | Proble
     if day is None or not isinstance(old, dict):
         return None
     new = day + timedelta(days=days)
-    precision = old.get("precision")
-    if precision not in ("week", "day"):
-        precision = dates.precision_of(str(old.get("label") or ""))
-    return checked(dates.label_for(str(precision), new, lang), new, at, lang)
+    return checked(dates.label_for(dates.stored_precision(old), new, lang), new, at, lang)
 
 
 def stored_day(value: object) -> date | None:

@@ -9,6 +9,15 @@ from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript
 
 
+def new_row_with_focus_and_goal(user: Transcript) -> None:
+    """Open the plan builder and start a new row: a focus of one's own, then its goal."""
+    user.press_on("handleplan", flow="trin3")
+    user.press("Ny række")
+    user.press("Eget fokus")
+    user.send("Biblioteket")
+    user.send("At vi når nye grupper")
+
+
 def test_a_planned_step_is_an_action_and_a_done_step_stays_marked_done(library: Library) -> None:
     user = Transcript(library, clock=Clock())
     walk_to_summary(user, "anbefaling1")  # three steps planned, one done, one not relevant
@@ -28,33 +37,21 @@ def test_a_planned_step_is_an_action_and_a_done_step_stays_marked_done(library: 
 
 def test_a_skipped_field_is_skipped_not_saved(library: Library) -> None:
     user = Transcript(library, clock=Clock())
-    user.press_on("handleplan", flow="trin3")
-    user.press("Ny række")
-    user.press("Eget fokus")
-    user.send("Biblioteket")
-    user.send("At vi når nye grupper")
+    new_row_with_focus_and_goal(user)
     user.press("Spring over")  # Delmål
     assert user.last.text.startswith("Sprunget over.\n\n") and "Gemt" not in user.last.text
 
 
 def test_cancel_in_the_middle_of_a_new_row_leaves_nothing(library: Library) -> None:
     user = Transcript(library, clock=Clock())
-    user.press_on("handleplan", flow="trin3")
-    user.press("Ny række")
-    user.press("Eget fokus")
-    user.send("Biblioteket")
-    user.send("At vi når nye grupper")  # focus and goal filled in, then:
+    new_row_with_focus_and_goal(user)
     user.press("Fortryd")
     assert user.state.plan == []
 
 
 def test_editing_a_field_shows_what_it_holds_now(library: Library) -> None:
     user = Transcript(library, clock=Clock())
-    user.press_on("handleplan", flow="trin3")
-    user.press("Ny række")
-    user.press("Eget fokus")
-    user.send("Biblioteket")
-    user.send("At vi når nye grupper")
+    new_row_with_focus_and_goal(user)
     user.send("Et møde\nEn aftale")
     for _ in range(3):
         user.press("Spring over")

@@ -60,8 +60,8 @@ class Transcript:
             self.conversations.remember_posts(self.chat_id, posts)
 
     def message_id(self, reply: Reply) -> int:
-        """Return the id the outbox gave to this reply's message."""
-        return next(m for m, r in reversed(self.posted) if r is reply)
+        """Return the id the outbox gave to this reply's message (0: never posted)."""
+        return next((m for m, r in reversed(self.posted) if r is reply), 0)
 
     def _run(self, kind: str, text: str = "", data: str = "", message_id: int = 0) -> list[Reply]:
         event = Event(
@@ -112,8 +112,9 @@ class Transcript:
     def press(self, label: str, reply: Reply | None = None) -> list[Reply]:
         """Press the button with this label (exact, else the first whose label contains it)."""
         source = reply or self.keyboard
-        shown = next((m for m, r in reversed(self.posted) if r is source), 0)
-        return self._run("button", data=self.data_of(label, reply), message_id=shown)
+        return self._run(
+            "button", data=self.data_of(label, reply), message_id=self.message_id(source)
+        )
 
     def press_data(self, data: str) -> list[Reply]:
         """Press a button carrying exactly this callback data (forged or old)."""

@@ -29,6 +29,10 @@ def data_key(config: Config, create: bool = True) -> bytes:
     if config.data_key is not None:
         check_key(config.data_key)
         return config.data_key
+    if config.key_file.exists() or config.key_file.is_symlink():
+        return read_or_create_key_file(config.key_file, create=False)
+    # No key file: create one only for a new database or one never encrypted (the probe
+    # opens the file read-only, so it runs only when there is a decision to make).
     first_run = not config.db_path.exists()
     may_create = create and (first_run or not is_encrypted(config.db_path))
     return read_or_create_key_file(config.key_file, create=may_create)
@@ -116,7 +120,8 @@ def _damaged(db: Path, problem: str) -> str:
 
 
 def _database_fault(db: Path, exc: sqlite3.DatabaseError) -> str:
-    text = str(exc)
+    name = getattr(exc, "sqlite_errorname", "")  # e.g. SQLITE_READONLY_DBMOVED: tells why
+    text = f"{exc}, {name}" if name and name != "SQLITE_ERROR" else str(exc)
     if "full" in text or _nearly_full(db.parent):
         return f"the disk holding {db} is full ({text}): free space, then start again"
     if "disk I/O" in text:

@@ -183,7 +183,11 @@ def grouped_rows(doc: PlanDocument) -> list[tuple[str, list[PlanRow]]]:
 
 def ordered_meetings(doc: PlanDocument) -> list[Meeting]:
     """Return the meetings by day."""
-    return sorted(doc.meetings, key=lambda meeting: meeting.day)
+    return sorted(doc.meetings, key=_day)
+
+
+def _day(meeting: Meeting) -> date:
+    return meeting.day
 
 
 def human_date(day: date, lang: str) -> str:

@@ -52,7 +52,8 @@ def render(doc: PlanDocument, calendar_id: str = "", *, alarms: bool = True) -> 
         calendar.add_component(_meeting_event(doc, guide, calendar_id, stamp))
     for meeting in ordered_meetings(doc):
         calendar.add_component(_meeting_event(doc, meeting, calendar_id, stamp))
-    return bytes(calendar.to_ical())
+    data: bytes = calendar.to_ical()  # icalendar documents bytes; it does not annotate it
+    return data
 
 
 def event_uid(uid: str, calendar_id: str) -> str:

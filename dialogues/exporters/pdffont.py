@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Container
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -45,12 +46,21 @@ logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 logging.getLogger("fontTools.ttLib").setLevel(logging.WARNING)
 
 
+class _FontFile(Protocol):
+    """The part of fontTools' (untyped) TTFont that font_coverage reads."""
+
+    def __enter__(self) -> _FontFile: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def getBestCmap(self) -> dict[int, str]: ...  # code point -> glyph name
+
+
 @lru_cache(maxsize=1)
 def font_coverage() -> frozenset[int]:
     """Return the code points that both the regular and the bold font can draw."""
     maps: list[set[int]] = []
     for path in FONT_FILES.values():
-        with TTFont(str(path), lazy=True) as font:
+        opened: _FontFile = TTFont(str(path), lazy=True)
+        with opened as font:
             maps.append(set(font.getBestCmap()))
     return frozenset(set.intersection(*maps))
 

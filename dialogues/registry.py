@@ -146,7 +146,7 @@ _ANSWERS_UI = (
     "answers_nothing_to_delete",
 )
 _PRIVACY_UI = ("privacy", "btn_privacy", "btn_my_data", "btn_delete_all", "btn_yes_delete_all")
-_REMINDER_KINDS = ("heads_up", "due", "meeting", "evaluation", "repeat", "unfinished")
+_REMINDER_KINDS = ("week", "meeting", "evaluation", "repeat", "unfinished")
 
 REGISTRY = Registry(
     kinds=(

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from dialogues import Library
+from dialogues.followup import render
+from dialogues.nudges import wanted
+from tests.test_deadline_weeks import real_plan
 from tests.transcript import Clock, Transcript
 
 BUDGET_NEW = 6  # presses from /start to a first question, or to adding a plan row
@@ -246,3 +249,21 @@ def test_a_returning_user_is_one_press_from_their_next_question(journey: Journey
         journey.press("▶️ Fortsæt")
     journey.report("returning user: /start → the next unanswered question")
     assert journey.at() == expected and journey.presses <= BUDGET_RETURN_START
+
+
+def test_a_weeks_deadlines_are_one_message_and_each_item_one_press(journey: Journey) -> None:
+    journey.command("/start")
+    plan = real_plan()  # the plan of issue 18's count: 26 reminders before, 11 now
+    state = {**journey.user.state.to_dict(), "plan": plan.plan, "checklists": plan.checklists}
+    journey.user.conversations.store.put("chat:100", state)
+    content = journey.user.conversations.library.get("da")
+    now = journey.user.clock.now
+    weeks = [n for n in wanted(content, journey.user.state, 100, now) if n.kind == "week"]
+    message = render(content, journey.user.state, weeks[0], weeks[0].due)
+    assert message is not None and len(message.buttons) == 3  # three items due that week
+    pressed = next(b for row in message.buttons for b in row if b.label == "2. ✅")
+    journey.user.press_data(pressed.data)  # the second item is done, from the reminder
+    journey.presses += 1
+    assert journey.user.state.checklists["anbefaling1/skridt/s1"]["progress"] == "done"
+    journey.report("a week's reminder → its second item marked done")
+    assert (journey.presses, journey.typed) == (1, 0)

@@ -124,7 +124,13 @@ def _ui(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 _QUESTION_UI = ("progress", "previous_answer", "btn_keep", "btn_answer", "board_how")
 _BOARD_UI = ("board_prompt", "board_old_question", "board_saved_earlier")
-_CHECKLIST_UI = ("checklist_progress", "checklist_suggested", "checklist_now")
+_CHECKLIST_UI = (
+    "checklist_progress",
+    "checklist_suggested",
+    "checklist_now",
+    "btn_change_who",
+    "btn_change_when",
+)
 _MARK_UI = ("btn_done", "btn_plan", "btn_na")
 _TIME_UI = ("ask_who", "ask_when", "ask_when_text", "btn_w0", "btn_w1", "btn_m1", "btn_pick_time")
 _PLAN_UI = ("plan_rows", "plan_empty", "btn_add_row", "btn_from_example", "plan_confirm_delete")
@@ -168,6 +174,7 @@ REGISTRY = Registry(
                 "summary_skipped",
                 "summary_by",
                 "summary_steps",
+                "summary_steps_hint",
                 "btn_edit_answers",
                 "btn_edit_plan",
                 "btn_whole_plan",

@@ -267,3 +267,28 @@ def test_a_weeks_deadlines_are_one_message_and_each_item_one_press(journey: Jour
     assert journey.user.state.checklists["anbefaling1/skridt/s1"]["progress"] == "done"
     journey.report("a week's reminder → its second item marked done")
     assert (journey.presses, journey.typed) == (1, 0)
+
+
+def test_a_first_steps_mark_who_and_when_change_from_the_summary(journey: Journey) -> None:
+    journey.user.press_on("skridt", flow="anbefaling1")
+    journey.press("🗓 Planlæg")
+    journey.type("Formanden")
+    journey.press("Næste uge")
+    journey.user.press_on("opsummering")
+    counts = []
+    for presses, typed in (
+        (["🗓 1", "📅 Ret hvornår", "Om en måned"], []),  # the when
+        (["🗓 1", "👤 Ret hvem"], ["Næstformanden"]),  # the who
+        (["🗓 1", "✅ Gjort"], []),  # the mark
+    ):
+        journey.presses, journey.typed, journey.log = 0, 0, []
+        for label in presses:
+            journey.press(label)
+        for text in typed:
+            journey.type(text)
+        assert journey.at() == "anbefaling1/opsummering"
+        counts.append((journey.presses, journey.typed))
+        journey.report("summary → one step's " + ("when", "who", "mark")[len(counts) - 1])
+    assert counts == [(3, 0), (2, 1), (2, 0)]
+    record = journey.user.state.checklists["anbefaling1/skridt/s1"]
+    assert record["status"] == "done"

@@ -150,6 +150,11 @@ _ANSWERS_UI = (
     "answers_confirm_delete",
     "answers_deleted",
     "answers_nothing_to_delete",
+    "own_confirm_delete",
+    "own_deleted",
+    "own_type_question",
+    "own_question_changed",
+    "btn_own_reword",
 )
 _PRIVACY_UI = ("privacy", "btn_privacy", "btn_my_data", "btn_delete_all", "btn_yes_delete_all")
 _REMINDER_KINDS = ("week", "meeting", "evaluation", "repeat", "unfinished")

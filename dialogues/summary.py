@@ -46,8 +46,10 @@ def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
             by = f"\n<i>– {escape(name)}</i>" if show_names and name else ""
             lines.append(f"{escape(shown_value(node, record))}{by}")
         blocks.append("\n".join(lines))
-    for _, own in own_answers(turn.state, flow.id):
-        blocks.append(f"<b>{escape(own['question'])}</b>\n{escape(own['text'])}")
+    first = len(answered_nodes(flow)) + 1  # own questions are numbered on
+    for number, (_, own) in enumerate(own_answers(turn.state, flow.id), first):
+        title = f"{number}. {escape(own['question'])}" if numbered else escape(own["question"])
+        blocks.append(f"<b>{title}</b>\n{escape(own['text'])}")
     return blocks
 
 

@@ -292,3 +292,28 @@ def test_a_first_steps_mark_who_and_when_change_from_the_summary(journey: Journe
     assert counts == [(3, 0), (2, 1), (2, 0)]
     record = journey.user.state.checklists["anbefaling1/skridt/s1"]
     assert record["status"] == "done"
+
+
+def test_an_own_question_is_edited_or_deleted_from_the_steps_summary(journey: Journey) -> None:
+    journey.user.press_on("egne", flow="trin1")
+    for text in ("Hvem spørger vi først?", "Formanden", "Hvad koster det?", "Intet"):
+        journey.type(text)
+    journey.user.press_on("opsummering")
+    counts = []
+    for what, presses, typed in (
+        ("its answer", ["✏️ Ret et svar", "✏️ 11"], ["Næstformanden"]),
+        ("its wording", ["✏️ Ret et svar", "✏️ 11", "✏️ Ret selve spørgsmålet"], ["Hvem først?"]),
+        ("it, with its answer", ["✏️ Ret et svar", "🗑 12", "🗑 Ja, slet"], []),
+    ):
+        if counts:  # back to the step's summary first (not counted)
+            journey.user.press_on("opsummering", flow="trin1")
+        journey.presses, journey.typed, journey.log = 0, 0, []
+        for label in presses:
+            journey.press(label)
+        for text in typed:
+            journey.type(text)
+        counts.append((journey.presses, journey.typed))
+        journey.report(f"summary → an own question: {what}")
+    assert counts == [(2, 1), (3, 1), (3, 0)]
+    own = {v["question"]: v["text"] for k, v in journey.user.state.answers.items() if "/+" in k}
+    assert own == {"Hvem først?": "Næstformanden"}

@@ -91,11 +91,13 @@ def _week(
     found = [(ref, got) for ref in refs if (got := item(content, state, ref)) is not None]
     if not found:
         return None
-    lines = [t("nudge_week", week=dates.week_label(monday, content.lang))]
+    week = dates.week_label(monday, content.lang)
+    lines = [t("nudge_week", week=week)]
     for n, (_, (title, record)) in enumerate(found, start=1):
         who = record.get("roller") or record.get("who")
-        when = dates.when_label(_when(record), content.lang)
-        line = t("nudge_line", n=n, item=escape(title), when=escape(when))
+        when = dates.when_label(_when(record), content.lang)  # a day is named; the week is
+        details = [escape(when)] if when and when != week else []  # in the heading already
+        line = " · ".join([t("nudge_line", n=n, item=escape(title)), *details])
         lines.append(line + (f" · {escape(who)}" if who else ""))
     if len(found) == 1:
         lines += ["", t("nudge_how")]

@@ -100,9 +100,9 @@ def test_the_weeks_message_has_a_line_and_a_row_of_buttons_per_item(library: Lib
     assert reply is not None
     assert reply.text == (
         "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
-        "1. «Fællesmøde med de frivillige» – uge 49 (2026) · Formanden\n"
-        f"2. «{step_text(library, 'anbefaling1', 's1')}» – uge 49 (2026) · Anna\n"
-        f"3. «{step_text(library, 'anbefaling3', 's1')}» – uge 49 (2026) · Carl\n\n"
+        "1. «Fællesmøde med de frivillige» · Formanden\n"
+        f"2. «{step_text(library, 'anbefaling1', 's1')}» · Anna\n"
+        f"3. «{step_text(library, 'anbefaling3', 's1')}» · Carl\n\n"
         "Hvordan går det? En række knapper pr. punkt, i samme rækkefølge: ✅ gjort · 🔄 i gang"
         " · 🧱 kørt fast · ⏭ udskyd en uge."
     )
@@ -112,10 +112,16 @@ def test_the_weeks_message_has_a_line_and_a_row_of_buttons_per_item(library: Lib
     assert [b.data for b in reply.buttons[1]] == [
         f"2:{o}:s:anbefaling1/skridt/s1" for o in ("d", "g", "x", "u")
     ]
+    march = Nudge(5, "week", "w:2027-03-01", on_day(date(2027, 3, 1)))
+    reply = render(library.get("da"), real_plan(), march, march.due)
+    assert reply is not None and reply.text.split("\n")[:2] == [  # a day is named on its line
+        "📅 <b>Ugens frister</b> · uge 9 (2027)",
+        "1. «Aftale med kommunen» · 1. marts 2027 · Næstformanden",
+    ]
     english = render(library.get("en"), real_plan(), week, on_day(date(2026, 11, 30)))
     assert english is not None and english.text.startswith(
         "📅 <b>This week's deadlines</b> · week 49 (2026)\n"
-        "1. “Fællesmøde med de frivillige” – week 49 (2026) · Formanden\n"
+        "1. “Fællesmøde med de frivillige” · Formanden\n"
     )
 
 
@@ -193,7 +199,7 @@ async def test_an_old_reminder_whose_week_has_begun_is_delivered_once(
     texts = [m["text"] for m in fake.messages(5)]
     assert texts == [
         "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
-        "1. «Fællesmøde med de frivillige» – uge 49 (2026) · Formanden\n\n"
+        "1. «Fællesmøde med de frivillige» · Formanden\n\n"
         "Hvordan går det? Tryk på en knap, så skriver jeg det i planen."
     ]
     assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]

@@ -255,7 +255,7 @@ async def test_once_only_across_a_restart_including_a_nudge_due_while_down(
     texts = [m["text"] for m in fake.messages(5)]
     assert texts == [
         "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
-        "1. «Fællesmøde med de frivillige» – uge 49 (2026) · Johanne\n\n"
+        "1. «Fællesmøde med de frivillige» · Johanne\n\n"
         "Hvordan går det? Tryk på en knap, så skriver jeg det i planen."
     ]
     assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]

@@ -228,3 +228,20 @@ async def test_an_old_reminder_before_its_week_gives_way_to_the_weeks_message(
         "📅 <b>Ugens frister</b> · uge 2 (2027)",
     ]
     assert "«Ny velkomstfolder»" in fake.messages(5)[2]["text"]
+
+
+async def test_an_items_old_reminders_all_due_at_once_come_as_one_message(
+    fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
+) -> None:
+    # The bot was down from before Tuesday 1 December until Friday the 4th: both of row r1's
+    # old reminders are due at the first tick.
+    clock = Clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    nudger = stored_before_weeks(tmp_path, library, clock, old("heads_up", "p:r1", date(2026, 12, 1)),
+                                 old("due", "p:r1", date(2026, 12, 4)))  # fmt: skip
+    clock.now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    assert await nudger.tick(bot) == 1
+    assert await nudger.tick(bot) == 0
+    assert [m["text"].split("\n")[1] for m in fake.messages(5)] == [
+        "1. «Fællesmøde med de frivillige» · Formanden"
+    ]
+    assert {r.kind for r in nudger.nudges.pending(5)} == {"week", "meeting", "evaluation", "repeat"}

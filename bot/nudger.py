@@ -17,6 +17,7 @@ from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
 from dialogues.nudges import Nudge, in_quiet_hours
+from dialogues.state import ChatState
 from storage.nudges import NudgeRow
 
 log = logging.getLogger("inklusionsguiden.nudges")
@@ -24,6 +25,7 @@ TICK_SECONDS = 30
 BATCH = 200
 
 
+STORED_BEFORE_WEEKS = ("heads_up", "due")  # one item's reminder, from before weeks were grouped
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "group chat was deactivated")
 
 
@@ -76,6 +78,8 @@ class Nudger:
             state.settings.get("inactive") or state.settings.get("nudges_off_all")
         )
         content = self.conversations.library.get(state.lang)
+        if row.kind in STORED_BEFORE_WEEKS:
+            await self._before_weeks(row, state, now)
         reply = (
             None if muted or nudge.category in off else followup.render(content, state, nudge, now)
         )
@@ -103,6 +107,16 @@ class Nudger:
             return 0
         log.info("nudge sent chat=%s kind=%s", row.chat_id, row.kind)
         return 1
+
+    async def _before_weeks(self, row: NudgeRow, state: ChatState, now: datetime) -> None:
+        """A reminder of one item stored before a week's deadlines were grouped: plan the
+        chat's reminders anew (its week messages replace the old ones still ahead), and
+        claim the item's other old reminders already due, so the item comes once."""
+        await asyncio.to_thread(self.conversations.sync_nudges, row.chat_id, state)
+        for other in await asyncio.to_thread(self.nudges.pending, row.chat_id):
+            same = other.kind in STORED_BEFORE_WEEKS and other.ref == row.ref
+            if same and other.id != row.id and other.due <= now.isoformat():
+                await asyncio.to_thread(self.nudges.claim, other.id)
 
     async def _purge(self, row: NudgeRow) -> int:
         """Erase a chat whose data outlived the retention period (no message is sent)."""

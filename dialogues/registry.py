@@ -128,7 +128,13 @@ def _ui(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 _QUESTION_UI = ("progress", "previous_answer", "btn_keep", "btn_answer", "board_how")
 _BOARD_UI = ("board_prompt", "board_old_question", "board_saved_earlier")
-_CHECKLIST_UI = ("checklist_progress", "checklist_suggested", "checklist_now")
+_CHECKLIST_UI = (
+    "checklist_progress",
+    "checklist_suggested",
+    "checklist_now",
+    "btn_change_who",
+    "btn_change_when",
+)
 _MARK_UI = ("btn_done", "btn_plan", "btn_na")
 _TIME_UI = ("ask_who", "ask_when", "ask_when_text", "btn_w0", "btn_w1", "btn_m1", "btn_pick_time")
 _PLAN_UI = ("plan_rows", "plan_empty", "btn_add_row", "btn_from_example", "plan_confirm_delete")
@@ -148,9 +154,14 @@ _ANSWERS_UI = (
     "answers_confirm_delete",
     "answers_deleted",
     "answers_nothing_to_delete",
+    "own_confirm_delete",
+    "own_deleted",
+    "own_type_question",
+    "own_question_changed",
+    "btn_own_reword",
 )
 _PRIVACY_UI = ("privacy", "btn_privacy", "btn_my_data", "btn_delete_all", "btn_yes_delete_all")
-_REMINDER_KINDS = ("heads_up", "due", "meeting", "evaluation", "repeat", "unfinished")
+_REMINDER_KINDS = ("week", "meeting", "evaluation", "repeat", "unfinished")
 
 REGISTRY = Registry(
     kinds=(
@@ -172,6 +183,7 @@ REGISTRY = Registry(
                 "summary_skipped",
                 "summary_by",
                 "summary_steps",
+                "summary_steps_hint",
                 "btn_edit_answers",
                 "btn_edit_plan",
                 "btn_whole_plan",

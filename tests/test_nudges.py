@@ -43,11 +43,10 @@ def state_with_row(due: str = "2026-12-04", label: str = "uge 49 (2026)") -> Cha
     )
 
 
-def test_an_action_item_gets_a_heads_up_and_a_nudge_on_the_day(library: Library) -> None:
-    found = wanted(library.get("da"), state_with_row(), 5, NOW)
-    assert [(n.kind, n.due) for n in found] == [
-        ("heads_up", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)),  # 09:00 in Copenhagen (CET)
-        ("due", datetime(2026, 12, 4, 8, 0, tzinfo=UTC)),
+def test_an_action_items_week_gets_one_reminder_on_its_monday(library: Library) -> None:
+    found = wanted(library.get("da"), state_with_row(), 5, NOW)  # due Friday 4 December
+    assert [(n.kind, n.ref, n.due) for n in found] == [
+        ("week", "w:2026-11-30", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),  # 09:00 CET
     ]
     assert [n.id for n in found] == [
         n.id for n in wanted(library.get("da"), state_with_row(), 5, NOW)
@@ -55,8 +54,10 @@ def test_an_action_item_gets_a_heads_up_and_a_nudge_on_the_day(library: Library)
 
 
 def test_nudges_in_the_past_are_not_planned(library: Library) -> None:
-    found = wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW)
-    assert [n.kind for n in found] == ["due"]
+    # NOW is Monday 23 November after nine: this week's message is past, next week's ahead.
+    assert wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW) == []
+    found = wanted(library.get("da"), state_with_row("2026-11-30"), 5, NOW)
+    assert [n.ref for n in found] == ["w:2026-11-30"]
 
 
 def test_a_done_item_and_a_switched_off_category_get_no_nudges(library: Library) -> None:
@@ -178,7 +179,7 @@ def test_switch_off_from_a_nudge_and_back_on_in_the_reminders_screen(planner: Tr
     assert "🔕 Frister" in planner.labels()
     planner.press("🔕 Frister")
     assert planner.state.settings["nudges_off"] == []
-    assert "Snart frist: «Fællesmøde med de frivillige»" in planner.last.text
+    assert "• 30. november 2026 09:00 – Ugens frister (1)" in planner.last.text
 
 
 # --- storage ------------------------------------------------------------------------------
@@ -241,20 +242,22 @@ async def test_once_only_across_a_restart_including_a_nudge_due_while_down(
     first.save(5, state_with_row())
     assert await Nudger(first).tick(bot) == 0  # nothing due yet
     close(first)  # the bot stops; time passes beyond the heads-up
-    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     second = open_stores(tmp_path, library, clock)
     assert await Nudger(second).tick(bot) == 1
     assert await Nudger(second).tick(bot) == 0
     close(second)
     third = open_stores(tmp_path, library, clock)
     assert await Nudger(third).tick(bot) == 0
-    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-    assert await Nudger(third).tick(bot) == 1
+    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the day itself: nothing more
+    assert await Nudger(third).tick(bot) == 0
     close(third)
     texts = [m["text"] for m in fake.messages(5)]
-    assert len(texts) == 2
-    assert texts[0].startswith("⏰ <b>Om få dage er der en frist</b>")
-    assert texts[1].startswith("📌 <b>I dag er fristen</b>")
+    assert texts == [
+        "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
+        "1. «Fællesmøde med de frivillige» · Johanne\n\n"
+        "Hvordan går det? Tryk på en knap, så skriver jeg det i planen."
+    ]
     assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]
 
 
@@ -282,13 +285,15 @@ async def test_forbidden_marks_only_that_chat_inactive(
     fake: FakeBotAPI, bot: ExtBot, planned: tuple[Conversations, Clock]
 ) -> None:
     conversations, clock = planned
-    conversations.save(6, state_with_row())
+    later = state_with_row()
+    later.plan.append({**state_with_row("2026-12-11").plan[0], "id": "r2"})
+    conversations.save(6, later)
     fake.set_blocked(5)
     clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     assert await Nudger(conversations).tick(bot) == 1
     assert conversations.load(5).settings["inactive"] is True
     assert conversations.nudges is not None and conversations.nudges.pending(5) == []
-    assert len(conversations.nudges.pending(6)) == 1  # chat 6 still has its day-of nudge
+    assert len(conversations.nudges.pending(6)) == 1  # chat 6 still has next week's
     assert len(fake.messages(6)) == 1
 
 
@@ -340,11 +345,11 @@ async def test_a_chat_that_is_gone_is_deactivated_and_the_run_goes_on(
 
 
 def test_no_reminder_falls_on_a_weekend(library: Library) -> None:
-    # A deadline on Wednesday 9 December: its heads-up would be Sunday the 6th, so it comes
-    # on Friday the 4th; one on Sunday the 13th is reminded on Friday the 11th.
+    # A deadline on Wednesday 9 December or on Sunday the 13th: the week's message comes on
+    # its Monday, the 7th.
     for deadline, expected in (
-        ("2026-12-09", [date(2026, 12, 4), date(2026, 12, 9)]),
-        ("2026-12-13", [date(2026, 12, 10), date(2026, 12, 11)]),
+        ("2026-12-09", [date(2026, 12, 7)]),
+        ("2026-12-13", [date(2026, 12, 7)]),
     ):
         found = wanted(library.get("da"), state_with_row(deadline), 5, NOW)
         days = [n.due.astimezone(dates.zone()).date() for n in found]

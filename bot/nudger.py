@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
-from dialogues.nudges import Nudge, in_quiet_hours
+from dialogues.nudges import Nudge, deadlines, in_quiet_hours, week_of
 from dialogues.state import ChatState
 from storage.nudges import NudgeRow
 
@@ -78,8 +78,9 @@ class Nudger:
             state.settings.get("inactive") or state.settings.get("nudges_off_all")
         )
         content = self.conversations.library.get(state.lang)
-        if row.kind in STORED_BEFORE_WEEKS:
-            await self._before_weeks(row, state, now)
+        if row.kind in STORED_BEFORE_WEEKS and await self._before_weeks(row, state, now):
+            await asyncio.to_thread(self.nudges.claim, row.id)  # the week's message has it
+            return 0
         reply = (
             None if muted or nudge.category in off else followup.render(content, state, nudge, now)
         )
@@ -108,15 +109,24 @@ class Nudger:
         log.info("nudge sent chat=%s kind=%s", row.chat_id, row.kind)
         return 1
 
-    async def _before_weeks(self, row: NudgeRow, state: ChatState, now: datetime) -> None:
+    async def _before_weeks(self, row: NudgeRow, state: ChatState, now: datetime) -> bool:
         """A reminder of one item stored before a week's deadlines were grouped: plan the
         chat's reminders anew (its week messages replace the old ones still ahead), and
-        claim the item's other old reminders already due, so the item comes once."""
+        claim the item's other old reminders already due, so the item comes once.
+
+        Return True when the item's week message is still to be sent (it names the item,
+        so this old reminder is dropped); False when it must go out itself, once."""
         await asyncio.to_thread(self.conversations.sync_nudges, row.chat_id, state)
+        content = self.conversations.library.get(state.lang)
+        day = dict(deadlines(content, state)).get(row.ref)
+        week = f"w:{week_of(day).isoformat()}" if day is not None else None
+        covered = False
         for other in await asyncio.to_thread(self.nudges.pending, row.chat_id):
             same = other.kind in STORED_BEFORE_WEEKS and other.ref == row.ref
             if same and other.id != row.id and other.due <= now.isoformat():
                 await asyncio.to_thread(self.nudges.claim, other.id)
+            covered = covered or (other.kind == "week" and other.ref == week)
+        return covered
 
     async def _purge(self, row: NudgeRow) -> int:
         """Erase a chat whose data outlived the retention period (no message is sent)."""

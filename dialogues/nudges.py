@@ -54,8 +54,13 @@ class Nudge:
 
     @property
     def id(self) -> str:
-        """Return a short, stable id: the idempotency key of this nudge."""
-        raw = f"{self.chat_id}|{self.kind}|{self.ref}|{self.due.isoformat()}"
+        """Return a short, stable id: the idempotency key of this nudge.
+
+        A week's message is keyed by its week alone, not its time: whichever time it was
+        first stored with stands, and once sent it is never sent again for that week.
+        """
+        when = "" if self.kind == "week" else self.due.isoformat()
+        raw = f"{self.chat_id}|{self.kind}|{self.ref}|{when}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -124,14 +129,30 @@ def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
     return found
 
 
-def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
+def _action_items(
+    content: Content, state: ChatState, chat_id: int, now: datetime
+) -> Iterator[Nudge]:
     """One reminder per week that holds deadlines, on its Monday: the week's items together.
 
-    The nudge is keyed by its week alone, so adding, moving or finishing an item within the
-    week keeps its id (it is sent once, with what the week holds when it goes out).
+    The nudge is keyed by its week alone (see Nudge.id), so adding, moving or finishing an
+    item within the week keeps its id (it is sent once, with what the week holds when it
+    goes out). A deadline set after its week's Monday morning still gets the message, on the
+    morning of its day (the Friday before, for a weekend), unless the week's message was
+    already stored or sent: then the id exists and nothing more is added.
     """
-    for monday in sorted({week_of(day) for _, day in deadlines(content, state)}):
-        yield Nudge(chat_id, "week", f"w:{monday.isoformat()}", on_day(monday))
+    weeks: dict[date, list[date]] = {}
+    for _, day in deadlines(content, state):
+        weeks.setdefault(week_of(day), []).append(day)
+    for monday, days in sorted(weeks.items()):
+        due = on_day(monday)
+        if due <= now:
+            later = sorted(
+                moment
+                for day in days
+                if (moment := on_day(max(monday, weekday_on_or_before(day)))) > now
+            )
+            due = later[0] if later else due
+        yield Nudge(chat_id, "week", f"w:{monday.isoformat()}", due)
 
 
 def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
@@ -204,7 +225,7 @@ def wanted(
     if not state.settings.get("inactive") and not state.settings.get("nudges_off_all"):
         off = switched_off(state)
         reminders = [
-            *_action_items(content, state, chat_id),
+            *_action_items(content, state, chat_id, now),
             *_followups(content, state, chat_id, now),
             *_unfinished(content, state, chat_id),
         ]

@@ -187,11 +187,13 @@ async def run_days(nudger: Nudger, clock: Clock, bot: ExtBot, days: list[date]) 
         await nudger.tick(bot)
 
 
-async def test_an_old_reminder_whose_week_has_begun_is_delivered_once(
+async def test_an_old_reminder_whose_week_has_begun_gives_way_to_the_weeks_message(
     fake: FakeBotAPI, bot: ExtBot, library: Library, tmp_path: Path
 ) -> None:
     # Stored before the update: a heads-up on Tuesday 1 December and one on Friday the 4th
     # for row r1 (due the 4th); the chat has not written since, so nothing was replanned.
+    # The week's Monday has passed, so the week's message goes on its next deadline's
+    # morning, naming every item of the week once; the old reminders say nothing more.
     clock = Clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     nudger = stored_before_weeks(tmp_path, library, clock, old("heads_up", "p:r1", date(2026, 12, 1)),
                                  old("due", "p:r1", date(2026, 12, 4)))  # fmt: skip
@@ -199,10 +201,11 @@ async def test_an_old_reminder_whose_week_has_begun_is_delivered_once(
     texts = [m["text"] for m in fake.messages(5)]
     assert texts == [
         "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
-        "1. «Fællesmøde med de frivillige» · Formanden\n\n"
-        "Hvordan går det? Tryk på en knap, så skriver jeg det i planen."
+        "1. «Fællesmøde med de frivillige» · Formanden\n"
+        "2. «Tal om, hvad I selv kan få ud af det, hvilke opgaver der passer, og hvad det kræver af jer.» · Anna\n"
+        "3. «Find de kommunale medarbejdere, der møder de borgere, I gerne vil nå.» · Carl\n\n"
+        "Hvordan går det? En række knapper pr. punkt, i samme rækkefølge: ✅ gjort · 🔄 i gang · 🧱 kørt fast · ⏭ udskyd en uge."
     ]
-    assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]
     kinds = {r.kind for r in nudger.nudges.pending(5)}
     assert kinds == {"week", "meeting", "evaluation", "repeat"}  # replanned: no old one left
 

@@ -11,7 +11,7 @@ import pytest
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.nudger import Nudger
-from bot.service import Conversations
+from bot.service import Conversations, to_row
 from dialogues import ChatState, Library, dates, schedule
 from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
@@ -54,10 +54,40 @@ def test_an_action_items_week_gets_one_reminder_on_its_monday(library: Library) 
 
 
 def test_nudges_in_the_past_are_not_planned(library: Library) -> None:
-    # NOW is Monday 23 November after nine: this week's message is past, next week's ahead.
-    assert wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW) == []
+    # NOW is Monday 23 November after nine: a deadline today gets nothing more, next
+    # week's message is on its Monday.
+    assert wanted(library.get("da"), state_with_row("2026-11-23"), 5, NOW) == []
     found = wanted(library.get("da"), state_with_row("2026-11-30"), 5, NOW)
     assert [n.ref for n in found] == ["w:2026-11-30"]
+
+
+def test_a_deadline_set_after_its_weeks_monday_is_reminded_on_its_day(library: Library) -> None:
+    # NOW is Monday 23 November after nine: the week's Monday message time has passed, so a
+    # deadline on Wednesday is reminded on Wednesday morning, and a Sunday one on Friday.
+    found = wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW)
+    assert [(n.kind, n.ref, n.due) for n in found] == [
+        ("week", "w:2026-11-23", datetime(2026, 11, 25, 8, 0, tzinfo=UTC)),
+    ]
+    found = wanted(library.get("da"), state_with_row("2026-11-29"), 5, NOW)
+    assert [n.due for n in found] == [datetime(2026, 11, 27, 8, 0, tzinfo=UTC)]
+
+
+def test_a_weeks_message_sent_on_monday_is_not_sent_again_for_a_later_deadline(
+    library: Library,
+) -> None:
+    content, store = library.get("da"), MemoryNudgeStore()
+    monday_morning = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    before = wanted(content, state_with_row("2026-11-27"), 5, monday_morning)
+    store.sync(5, [to_row(n) for n in before], monday_morning.isoformat())
+    [row] = store.due(NOW.isoformat())
+    assert store.claim(row.id) is True  # Monday's message went out
+    # On Monday after nine a Wednesday deadline is added to the same week.
+    state = state_with_row("2026-11-27")
+    state.plan.append({**state.plan[0], "id": "r2", "tid": {"date": "2026-11-25", "precision": "day"}})
+    after = wanted(content, state, 5, NOW)
+    assert [n.id for n in after] == [row.id]  # the same week, the same id
+    store.sync(5, [to_row(n) for n in after], NOW.isoformat())
+    assert store.pending(5) == []  # nothing new to send: the week's message went
 
 
 def test_a_done_item_and_a_switched_off_category_get_no_nudges(library: Library) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 Document = dict[str, Any]
+KEYCHECK = "meta:keycheck"  # the key under which a store proves its data key
 
 
 class DamagedValue(Exception):

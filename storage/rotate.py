@@ -18,8 +18,9 @@ from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 
+from storage.base import KEYCHECK
 from storage.crypto import DataKeyError, check_key, new_key, read_key_file
-from storage.sqlite import DAMAGED_SCHEMA, KEYCHECK
+from storage.sqlite import DAMAGED_SCHEMA
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -20,11 +20,10 @@ from pathlib import Path
 
 from sqlitedict import SqliteDict
 
-from storage.base import DamagedValue, Document, decode, encode
+from storage.base import KEYCHECK, DamagedValue, Document, decode, encode
 from storage.crypto import Cipher, DataKeyError, is_plain_json
 
 DB_NAME = "inklusionsguiden.sqlite"
-KEYCHECK = "meta:keycheck"
 DAMAGED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS damaged_values (
     id INTEGER PRIMARY KEY,

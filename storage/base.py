@@ -10,6 +10,11 @@ Document = dict[str, Any]
 KEYCHECK = "meta:keycheck"  # the key under which a store proves its data key
 
 
+def key_proof() -> dict[str, bool]:
+    """The value stored under KEYCHECK: a database whose key opens it was encrypted with it."""
+    return {"encrypted": True}
+
+
 class DamagedValue(Exception):
     """The value stored under a key cannot be decrypted or decoded: it is not served.
 
@@ -70,7 +75,7 @@ def encode(value: Document) -> str:
 
 def decode(raw: str | bytes) -> Document:
     """Decode a JSON document; raise ValueError for anything but a JSON object."""
-    value = json.loads(raw)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    value: object = json.loads(raw)  # JSONDecodeError, UnicodeDecodeError: ValueErrors
     if not isinstance(value, dict):
         raise ValueError("a stored document must be a JSON object")
     return value

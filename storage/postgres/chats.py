@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from storage.base import KEYCHECK, DamagedValue, Document
+from storage.base import KEYCHECK, DamagedValue, Document, key_proof
 from storage.crypto import Cipher, DataKeyError, check_key
 from storage.postgres.database import PgDatabase
 from storage.rows import blob, count, text
@@ -51,7 +51,7 @@ class PgStore:
         if rows and not any(self._opens(blob(r[0], "kv.value")) for r in rows):
             raise wrong
         if not self.read_only:
-            self.put(KEYCHECK, {"encrypted": True})
+            self.put(KEYCHECK, key_proof())
 
     def _opens(self, raw: bytes) -> bool:
         try:

@@ -182,10 +182,3 @@ class SqliteNudgeStore:
         """Close the connection."""
         with self._lock:
             self._db.close()
-
-
-class MemoryNudgeStore(SqliteNudgeStore):
-    """The same table in an in-memory SQLite database, for tests."""
-
-    def __init__(self) -> None:
-        super().__init__(":memory:")

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from sqlitedict import SqliteDict
 
-from storage.base import KEYCHECK, DamagedValue, Document, decode, encode, key_proof
+from storage.base import KEYCHECK, DamagedValue, Document, Store, decode, encode, key_proof
 from storage.crypto import Cipher, DataKeyError, is_plain_json
+from storage.nudges import NudgeStore, SqliteNudgeStore
 from storage.rows import as_bytes, count, query, stored, text
 from storage.sqlite_file import (
     DAMAGED_SCHEMA,
@@ -264,3 +265,8 @@ class SqliteStore:
         finally:
             with self._lock:
                 self._aux.close()
+
+
+def _conforms(store: SqliteStore, nudges: SqliteNudgeStore) -> tuple[Store, NudgeStore]:
+    """Never called: mypy proves here that this backend implements both protocols."""
+    return store, nudges

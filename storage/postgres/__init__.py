@@ -22,7 +22,8 @@ schema), `chats.py` (the chat store and rotate-key's re-encryption), `nudges.py`
 reminder store), `from_sqlite.py` (the one-time move from the embedded file).
 """
 
-from storage.base import KEYCHECK
+from storage.base import KEYCHECK, SharedStore
+from storage.nudges import NudgeStore
 from storage.postgres.chats import PgStore, reencrypt
 from storage.postgres.database import (
     CHAT_LOCK_SPACE,
@@ -53,3 +54,8 @@ __all__ = [
     "is_postgres_url",
     "reencrypt",
 ]
+
+
+def _conforms(store: PgStore, nudges: PgNudgeStore) -> tuple[SharedStore, NudgeStore]:
+    """Never called: mypy proves here that this backend implements the protocols."""
+    return store, nudges

@@ -148,8 +148,8 @@ class PgDatabase:
         """Hold the shared workers' lock for as long as this process runs (its own connection)."""
         if self._worker_conn is None:
             conn = psycopg.connect(self.url, autocommit=True, row_factory=object_rows)
+            self._worker_conn = conn  # closed by close(), even if taking the lock fails
             conn.execute("SELECT pg_advisory_lock_shared(%s)", (WORKERS_LOCK,))
-            self._worker_conn = conn
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[bool]:

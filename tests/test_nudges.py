@@ -15,7 +15,8 @@ from bot.service import Conversations, to_row
 from dialogues import ChatState, Library, dates, schedule
 from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
-from storage.nudges import MemoryNudgeStore, NudgeRow, SqliteNudgeStore
+from storage.memory import MemoryNudgeStore
+from storage.nudges import NudgeRow, SqliteNudgeStore
 from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Clock, Transcript
 

@@ -173,7 +173,7 @@ def _axis(doc: PlanDocument, span: Span, top: int, parts: list[Text | Shape]) ->
         name = _month_name(start, not named, doc.lang, right - left)
         if name:
             parts.append(Text(left + 6, top + ROW // 2, name, 28, INK, True))
-            named = True
+            named = named or name[-4:].isdigit()  # the year once, then with each January
     parts.append(Text(span.left - 8, top + ROW * 3 // 2, label(doc, "week"), 28, GREY, False, "rm"))
     for week in range(span.weeks):
         monday = span.first + timedelta(weeks=week)

@@ -33,6 +33,8 @@ docs next to its code; the pure rules live in ``tests/fakebotapi_rules.py``):
 - forum topics: ``send_text(..., thread_id=)``, ``messages(chat, thread_id=)``;
 - ``remove_method()`` (404), ``fail_next()``, ``set_blocked()``, ``set_chat_not_found()``,
   ``set_kicked()``, ``set_deactivated()``;
+- sendPhoto: Telegram's photo limits (10 MB, width + height at most 10000, ratio at most 20;
+  PNG read by the fake), and the sizes Telegram keeps of a photo in ``Message.photo``;
 - ``migrate_to_supergroup(order=...)``; anonymous admins and members posting as a channel
   (``send_text(..., anonymous_admin=True)`` / ``sender_channel_id=``).
 

@@ -375,3 +375,9 @@ async def test_the_fake_refuses_a_photo_over_the_limits_through_ptb(fake: FakeBo
         with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):  # PTB's spelling
             await bot.send_photo(4242, _png(4000, 6500))
     assert [s["method"] for s in fake.sent] == ["sendPhoto"]
+
+
+def test_the_meetings_lane_is_left_out_when_no_meeting_falls_in_the_weeks() -> None:
+    rows = (_row(1, "Find to mentorer", date(2026, 12, 11), "uge 50 (2026)"),)
+    assert "Opfølgningsmøder" in layout(plan(rows=rows)).texts
+    assert "Opfølgningsmøder" not in layout(plan(rows=rows, meet=False)).texts

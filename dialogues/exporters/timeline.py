@@ -196,8 +196,11 @@ def _today(doc: PlanDocument, span: Span, top: int, parts: list[Text | Shape]) -
 
 
 def _meetings(doc: PlanDocument, span: Span, y: int, parts: list[Text | Shape]) -> int:
-    """Add the meetings' lane: a diamond on each meeting's day; return the y below."""
+    """Add the meetings' lane, a diamond on each meeting's day, when a meeting falls in the
+    weeks shown; return the y below."""
     meetings = [m for m in ordered_meetings(doc) if span.first <= m.day < span.end]
+    if not meetings:
+        return y
     parts.append(Shape("meeting", _box(MARGIN + MARK // 2, y + 28), MEETING))
     parts.append(Text(MARGIN + MARK + 12, y + 28, _fit(label(doc, "meetings"), 900, 30), 30, INK))
     _strip(doc, span, y + STRIP, y + LANE - 6, parts)

@@ -51,7 +51,10 @@ def plan(
             _row(2, "Aftal et møde med jobcentret", date(2026, 11, 20), "20. november", "done"),
             _row(3, "Find to mentorer", date(2026, 12, 11), "uge 50 (2026)", "progress"),
             _row(4, "Lav en tjekliste til første vagt", date(2027, 1, 8), "uge 1 (2027)", "stuck"),
-            _row(5, "Hold et fællesmøde om rummelighed", date(2027, 2, 15), "15. februar 2027"),
+            dataclasses.replace(
+                _row(5, "Hold et fællesmøde om rummelighed", date(2027, 2, 15), "15. februar"),
+                roller="Mette og Åse",
+            ),
             _row(6, "Evaluer forløbet med bestyrelsen", date(2027, 2, 26), "uge 8 (2027)"),
             _row(7, "Et mål uden frist", None, ""),
         )
@@ -155,6 +158,7 @@ def test_a_missed_deadline_says_overdue_and_a_done_one_does_not() -> None:
     texts = layout(plan()).texts
     assert "for sent: uge 46 (2026)" in texts  # not started, deadline passed
     assert "20. november" in texts  # done before today: just its day
+    assert "15. februar · Mette og Åse" in texts  # who, beside the deadline
     assert not any(t.startswith("for sent") and "november" in t for t in texts)
     lanes = [
         t for t in texts if t.split()[0] in ("Skriv", "Aftal", "Find", "Lav", "Hold", "Evaluer")
@@ -265,7 +269,7 @@ def test_a_dated_plan_sends_the_picture_with_a_caption(user: Transcript) -> None
         "nov.",
         "december 2026",
     ]
-    assert "uge 2 (2027)" in texts  # the step's deadline, beside its mark
+    assert "uge 2 (2027) · Kassereren Æse" in texts  # the step's deadline and who, by its mark
 
 
 def test_the_terminal_writes_the_picture_and_prints_its_path(library: Library) -> None:
@@ -381,3 +385,18 @@ def test_the_meetings_lane_is_left_out_when_no_meeting_falls_in_the_weeks() -> N
     rows = (_row(1, "Find to mentorer", date(2026, 12, 11), "uge 50 (2026)"),)
     assert "Opfølgningsmøder" in layout(plan(rows=rows)).texts
     assert "Opfølgningsmøder" not in layout(plan(rows=rows, meet=False)).texts
+
+
+def test_a_very_long_item_is_cut_to_one_line_with_who_beside_its_deadline() -> None:
+    words = "Ring til kontaktpersonen i kommunen og aftal et møde " * 300
+    row = dataclasses.replace(
+        _row(1, words, date(2026, 12, 30), "uge 53 (2026)"), roller="Peter og Åse"
+    )
+    texts = layout(plan(rows=(row,), meet=False)).texts
+    line, room = next(t for t in texts if t.startswith("Ring til")), WIDTH - 2 * 40 - 42
+    assert line.endswith("…") and text_width(line, 30) <= room
+    normal, cut = " ".join(words.split()), line[:-1]
+    assert normal.startswith(cut)
+    n = len(cut) + len(normal[len(cut) :]) - len(normal[len(cut) :].lstrip())
+    assert text_width(normal[: n + 1] + "…", 30) > room  # one more letter would not fit
+    assert "uge 53 (2026) · Peter og Åse" in texts

@@ -98,9 +98,14 @@ def _fit(text: str, width: int, size: int, bold: bool = False) -> str:
     text = " ".join(sanitise(text).split())
     if text_width(text, size, bold) <= width:
         return text
-    while text and text_width(text + "…", size, bold) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    short, long = 0, len(text)  # the longest start that fits with "…": a binary search
+    while short < long:
+        middle = (short + long + 1) // 2
+        if text_width(text[:middle].rstrip() + "…", size, bold) <= width:
+            short = middle
+        else:
+            long = middle - 1
+    return text[:short].rstrip() + "…"
 
 
 def _heading(doc: PlanDocument, span: Span, parts: list[Text | Shape]) -> int:
@@ -222,12 +227,12 @@ def _box(x: int, y: int, size: int = MARK) -> tuple[int, int, int, int]:
 
 
 def _lane(doc: PlanDocument, span: Span, row: PlanRow, y: int, parts: list[Text | Shape]) -> int:
-    """Add one item's lane: its mark and text, then its deadline on the weeks."""
+    """Add one item's lane: its mark and text, then its deadline (and who) on the weeks."""
     assert row.due is not None
     shape, colour = STATUS.get(row.progress, STATUS[""])
     late = row.due < doc.created and row.progress != "done"
     parts.append(Shape(shape, _box(MARGIN + MARK // 2, y + 28), colour))
-    what = (row.handlinger[0] if row.handlinger else "") or row.maal or row.fokus
+    what = (row.handlinger[0] if row.handlinger else "") or row.maal or row.fokus or "…"
     room = WIDTH - 2 * MARGIN - MARK - 12
     parts.append(Text(MARGIN + MARK + 12, y + 28, _fit(what, room, 30), 30, INK))
     _strip(doc, span, y + STRIP, y + LANE - 6, parts)
@@ -240,6 +245,8 @@ def _lane(doc: PlanDocument, span: Span, row: PlanRow, y: int, parts: list[Text 
     parts.append(Shape(shape, _box(x, mid), colour))
     when = time_text(row, doc.lang)
     when = f"{label(doc, 'overdue')}: {when}" if late else when
+    who = " ".join(row.roller.split())
+    when = f"{when} · {who}" if who else when
     _deadline(x, mid, when, LATE if late else GREY, late, parts)
     return y + LANE
 

@@ -321,20 +321,22 @@ async def test_the_button_sends_a_photo_in_a_private_chat(
     assert not any(s.get("document") for s in fake.sent)
 
 
-async def test_the_button_sends_a_photo_in_a_group(fake: FakeBotAPI, live: Conversations) -> None:
+async def test_the_button_sends_a_photo_in_a_groups_forum_topic(
+    fake: FakeBotAPI, live: Conversations
+) -> None:
     group = -1001234
     fake.set_admins(group, [1])
-    who = {"user_id": 1, "first_name": "Anna", "chat_type": "supergroup", "title": "Bestyrelsen"}
-    fake.send_text(group, "/start@inklusion_test_bot anbefaling1", **who)  # type: ignore[arg-type]
+    who = {"chat_type": "supergroup", "title": "Bestyrelsen", "thread_id": 77, "forum": True}
+    fake.send_text(group, "/start@inklusion_test_bot anbefaling1", 1, "Anna", **who)  # type: ignore[arg-type]
     await _until(fake, lambda: len(fake.messages(group)) >= 2)
     _plan_a_step(live.store, group)
-    fake.send_text(group, "/plan@inklusion_test_bot", **who)  # type: ignore[arg-type]
+    fake.send_text(group, "/plan@inklusion_test_bot", 1, "Anna", **who)  # type: ignore[arg-type]
     await _until(fake, lambda: BUTTON in fake.buttons(group))
     fake.press_button(group, BUTTON, user_id=2, first_name="Bo")  # any member may look
     await _until(fake, lambda: any(s["method"] == "sendPhoto" for s in fake.sent))
     photo = next(s for s in fake.sent if s["method"] == "sendPhoto")
-    assert photo["chat_id"] == group
-    assert photo["caption"].startswith("🗓 Jeres tidslinje")
+    assert (photo["chat_id"], photo["message_thread_id"]) == (group, 77)  # in the board's topic
+    assert photo["caption"] == "🗓 Jeres tidslinje: fristerne og møderne de næste uger."
     assert _decode(photo["photo"]).format == "PNG"
 
 

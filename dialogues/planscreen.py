@@ -91,11 +91,20 @@ def press(turn: Turn, option: str) -> bool:
 
 
 def send_timeline(turn: Turn) -> None:
-    """Send the time line as a picture, or say why there is nothing to draw yet."""
-    if dated(build_document(turn.content, turn.state, turn.event.at)):
-        turn.send_file("png", turn.t("timeline_caption"))
-    else:
+    """Send the time line as a picture, with its counts in words for those who cannot see it,
+    or say why there is nothing to draw yet."""
+    doc = build_document(turn.content, turn.state, turn.event.at)
+    if not dated(doc):
         turn.say(turn.t("timeline_empty"))
+        return
+    days = [row.due for row in doc.rows if row.due and row.progress != "done"]
+    counts = turn.t(
+        "timeline_counts",
+        items=len(days),
+        late=sum(1 for day in days if day < doc.created),
+        meetings=sum(1 for m in doc.meetings if m.day >= doc.created),
+    )
+    turn.send_file("png", f"{turn.t('timeline_caption')}\n{counts}")
 
 
 SCREEN = Screen(render, press)

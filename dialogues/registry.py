@@ -208,6 +208,7 @@ REGISTRY = Registry(
                 "btn_edit_plan",
                 "btn_timeline",
                 "timeline_caption",
+                "timeline_counts",
                 "timeline_empty",
             ),
         ),

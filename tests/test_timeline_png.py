@@ -221,6 +221,7 @@ def test_a_sample_for_the_docs_is_written() -> None:
 # ---- the way to it: the /plan button --------------------------------------------------------
 
 BUTTON = "🗓 Tidslinje som billede"
+CAPTION = "🗓 Jeres tidslinje: fristerne og møderne de næste uger."
 
 
 def _plan_a_step(store: MemoryStore | object, chat_id: int, when: str = "2027-01-15") -> None:
@@ -256,7 +257,7 @@ def test_a_dated_plan_sends_the_picture_with_a_caption(user: Transcript) -> None
     user.send("/plan")
     replies = user.press(BUTTON)
     assert [(r.text, r.export) for r in replies] == [
-        ("🗓 Jeres tidslinje: fristerne og møderne de næste uger.", "png")
+        (f"{CAPTION}\nFrister tilbage: 1, heraf for sent: 0. Kommende møder: 0.", "png")
     ]
     name, data = user.conversations.export(user.chat_id, "png")
     assert re.fullmatch(r"inklusionsplan-plan-2026-11-23\.png", name)
@@ -312,7 +313,10 @@ async def test_the_button_sends_a_photo_in_a_private_chat(
     await _until(fake, lambda: any(s["method"] == "sendPhoto" for s in fake.sent))
     photo = next(s for s in fake.sent if s["method"] == "sendPhoto")
     assert photo["chat_id"] == chat_id
-    assert photo["caption"] == "🗓 Jeres tidslinje: fristerne og møderne de næste uger."
+    assert photo["caption"].split("\n") == [
+        CAPTION,
+        "Frister tilbage: 1, heraf for sent: 0. Kommende møder: 0.",
+    ]
     image = _decode(photo["photo"])
     assert image.size[0] == 1080
     assert (photo["photo_sizes"][-1]["width"], photo["photo_sizes"][-1]["height"]) == image.size
@@ -336,7 +340,10 @@ async def test_the_button_sends_a_photo_in_a_groups_forum_topic(
     await _until(fake, lambda: any(s["method"] == "sendPhoto" for s in fake.sent))
     photo = next(s for s in fake.sent if s["method"] == "sendPhoto")
     assert (photo["chat_id"], photo["message_thread_id"]) == (group, 77)  # in the board's topic
-    assert photo["caption"] == "🗓 Jeres tidslinje: fristerne og møderne de næste uger."
+    assert photo["caption"].split("\n") == [
+        CAPTION,
+        "Frister tilbage: 1, heraf for sent: 0. Kommende møder: 0.",
+    ]
     assert _decode(photo["photo"]).format == "PNG"
 
 
@@ -402,3 +409,20 @@ def test_a_very_long_item_is_cut_to_one_line_with_who_beside_its_deadline() -> N
     n = len(cut) + len(normal[len(cut) :]) - len(normal[len(cut) :].lstrip())
     assert text_width(normal[: n + 1] + "…", 30) > room  # one more letter would not fit
     assert "uge 53 (2026) · Peter og Åse" in texts
+
+
+def test_the_caption_counts_in_words_what_the_picture_shows(user: Transcript) -> None:
+    """A reader who cannot see the picture still learns what is due, late and coming."""
+    user.send("/start anbefaling1")
+    _plan_a_step(user.conversations.store, user.chat_id, when="2026-11-13")  # ten days ago
+    user.send("/plan")
+    (reply,) = user.press(BUTTON)
+    assert reply.text.split("\n")[1] == "Frister tilbage: 1, heraf for sent: 1. Kommende møder: 0."
+    user.send("/sprog")
+    user.press_option("l:en")
+    user.send("/plan")
+    (reply,) = user.press("🗓 Time line as a picture")
+    assert reply.text.split("\n") == [
+        "🗓 Your time line: the deadlines and meetings of the coming weeks.",
+        "Deadlines to go: 1, overdue: 1. Meetings ahead: 0.",
+    ]

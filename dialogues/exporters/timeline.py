@@ -17,14 +17,14 @@ from dialogues.dates import MONTHS, week_label
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.exporters import label, made_line, ordered_meetings, time_text
 from dialogues.exporters.pdf import sanitise
-from dialogues.exporters.timelinedraw import Picture, Shape, Text, paint, text_width
+from dialogues.exporters.timelinedraw import Picture, Shape, Text, box, fit, paint, text_width
 
 __all__ = ["MAX_LANES", "MAX_WEEKS", "MIN_WEEKS", "WIDTH", "layout", "render"]
 
 WIDTH, MARGIN, EDGE = 1080, 40, 72  # EDGE: the columns for earlier and later deadlines
 MIN_WEEKS, MAX_WEEKS, MAX_LANES = 8, 16, 16
 LANE, ROW, STRIP = 104, 40, 52  # heights: an item's lane, a line; where a lane's weeks begin
-MARK = 30  # a status mark's size
+MARK = 30  # a status mark's size (timelinedraw.box's default)
 INK, GREY, LINE, SHADE = "#111827", "#4b5563", "#d1d5db", "#f1f3f6"
 LATE, MEETING, TODAY = "#b91c1c", "#7e22ce", "#111827"
 # status key → (shape, colour); "" is "not started"
@@ -93,29 +93,14 @@ def layout(doc: PlanDocument) -> Picture:
     return Picture(WIDTH, y + ROW + MARGIN, tuple(parts))
 
 
-def _fit(text: str, width: int, size: int, bold: bool = False) -> str:
-    """Return text on one line, shortened with an ellipsis to fit `width` pixels."""
-    text = " ".join(sanitise(text).split())
-    if text_width(text, size, bold) <= width:
-        return text
-    short, long = 0, len(text)  # the longest start that fits with "…": a binary search
-    while short < long:
-        middle = (short + long + 1) // 2
-        if text_width(text[:middle].rstrip() + "…", size, bold) <= width:
-            short = middle
-        else:
-            long = middle - 1
-    return text[:short].rstrip() + "…"
-
-
 def _heading(doc: PlanDocument, span: Span, parts: list[Text | Shape]) -> int:
     """Add the title, the organisation and the weeks shown; return the y below them."""
     width = WIDTH - 2 * MARGIN
     y = MARGIN + 24
-    parts.append(Text(MARGIN, y, _fit(doc.title, width, 46, True), 46, INK, True))
+    parts.append(Text(MARGIN, y, fit(doc.title, width, 46, True), 46, INK, True))
     y += 58
     if doc.organisation.strip():
-        parts.append(Text(MARGIN, y, _fit(doc.organisation, width, 34), 34, INK))
+        parts.append(Text(MARGIN, y, fit(doc.organisation, width, 34), 34, INK))
         y += 48
     last = span.end - timedelta(days=1)
     weeks = f"{week_label(span.first, doc.lang)} – {week_label(last, doc.lang)}"
@@ -206,13 +191,13 @@ def _meetings(doc: PlanDocument, span: Span, y: int, parts: list[Text | Shape]) 
     meetings = [m for m in ordered_meetings(doc) if span.first <= m.day < span.end]
     if not meetings:
         return y
-    parts.append(Shape("meeting", _box(MARGIN + MARK // 2, y + 28), MEETING))
-    parts.append(Text(MARGIN + MARK + 12, y + 28, _fit(label(doc, "meetings"), 900, 30), 30, INK))
+    parts.append(Shape("meeting", box(MARGIN + MARK // 2, y + 28), MEETING))
+    parts.append(Text(MARGIN + MARK + 12, y + 28, fit(label(doc, "meetings"), 900, 30), 30, INK))
     _strip(doc, span, y + STRIP, y + LANE - 6, parts)
     free = MARGIN
     for meeting in meetings:
         x, mid = span.x(meeting.day), y + STRIP + (LANE - 6 - STRIP) // 2
-        parts.append(Shape("meeting", _box(x, mid), MEETING))
+        parts.append(Shape("meeting", box(x, mid), MEETING))
         day = f"{meeting.day.day}/{meeting.day.month}"
         width = text_width(day, 28) + 8
         if x - MARK // 2 >= free and x + 20 + width <= WIDTH - MARGIN:
@@ -221,28 +206,23 @@ def _meetings(doc: PlanDocument, span: Span, y: int, parts: list[Text | Shape]) 
     return y + LANE
 
 
-def _box(x: int, y: int, size: int = MARK) -> tuple[int, int, int, int]:
-    """Return the box of a mark centred on (x, y)."""
-    return (x - size // 2, y - size // 2, x + size // 2, y + size // 2)
-
-
 def _lane(doc: PlanDocument, span: Span, row: PlanRow, y: int, parts: list[Text | Shape]) -> int:
     """Add one item's lane: its mark and text, then its deadline (and who) on the weeks."""
     assert row.due is not None
     shape, colour = STATUS.get(row.progress, STATUS[""])
     late = row.due < doc.created and row.progress != "done"
-    parts.append(Shape(shape, _box(MARGIN + MARK // 2, y + 28), colour))
+    parts.append(Shape(shape, box(MARGIN + MARK // 2, y + 28), colour))
     what = (row.handlinger[0] if row.handlinger else "") or row.maal or row.fokus or "…"
     room = WIDTH - 2 * MARGIN - MARK - 12
-    parts.append(Text(MARGIN + MARK + 12, y + 28, _fit(what, room, 30), 30, INK))
+    parts.append(Text(MARGIN + MARK + 12, y + 28, fit(what, room, 30), 30, INK))
     _strip(doc, span, y + STRIP, y + LANE - 6, parts)
     x, mid = span.x(row.due), y + STRIP + (LANE - 6 - STRIP) // 2
     start = span.x(doc.created)
     if row.due >= doc.created and x > start:
         parts.append(Shape("line", (start, mid, x, mid), colour, 6))
     if late:
-        parts.append(Shape("late", _box(x, mid, MARK + 14), LATE, 4))
-    parts.append(Shape(shape, _box(x, mid), colour))
+        parts.append(Shape("late", box(x, mid, MARK + 14), LATE, 4))
+    parts.append(Shape(shape, box(x, mid), colour))
     when = time_text(row, doc.lang)
     when = f"{label(doc, 'overdue')}: {when}" if late else when
     who = " ".join(row.roller.split())
@@ -258,7 +238,7 @@ def _deadline(
     after = WIDTH - MARGIN - (x + MARK)
     before = x - MARK - MARGIN
     room = max(after, before)
-    text = _fit(text, room, 28, bold)
+    text = fit(text, room, 28, bold)
     if text_width(text, 28, bold) <= after:
         parts.append(Text(x + MARK, y, text, 28, colour, bold, "lm", True))
     else:
@@ -279,9 +259,9 @@ def _legend(doc: PlanDocument, y: int, parts: list[Text | Shape]) -> int:
     entries: list[tuple[Shape, str]] = []
     for key, (kind, colour) in STATUS.items():
         name = label(doc, f"status_{key or 'not_started'}")
-        entries.append((Shape(kind, _box(0, 0), colour), name))
-    entries.append((Shape("meeting", _box(0, 0), MEETING), label(doc, "meeting")))
-    entries.append((Shape("late", _box(0, 0, MARK + 14), LATE, 4), label(doc, "overdue")))
+        entries.append((Shape(kind, box(0, 0), colour), name))
+    entries.append((Shape("meeting", box(0, 0), MEETING), label(doc, "meeting")))
+    entries.append((Shape("late", box(0, 0, MARK + 14), LATE, 4), label(doc, "overdue")))
     entries.append((Shape("line", (0, -MARK // 2, 0, MARK // 2), TODAY, 3), label(doc, "today")))
     column = (WIDTH - 2 * MARGIN) // 2
     for index, (shape, name) in enumerate(entries):
@@ -296,6 +276,6 @@ def _legend(doc: PlanDocument, y: int, parts: list[Text | Shape]) -> int:
                 shape.width,
             )
         )
-        text = _fit(name[:1].upper() + name[1:], column - MARK - 24, 28)
+        text = fit(name[:1].upper() + name[1:], column - MARK - 24, 28)
         parts.append(Text(x + MARK // 2 + 16, mid, text, 28, INK))
     return y + ROW * ((len(entries) + 1) // 2) + 8

@@ -2,7 +2,8 @@
 
 `timeline.layout` decides what goes where (texts, shapes, in the reader's language) and returns
 a `Picture`; `paint` draws it, in order, onto a white canvas and returns the PNG's bytes. The
-fonts are the bundled DejaVu Sans Condensed (./fonts), loaded once per size.
+fonts are the bundled DejaVu Sans Condensed (./fonts), loaded once per size; `fit` cuts a text
+to a width in them (characters the font lacks dropped or replaced, as in the PDF).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from dialogues.exporters.pdf import FONT_FILES
+from dialogues.exporters.pdf import FONT_FILES, sanitise
 
-__all__ = ["Picture", "Shape", "Text", "font", "paint", "text_width"]
+__all__ = ["Picture", "Shape", "Text", "box", "fit", "font", "paint", "text_width"]
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 FontType = ImageFont.FreeTypeFont
@@ -73,6 +74,26 @@ def font(size: int, bold: bool = False) -> FontType:
 def text_width(text: str, size: int, bold: bool = False) -> int:
     """Return the width in pixels of `text` in the bundled font."""
     return round(font(size, bold).getlength(text))
+
+
+def fit(text: str, width: int, size: int, bold: bool = False) -> str:
+    """Return text on one line, shortened with an ellipsis to fit `width` pixels."""
+    text = " ".join(sanitise(text).split())
+    if text_width(text, size, bold) <= width:
+        return text
+    short, long = 0, len(text)  # the longest start that fits with "…": a binary search
+    while short < long:
+        middle = (short + long + 1) // 2
+        if text_width(text[:middle].rstrip() + "…", size, bold) <= width:
+            short = middle
+        else:
+            long = middle - 1
+    return text[:short].rstrip() + "…"
+
+
+def box(x: int, y: int, size: int = 30) -> Box:
+    """Return the box of a mark centred on (x, y)."""
+    return (x - size // 2, y - size // 2, x + size // 2, y + size // 2)
 
 
 def paint(picture: Picture) -> bytes:

@@ -426,3 +426,17 @@ def test_the_caption_counts_in_words_what_the_picture_shows(user: Transcript) ->
         "🗓 Your time line: the deadlines and meetings of the coming weeks.",
         "Deadlines to go: 1, overdue: 1. Meetings ahead: 0.",
     ]
+
+
+def test_an_operator_export_of_an_undated_plan_still_draws_the_weeks() -> None:
+    """`python -m bot export --format png` does not ask first: no lanes, the weeks and legend."""
+    rows = (_row(1, "Et mål uden frist", None, ""),)
+    doc = dataclasses.replace(plan(rows=rows, meet=False), organisation="")
+    texts = layout(doc).texts
+    assert texts[:3] == [
+        "Handleplan for inklusion",
+        "Tidslinje · uge 49 (2026) – uge 3 (2027)",
+        "december 2026",
+    ]
+    assert "Et mål uden frist" not in texts and "Uden frist, ikke vist: 1" in texts
+    assert _decode(render(doc, "png")).size == (1080, layout(doc).height)

@@ -1,4 +1,5 @@
-"""Benchmark the exports on a large plan: time, peak memory and size per format.
+"""Benchmark the exports on a large plan: time, peak memory and size per format (and the
+time line picture, png).
 
 Run from the repository root:
 
@@ -31,7 +32,7 @@ from dialogues.document import (  # noqa: E402
     PlanRow,
     Section,
 )
-from dialogues.exporters import FORMATS, render  # noqa: E402
+from dialogues.exporters import FORMATS, PICTURES, render  # noqa: E402
 
 FOCUS = ("Fleksibel organisering", "Rummelig kultur", "Kompetencer", "Fysiske rammer", "Partnere")
 SENTENCE = "Vi vil gøre det lettere for frivillige på kanten af arbejdsmarkedet at være med. "
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"plan: {len(doc.rows)} rows, {answers} answers, {len(doc.sections)} sections")
     timing = f"best of {repeats} (ms)"
     print(f"{'format':<8}{timing:>18}{'peak (KiB)':>14}{'size (KiB)':>14}")
-    for fmt in FORMATS:
+    for fmt in FORMATS + PICTURES:
         ms, kib, size = measure(doc, fmt, repeats)
         print(f"{fmt:<8}{ms:>18.1f}{kib:>14.0f}{size / 1024:>14.1f}")
 

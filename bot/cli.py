@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate_cmd.add_argument("url", help="postgresql://user@host/database (an empty one)")
     export_cmd = sub.add_parser("export", help="write one chat's plan or data to a file")
     export_cmd.add_argument("--chat", type=int, required=True, help="the chat id")
-    export_cmd.add_argument("--format", required=True, choices=["pdf", "docx", "ics", "md", "json"])
+    export_cmd.add_argument(
+        "--format", required=True, choices=["pdf", "docx", "ics", "md", "png", "json"]
+    )
     export_cmd.add_argument("--out", type=Path, required=True, help="the file to write")
     args = parser.parse_args(argv)
     try:

@@ -19,6 +19,7 @@ from telegram.error import BadRequest, ChatMigrated
 
 from bot.service import Conversations
 from dialogues import Reply
+from dialogues.exporters import PICTURES
 from dialogues.markup import split_message
 
 log = logging.getLogger("inklusionsguiden.telegram")
@@ -139,13 +140,17 @@ class Outbox:
         return True
 
     async def _send_export(self, bot: object, where: Where, reply: Reply) -> Message:
-        """Render the plan file off the event loop and send it as a document with a caption."""
+        """Render the plan file off the event loop and send it with a caption: a picture (the
+        time line) as a photo, any other format as a document."""
         assert reply.export is not None
         chat_id = where.chat_id
-        await bot.send_chat_action(chat_id, "upload_document", **where.kwargs())  # type: ignore[attr-defined]
+        photo = reply.export in PICTURES
+        action = "upload_photo" if photo else "upload_document"
+        await bot.send_chat_action(chat_id, action, **where.kwargs())  # type: ignore[attr-defined]
         name, data = await asyncio.to_thread(self.conversations.export, chat_id, reply.export)
         log.info("export chat=%s format=%s bytes=%d", chat_id, reply.export, len(data))
-        return await bot.send_document(  # type: ignore[attr-defined, no-any-return]
+        send = bot.send_photo if photo else bot.send_document  # type: ignore[attr-defined]
+        return await send(  # type: ignore[no-any-return]
             chat_id,
             InputFile(data, filename=name),
             caption=reply.text,

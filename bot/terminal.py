@@ -3,10 +3,10 @@
 Buttons are shown as numbered options; type the number to press one, or type text.
 
 Exports leave no plaintext behind: Markdown and the JSON of all data are printed in the
-terminal; a PDF, Word or calendar file is written (0600) to a private temporary folder
-(0700) outside the data folder, its path shown, and the folder is removed when the chat ends
-and after /slet. Copy a file elsewhere while the chat runs to keep it. Export files an older
-version left in the data folder are removed at the start.
+terminal; a PDF, Word, calendar or picture (the time line, png) file is written (0600) to a
+private temporary folder (0700) outside the data folder, its path shown, and the folder is
+removed when the chat ends and after /slet. Copy a file elsewhere while the chat runs to
+keep it. Export files an older version left in the data folder are removed at the start.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ class PlanRow:
     roller: str
     status: str  # a label in the document's language; "" when none yet
     source: str  # where it came from: "Trin 3", "Anbefaling 1"
+    progress: str = ""  # the status as a key: "", "progress", "done" or "stuck"
 
 
 @dataclass(frozen=True)

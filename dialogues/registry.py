@@ -219,7 +219,14 @@ REGISTRY = Registry(
             planscreen.SCREEN,
             (Command("plan", "plan", planscreen.open_plan, help=True),),
             Action("plan", planscreen.open_plan),
-            ("btn_reflections", "btn_edit_plan"),
+            (
+                "btn_reflections",
+                "btn_edit_plan",
+                "btn_timeline",
+                "timeline_caption",
+                "timeline_counts",
+                "timeline_empty",
+            ),
         ),
         ScreenKind(
             summary.ANSWER_SCREEN,

@@ -35,6 +35,7 @@ _TAGS = re.compile(r"</?[a-z]+>")
 # The answers that head the plan (the meeting guide's organisation and meeting day, found by
 # their nodes' roles) rather than being printed among the reflections.
 HEADING_ROLES = ("organisation", "meeting_date")
+PROGRESS = ("progress", "done", "stuck")  # an item's progress keys; none yet: not started
 
 
 def plain(text: str) -> str:
@@ -61,12 +62,16 @@ def _due(value: JSON | None) -> date | None:
     return values.stored_day(value)
 
 
+def _progress(record: JSON, done: bool = False) -> str:
+    """Return an item's progress (from reminders) as a key, "" while not started."""
+    progress = record.get("progress") or ("done" if done else "")
+    return progress if progress in PROGRESS else ""
+
+
 def _status(content: Content, record: JSON, done: bool = False) -> str:
     """Return the label of an item's progress (from reminders), "not started" until then."""
-    progress = record.get("progress") or ("done" if done else "")
-    if progress not in ("done", "progress", "stuck"):
-        return content.text("status_not_started")
-    return content.text(f"status_{progress}")
+    progress = _progress(record, done)
+    return content.text(f"status_{progress}" if progress else "status_not_started")
 
 
 def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
@@ -85,6 +90,7 @@ def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
             roller=r.get("roller", ""),
             status=_status(content, r),
             source=source,
+            progress=_progress(r),
         )
         for r in state.plan
     ]
@@ -116,6 +122,7 @@ def step_rows(content: Content, state: ChatState) -> list[PlanRow]:
                             roller=record.get("who") or "",
                             status=_status(content, record, done),
                             source=plain(flow.title),
+                            progress=_progress(record, done),
                         )
                     )
     return found
@@ -165,7 +172,8 @@ def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocu
         sections=tuple(sections(content, state)),
         meetings=meetings,
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
-        labels={key: content.text(f"label_{key}") for key in LABELS},
+        labels={key: content.text(f"label_{key}") for key in LABELS}
+        | {f"status_{key}": content.text(f"status_{key}") for key in ("not_started", *PROGRESS)},
         meeting_day=_guide_meeting(content, state, at),
     )
 

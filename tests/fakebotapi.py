@@ -33,6 +33,8 @@ docs next to its code; the pure rules live in ``tests/fakebotapi_rules.py``):
 - forum topics: ``send_text(..., thread_id=)``, ``messages(chat, thread_id=)``;
 - ``remove_method()`` (404), ``fail_next()``, ``set_blocked()``, ``set_chat_not_found()``,
   ``set_kicked()``, ``set_deactivated()``;
+- sendPhoto: Telegram's photo limits (10 MB, width + height at most 10000, ratio at most 20;
+  PNG read by the fake), and the sizes Telegram keeps of a photo in ``Message.photo``;
 - ``migrate_to_supergroup(order=...)``; anonymous admins and members posting as a channel
   (``send_text(..., anonymous_admin=True)`` / ``sender_channel_id=``).
 
@@ -84,6 +86,7 @@ STRING_PARAMS = frozenset(
         "url",
         "file_id",
         "document",
+        "photo",
         "description",
         "short_description",
         "name",
@@ -575,6 +578,7 @@ class FakeBotAPI:
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
             "getFile": self._get_file,
             "sendChatAction": self._send_chat_action,
             "getChatMember": self._get_chat_member,
@@ -1531,12 +1535,19 @@ class FakeBotAPI:
         if record.get("edit_date"):
             message["edit_date"] = record["edit_date"]
         if record["file_id"] is not None:
-            message["document"] = dict(self._files[record["file_id"]][1])
-            if record["caption"] is not None:
-                message["caption"] = record["caption"]
+            self._add_media(message, record)
         if inline_buttons(record["reply_markup"]):
             message["reply_markup"] = record["reply_markup"]
         return message
+
+    def _add_media(self, message: JSONDict, record: JSONDict) -> None:
+        """Put a recorded file into its Message: a photo's sizes or a document, and a caption."""
+        if record.get("photo_sizes"):
+            message["photo"] = copy.deepcopy(record["photo_sizes"])
+        else:
+            message["document"] = dict(self._files[record["file_id"]][1])
+        if record["caption"] is not None:
+            message["caption"] = record["caption"]
 
     def _find_button(self, chat_id: int | str, label: str) -> tuple[JSONDict, JSONDict] | None:
         records = list(reversed(self._bot_messages.get(chat_id, {}).values()))
@@ -1569,6 +1580,8 @@ class FakeBotAPI:
             "parse_mode": params.get("parse_mode"),
             "reply_markup": params.get("reply_markup"),
             "document": None,
+            "photo": None,
+            "photo_sizes": None,
             "filename": None,
             "file_id": None,
             "edited": False,
@@ -1988,9 +2001,46 @@ class FakeBotAPI:
             )
             return self._message_obj(record)
 
-    def _resolve_document(self, value: Any, files: dict[str, UploadedFile]) -> str:
+    def _send_photo(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
+        """sendPhoto: an uploaded PNG, checked against Telegram's photo limits (see
+        rules.photo_problem); the message carries the sizes Telegram keeps of it."""
+        chat_id = self._require_chat(params)
+        check_text(params.get("caption"), params.get("parse_mode"), caption=True)
+        check_markup(params.get("reply_markup"))
+        with self._cond:
+            file_id = self._resolve_document(params.get("photo"), files, "photo")
+            upload, info = self._files[file_id]
+            problem = rules.photo_problem(upload.content)
+            if problem is not None:
+                del self._files[file_id]
+                raise ApiError(400, problem)
+            width, height = rules.png_size(upload.content) or (0, 0)
+            sizes = [
+                {
+                    "file_id": f"{file_id}_{n}",
+                    "file_unique_id": f"{info['file_unique_id']}_{n}",
+                    "width": w,
+                    "height": h,
+                }
+                for n, (w, h) in enumerate(rules.photo_sizes(width, height))
+            ]
+            # The largest size is the uploaded file (getFile fetches it); Telegram re-encodes.
+            sizes[-1].update(file_id=file_id, file_size=len(upload.content))
+            record = self._new_record(
+                chat_id,
+                "sendPhoto",
+                params,
+                caption=params.get("caption"),
+                photo=upload.content,
+                photo_sizes=sizes,
+                file_id=file_id,
+            )
+            return self._message_obj(record)
+
+    def _resolve_document(
+        self, value: Any, files: dict[str, UploadedFile], name: str = "document"
+    ) -> str:
         """Store an uploaded document (or find a known file_id); returns the file_id."""
-        name = "document"
         if isinstance(value, str) and value.startswith("attach://"):
             name = value.removeprefix("attach://")
         elif isinstance(value, str):
@@ -1999,7 +2049,7 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         upload = files.get(name)
         if upload is None:
-            raise ApiError(400, "Bad Request: there is no document in the request")
+            raise ApiError(400, f"Bad Request: there is no {name} in the request")
         return self._store_file(upload)
 
     def _store_file(self, upload: UploadedFile) -> str:

@@ -234,3 +234,48 @@ def reply_target(params: JSONDict) -> tuple[Any, int | None, bool]:
             bool(params.get("allow_sending_without_reply")),
         )
     return None, None, False
+
+
+# sendPhoto: "The photo must be at most 10 MB in size. The photo's width and height must not
+# exceed 10000 in total. Width and height ratio must be at most 20." The error texts are the
+# ones Telegram answers with (PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID for a photo
+# over the size limit, IMAGE_PROCESS_FAILED for bytes that are no picture).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10000
+MAX_PHOTO_RATIO = 20
+# The sizes Telegram keeps of a photo: each fits a square of this side (s, m, x, y, w).
+PHOTO_BOXES = (90, 320, 800, 1280, 2560)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk; None when the bytes are not a PNG.
+
+    The fake reads PNG only (what the bot sends); Telegram also takes JPEG, WEBP and more."""
+    if len(data) < 24 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def photo_problem(data: bytes) -> str | None:
+    """The Bad Request text Telegram gives for an uploaded photo, or None when it is fine."""
+    if len(data) > MAX_PHOTO_BYTES:
+        return "Bad Request: PHOTO_SAVE_FILE_INVALID"
+    size = png_size(data)
+    if size is None or min(size) == 0:
+        return "Bad Request: IMAGE_PROCESS_FAILED"
+    width, height = size
+    if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(size):
+        return "Bad Request: PHOTO_INVALID_DIMENSIONS"
+    return None
+
+
+def photo_sizes(width: int, height: int) -> list[tuple[int, int]]:
+    """The (width, height) of the sizes Telegram keeps of a photo, smallest first: one per
+    box smaller than the photo, then the photo itself (scaled to the largest box if over)."""
+    longest = max(width, height)
+    boxes = [box for box in PHOTO_BOXES if box < longest] + [min(longest, PHOTO_BOXES[-1])]
+    return [
+        (max(1, round(width * box / longest)), max(1, round(height * box / longest)))
+        for box in boxes
+    ]

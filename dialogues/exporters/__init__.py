@@ -1,4 +1,5 @@
-"""The plan's file formats: PDF, Word (docx), iCalendar (ics) and Markdown (md).
+"""The plan's file formats: PDF, Word (docx), iCalendar (ics) and Markdown (md), and its
+time line as a picture (png, `timeline.py`), sent as a photo rather than as a file.
 
 `render(doc, fmt, calendar_id, alarms=...)` returns a PlanDocument as the file's bytes and
 `filename(doc, fmt)` the name to send it under. Each format lives in its own module (`pdf.py`
@@ -25,9 +26,11 @@ from dialogues.document import Answer, Meeting, PlanDocument, PlanRow
 __all__ = [
     "COLUMNS",
     "FORMATS",
+    "PICTURES",
     "bullets",
     "byline",
     "clean_text",
+    "dated",
     "filename",
     "grouped_rows",
     "human_date",
@@ -43,6 +46,7 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = ("pdf", "docx", "ics", "md")
+PICTURES: tuple[str, ...] = ("png",)  # the time line: a photo in the chat, not a plan file
 # The plan's columns, as keys of PlanDocument.labels, in the source tool's order.
 COLUMNS: tuple[str, ...] = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller", "status")
 
@@ -78,6 +82,17 @@ _DEFAULT_LABELS: dict[str, dict[str, str]] = {
         "next_meetings": "De næste møder",
         "no_meetings": "Ingen møder i kalenderen endnu. Vælg en rytme og en dato i trin 4.",
         "status_count": "Status lige nu",
+        "status_not_started": "Ikke startet",
+        "status_progress": "I gang",
+        "status_done": "Gjort",
+        "status_stuck": "Kørt fast",
+        "timeline": "Tidslinje",
+        "week": "uge",
+        "today": "i dag",
+        "overdue": "for sent",
+        "meeting": "Opfølgningsmøde",
+        "undated": "Uden frist, ikke vist: {n}",
+        "more_rows": "Flere punkter med frist, ikke vist: {n}",
     },
     "en": {
         "fokus": "Focus",
@@ -111,6 +126,17 @@ _DEFAULT_LABELS: dict[str, dict[str, str]] = {
         "next_meetings": "The next meetings",
         "no_meetings": "No meetings in the calendar yet. Choose a rhythm and a date in step 4.",
         "status_count": "Status right now",
+        "status_not_started": "Not started",
+        "status_progress": "Under way",
+        "status_done": "Done",
+        "status_stuck": "Stuck",
+        "timeline": "Time line",
+        "week": "week",
+        "today": "today",
+        "overdue": "overdue",
+        "meeting": "Follow-up meeting",
+        "undated": "Without a deadline, not shown: {n}",
+        "more_rows": "More items with a deadline, not shown: {n}",
     },
 }
 
@@ -141,13 +167,17 @@ def render(doc: PlanDocument, fmt: str, calendar_id: str = "", *, alarms: bool =
         from dialogues.exporters.markdown import render as render_md
 
         return render_md(doc)
-    raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+    if fmt == "png":
+        from dialogues.exporters.timeline import render as render_png
+
+        return render_png(doc)
+    raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS + PICTURES}")
 
 
 def filename(doc: PlanDocument, fmt: str) -> str:
     """Return the file name for an export, e.g. inklusionsplan-roede-kors-2026-11-22.pdf."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+    if fmt not in FORMATS + PICTURES:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS + PICTURES}")
     stem = "inclusion-plan" if doc.lang == "en" else "inklusionsplan"
     return f"{stem}-{slugify(doc.organisation)}-{doc.created.isoformat()}.{fmt}"
 
@@ -180,6 +210,11 @@ def clean_text(text: str) -> str:
 def grouped_rows(doc: PlanDocument) -> list[tuple[str, list[PlanRow]]]:
     """Group rows by focus, each by deadline (the document's own order)."""
     return doc.groups()
+
+
+def dated(doc: PlanDocument) -> bool:
+    """Tell whether the plan has anything with a day: an item's deadline or a meeting."""
+    return any(row.due for row in doc.rows) or bool(doc.meetings)
 
 
 def ordered_meetings(doc: PlanDocument) -> list[Meeting]:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from dialogues.dates import MONTHS, week_label
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.exporters import label, made_line, ordered_meetings, time_text
-from dialogues.exporters.pdf import sanitise
+from dialogues.exporters.pdffont import sanitise
 from dialogues.exporters.timelinedraw import Picture, Shape, Text, box, fit, paint, text_width
 
 __all__ = ["MAX_LANES", "MAX_WEEKS", "MIN_WEEKS", "WIDTH", "layout", "render"]

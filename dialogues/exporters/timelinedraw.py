@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from dialogues.exporters.pdf import FONT_FILES, sanitise
+from dialogues.exporters.pdffont import FONT_FILES, sanitise
 
 __all__ = ["Picture", "Shape", "Text", "box", "fit", "font", "paint", "text_width"]
 

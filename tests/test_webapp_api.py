@@ -21,8 +21,10 @@ from bot.telegram_app import build_application
 from bot.webapp.access import WebApp
 from bot.webapp.auth import sign
 from bot.webapp.limits import RecentIds
-from bot.webapp.server import serve_separately
+from bot.webapp.server import mount, serve_separately
+from bot.webhook import WebhookServer
 from dialogues import CONTENT_DIR, Library, dates
+from tests.conftest import WEBHOOK_SECRET
 from tests.fakebotapi import FakeBotAPI
 
 GROUP = -1001234
@@ -79,36 +81,51 @@ class Page:
 
 
 @asynccontextmanager
-async def mini_app(fake: FakeBotAPI, library: Library, data_dir: Path) -> AsyncIterator[tuple[Page, Conversations]]:
-    """The bot polling the fake, with the Mini App on its own port as bot/run.py starts it."""
+async def mini_app(fake: FakeBotAPI, library: Library, data_dir: Path, webhook: bool = False) -> AsyncIterator[tuple[Page, Conversations]]:
+    """The bot against the fake with the Mini App, mounted as bot/run.py mounts it: on its
+    own port while polling, or under /app/ on the webhook's server beside the updates."""
     config = Config(fake.token, fake.base_url, data_dir, CONTENT_DIR, "INFO", webapp_url="https://bot.example.org/app/", webapp_port=0)
     store, nudges = open_stores(config)
     conversations = Conversations(library, store, nudges=nudges)
     app = build_application(config, conversations)
-    serve_separately(app, config)
+    server = WebhookServer("127.0.0.1", 0)
+    if webhook:
+        server.mount_telegram("hook", app, WEBHOOK_SECRET)
+        mount(server, app, config)
+    else:
+        serve_separately(app, config)
     await app.initialize()
-    assert app.post_init is not None and app.post_stop is not None
+    assert app.post_init is not None
     await app.post_init(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    port = app.bot_data["webapp_server"].port
+    if webhook:
+        port = await server.start()
+        await app.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET)
+    else:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        port = app.bot_data["webapp_server"].port
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             yield Page(client, fake, app.bot_data["webapp"]), conversations
     finally:
-        await app.updater.stop()
+        if webhook:
+            await app.bot.delete_webhook()
+            await server.stop()
+        else:
+            await app.updater.stop()
         await app.stop()
-        await app.post_stop(app)
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         nudges.close()
         store.close()
 
 
-@pytest.fixture
-async def page(fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[Page]:
+@pytest.fixture(params=["polling", "webhook"])
+async def page(request: pytest.FixtureRequest, fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[Page]:
     """Ane has a private chat; the board's group has Ane, Peter and Ida (its admin)."""
-    async with mini_app(fake, library, tmp_path) as (page, _):
+    async with mini_app(fake, library, tmp_path, webhook=request.param == "webhook") as (page, _):
         fake.send_text(ANE, "/start", user_id=ANE, first_name="Ane")
         await asyncio.to_thread(fake.wait_for_messages, ANE, 1)
         for user, name in ((IDA, "Ida"), (ANE, "Ane"), (PETER, "Peter")):

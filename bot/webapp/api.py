@@ -20,6 +20,7 @@ from bot.sending import Where
 from bot.webapp.access import (
     Denied,
     Opened,
+    WebApp,
     chat_param,
     load,
     open_plan,
@@ -144,20 +145,21 @@ async def _apply(
     async with conversations.locked(chat_id):
         replies = await conversations.handle_async(event)  # committed here
         state = await asyncio.to_thread(conversations.load, chat_id)
-        await _tell(handler, chat_id, state, [r for r in replies if not r.outcome])
+    notices = [r for r in replies if not r.outcome]
+    if notices:  # the page need not wait for a group's pace (20 messages a minute)
+        app.application.create_task(_tell(handler.webapp, chat_id, state, notices))
     outcome = next((r.outcome for r in replies if r.outcome), "")
     log.info("webapp change chat=%s op=%s outcome=%s", chat_id, parsed.op, outcome or "none")
     return outcome, state
 
 
-async def _tell(handler: MiniApp, chat_id: int, state: ChatState, replies: list[Reply]) -> None:
-    """Post the group's notice the way every reply goes; a failure does not undo the change."""
-    if not replies:
-        return
+async def _tell(app: WebApp, chat_id: int, state: ChatState, replies: list[Reply]) -> None:
+    """Post the group's notice the way every reply goes, in the chat's order (its lock); a
+    failure to send does not undo the change."""
     thread = state.settings.get("thread_id")
     where = Where(chat_id, thread if isinstance(thread, int) else 0)
-    app = handler.webapp
     try:
-        await app.outbox.send(app.application.bot, chat_id, replies, where)
+        async with app.conversations.locked(chat_id):
+            await app.outbox.send(app.application.bot, chat_id, replies, where)
     except TelegramError as exc:
         log.info("webapp notice not sent chat=%s error=%s", chat_id, type(exc).__name__)

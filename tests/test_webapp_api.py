@@ -317,3 +317,56 @@ async def test_a_prefix_mount_serves_everything_under_it_and_nothing_beside_it()
         "/hook": (200, "exact"),
         "/hook/x": (404, ""),
     }
+
+
+@pytest.mark.slow
+def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(fake: FakeBotAPI, tmp_path: Path) -> None:
+    """`python -m bot` with BOT_WEBAPP_URL: the page's API on its own port, gone after SIGTERM;
+    a port in use is one line and exit code 2."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_BASE_URL=fake.base_url,
+        BOT_DATA_DIR=str(tmp_path / "data"),
+        BOT_KEY_FILE=str(tmp_path / "keys" / "data.key"),
+        BOT_WEBAPP_URL="https://bot.example.org/app/",
+        BOT_WEBAPP_PORT=str(port),
+    )
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        fields = {"auth_date": str(int(time.time())), "user": json.dumps({"id": ANE, "first_name": "Ane"})}
+        headers = {"Authorization": "tma " + sign(fields, fake.token)}
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/app/api/plans", headers=headers)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json()["plans"][0]["chat"] == str(ANE)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/app/api/plans", headers=headers)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = subprocess.run([sys.executable, "-m", "bot"], env={**env, "BOT_DATA_DIR": str(tmp_path / "other")}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use): check BOT_WEBAPP_LISTEN and BOT_WEBAPP_PORT\n"

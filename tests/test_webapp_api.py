@@ -370,3 +370,22 @@ def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(fake: Fa
         result = subprocess.run([sys.executable, "-m", "bot"], env={**env, "BOT_DATA_DIR": str(tmp_path / "other")}, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use): check BOT_WEBAPP_LISTEN and BOT_WEBAPP_PORT\n"
+
+
+async def test_odd_requests_get_a_refusal_never_a_trace(page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+    response = await page.call("PUT", "/app/api/change", content=b"{}")
+    assert (response.status_code, response.json()["error"]) == (405, "bad_request")
+    response = await page.call("POST", "/app/api/change", content=b"[" * 5000 + b"]" * 5000)
+    assert (response.status_code, response.json()["error"]) == (400, "bad_request")
+    from dialogues import planedit
+
+    def broken(turn: object, change: object) -> str:
+        raise RuntimeError("a fault in the engine")
+
+    monkeypatch.setitem(planedit.APPLY, "add", broken)
+    count = len(page.fake.sent_to(GROUP))
+    response = await page.change(GROUP, "add", goal="Aldrig")
+    assert (response.status_code, response.json()["error"]) == (500, "failed")
+    assert (await page.plan(GROUP)).json()["items"] == []
+    await asyncio.to_thread(page.fake.wait_idle)
+    assert len(page.fake.sent_to(GROUP)) == count  # the safe path's apology is not posted

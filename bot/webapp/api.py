@@ -93,7 +93,7 @@ async def change(handler: MiniApp, user: WebUser) -> None:
     handler.lang = reader_lang(app, user, await load(app, user.id))
     try:
         body = json.loads(handler.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
         handler.fail(400, "bad_request")
         return
     parsed = parse(body, app.conversations.clock())
@@ -145,10 +145,11 @@ async def _apply(
     async with conversations.locked(chat_id):
         replies = await conversations.handle_async(event)  # committed here
         state = await asyncio.to_thread(conversations.load, chat_id)
-    notices = [r for r in replies if not r.outcome]
-    if notices:  # the page need not wait for a group's pace (20 messages a minute)
-        app.application.create_task(_tell(handler.webapp, chat_id, state, notices))
     outcome = next((r.outcome for r in replies if r.outcome), "")
+    notices = [r for r in replies if not r.outcome]
+    if notices and outcome in ("ok", "created"):  # never the safe path's words, say
+        # sent after the answer: the page need not wait on a group's 20 messages a minute
+        app.application.create_task(_tell(handler.webapp, chat_id, state, notices))
     log.info("webapp change chat=%s op=%s outcome=%s", chat_id, parsed.op, outcome or "none")
     return outcome, state
 

@@ -60,6 +60,7 @@ def test_parse_keeps_values_within_their_bounds() -> None:
         "secret": parse(body(secret="x"), AT),
         "fields": parse(body(), AT),
     }
+    assert parse(body(goal="   "), AT) == Refusal("bad_value", "goal")
     assert refusals == {k: Refusal("bad_value", k) for k in refusals}
     assert parse(body(item="anbefaling1-s1", goal="x"), AT) == Refusal("bad_value", "goal")  # a step has no goal
     assert parse("[]", AT) == Refusal("bad_request")

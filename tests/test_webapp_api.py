@@ -222,6 +222,10 @@ async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_
     assert response.status_code == 200
     notice = f"Peter flyttede fristen for «Mentorordning» til {dates.week_label(due, 'da')}."
     await asyncio.to_thread(page.fake.wait_for, lambda: page.fake.last_message(GROUP).get("text") == notice)
+    page.fake.send_text(GROUP, "/plan", user_id=ANE, first_name="Ane", chat_type="supergroup", title="Bestyrelsen")
+    await asyncio.to_thread(page.fake.wait_for, lambda: "Mentorordning" in page.fake.last_message(GROUP).get("text", "") and "uge" in page.fake.last_message(GROUP).get("text", ""))
+    assert dates.week_label(due, "da") in page.fake.last_message(GROUP)["text"]  # the board's /plan shows it
+    await asyncio.to_thread(page.fake.wait_idle)
     count = len(page.fake.sent_to(GROUP))
     response = await page.change(GROUP, "delete", user=PETER, item="plan-r1")
     assert (response.status_code, response.json()["error"]) == (403, "not_admin")

@@ -58,7 +58,7 @@ TEMPLATE_CHAT = 777_000_777  # unique digits: replaced by each stored chat's id
 STORED_BASE = 10_000_000
 NEW_CHAT = 1_000
 WARM_CHATS = (900_001, 900_002)
-TICK_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen: heads-ups are due
+TICK_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 local: 4 December's week is reminded
 CHILD_TIMEOUT = 300.0
 
 

@@ -168,7 +168,7 @@ def build_ours_in_memory(library: Any, request: OfflineRequest | None) -> Built:
     from bot.telegram_app import build_application
     from dialogues import CONTENT_DIR
     from storage import MemoryStore
-    from storage.nudges import MemoryNudgeStore
+    from storage.memory import MemoryNudgeStore
 
     assert request is not None
     config = Config(TOKEN, "http://127.0.0.1:9/bot", Path("."), CONTENT_DIR, "WARNING")

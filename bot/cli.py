@@ -19,6 +19,7 @@ from bot.graph import mermaid
 from dialogues import ContentError, Library, dates, load_library
 from dialogues.readability import content_lix, flow_texts, sent_lix
 from dialogues.validate import reachable
+from storage.rows import DamagedRow
 
 log = logging.getLogger("inklusionsguiden")
 EXIT_USAGE = 2
@@ -82,6 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DamagedRow as exc:  # names the table and column, never the value
+        print(
+            f"error: {exc}: restore the latest backup (README, Deployment: Backups)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
 

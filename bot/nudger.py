@@ -18,15 +18,19 @@ from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
 from dialogues.kind import app_row, rows
-from dialogues.nudges import Nudge, in_quiet_hours
+from dialogues.nudges import Nudge, deadlines, in_quiet_hours, week_of
+from dialogues.state import ChatState
 from storage.nudges import NudgeRow
 
 log = logging.getLogger("inklusionsguiden.nudges")
 TICK_SECONDS = 30
 BATCH = 200
-APP_KINDS = ("heads_up", "due", "meeting")  # reminders that carry "Åbn planen" (Mini App set)
+# reminders that carry "Åbn planen" when the Mini App is set: a week's deadlines, an old
+# single item's, a meeting's
+APP_KINDS = ("week", "heads_up", "due", "meeting")
 
 
+STORED_BEFORE_WEEKS = ("heads_up", "due")  # one item's reminder, from before weeks were grouped
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "group chat was deactivated")
 
 
@@ -79,6 +83,9 @@ class Nudger:
             state.settings.get("inactive") or state.settings.get("nudges_off_all")
         )
         content = self.conversations.library.get(state.lang)
+        if row.kind in STORED_BEFORE_WEEKS and await self._before_weeks(row, state, now):
+            await asyncio.to_thread(self.nudges.claim, row.id)  # the week's message has it
+            return 0
         reply = (
             None if muted or nudge.category in off else followup.render(content, state, nudge, now)
         )
@@ -109,6 +116,25 @@ class Nudger:
             return 0
         log.info("nudge sent chat=%s kind=%s", row.chat_id, row.kind)
         return 1
+
+    async def _before_weeks(self, row: NudgeRow, state: ChatState, now: datetime) -> bool:
+        """A reminder of one item stored before a week's deadlines were grouped: plan the
+        chat's reminders anew (its week messages replace the old ones still ahead), and
+        claim the item's other old reminders already due, so the item comes once.
+
+        Return True when the item's week message is still to be sent (it names the item,
+        so this old reminder is dropped); False when it must go out itself, once."""
+        await asyncio.to_thread(self.conversations.sync_nudges, row.chat_id, state)
+        content = self.conversations.library.get(state.lang)
+        day = dict(deadlines(content, state)).get(row.ref)
+        week = f"w:{week_of(day).isoformat()}" if day is not None else None
+        covered = False
+        for other in await asyncio.to_thread(self.nudges.pending, row.chat_id):
+            same = other.kind in STORED_BEFORE_WEEKS and other.ref == row.ref
+            if same and other.id != row.id and other.due <= now.isoformat():
+                await asyncio.to_thread(self.nudges.claim, other.id)
+            covered = covered or (other.kind == "week" and other.ref == week)
+        return covered
 
     async def _purge(self, row: NudgeRow) -> int:
         """Erase a chat whose data outlived the retention period (no message is sent)."""

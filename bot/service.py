@@ -104,7 +104,7 @@ class Conversations:
 
     def atomic(self, *chat_ids: int) -> contextlib.AbstractContextManager[None]:
         """One transaction holding these chats' locks across processes, where the store has
-        them (PostgreSQL: storage/postgres.py); the embedded store needs none (one process)."""
+        them (PostgreSQL: storage/postgres/); the embedded store needs none (one process)."""
         session = getattr(self.store, "session", None)
         return session(*chat_ids) if session is not None else contextlib.nullcontext()
 

@@ -6,7 +6,7 @@
   update again, to a worker that is alive; if the turn had committed, the chat's window of
   update ids (stored in its state, read under the chat's lock) drops the redelivery.
 - `share_rate_limits`: Telegram's limits count for the bot, not for a process. The overall
-  pace and each group's window are kept in the database (storage/postgres.py: one row for
+  pace and each group's window are kept in the database (storage/postgres/: one row for
   the pace, a table of recent sends per group), so N workers together stay within 28
   messages a second and 20 a minute per group.
 """

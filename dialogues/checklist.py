@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogues import dates, values
+from dialogues.events import Button
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import ChecklistItem, Node
@@ -50,18 +51,20 @@ def render(turn: Turn, node: Node) -> None:
     """Show the current item at its current stage."""
     index, stage, item, record = _where(turn, node)
     head = f"<i>{turn.t('checklist_progress', n=index + 1, total=len(node.items))}</i>\n"
-    if index == 0 and stage == "mark":
+    if index == 0 and stage == "mark" and not _one(turn):
         head += node.text + "\n"
         if node.suggested:
             head += f"<i>{turn.t('checklist_suggested')}</i>\n"
     head += f"\n<b>{item.text}</b>"
     skip = (turn.button(turn.t("btn_skip"), "_skip"),)
+    now = f"\n\n{turn.t('checklist_now', mark=describe(turn, record))}" if record else ""
     if stage == "mark":
-        now = f"\n\n{turn.t('checklist_now', mark=describe(turn, record))}" if record else ""
         marks = (turn.button(turn.t("btn_done"), "d"), turn.button(turn.t("btn_plan"), "p"))
         other = (turn.button(turn.t("btn_na"), "n"), *skip)
-        turn.say(head + now, rows(marks, other, nav_row(turn)))
-    elif stage == "who":
+        turn.say(head + now, rows(marks, other, _change_row(turn, record), nav_row(turn)))
+        return
+    head += now if _one(turn) else ""  # changing one step: what it holds stays in sight
+    if stage == "who":
         turn.say(f"{head}\n\n{turn.t('ask_who')}", rows(skip, nav_row(turn)))
     elif stage == "when":
         quick = [turn.button(turn.t(f"btn_{q}"), q) for q in dates.QUICK]
@@ -69,6 +72,37 @@ def render(turn: Turn, node: Node) -> None:
         turn.say(f"{head}\n\n{turn.t('ask_when')}", rows(tuple(quick), pick, nav_row(turn)))
     else:
         turn.say(f"{head}\n\n{turn.t('ask_when_text')}", rows(skip, nav_row(turn)))
+
+
+def _one(turn: Turn) -> bool:
+    """Tell whether one step is being changed (opened from a summary), not the list walked."""
+    return bool(turn.state.widget.get("one"))
+
+
+def _change_row(turn: Turn, record: JSON | None) -> tuple[Button, ...]:
+    """Changing a planned step: its who or its when alone, one press each."""
+    if not _one(turn) or not record or record.get("status") != "planned":
+        return ()
+    return (
+        turn.button(turn.t("btn_change_who"), "cw"),
+        turn.button(turn.t("btn_change_when"), "cn"),
+    )
+
+
+def open_one(turn: Turn, flow_id: str, node: Node, index: int) -> None:
+    """Open one step of a checklist to change its mark, then return where it was opened."""
+    turn.detour(flow_id, node.id)
+    turn.state.widget = {"item": max(0, min(index, len(node.items) - 1)), "stage": "mark",
+                         "one": True}  # fmt: skip
+    turn.show()
+
+
+def _to(turn: Turn, index: int, stage: str, only: object = None) -> None:
+    """Go to a stage of an item; changing one step, stay in that mode (and its `only`)."""
+    only = None if stage == "mark" else only or turn.state.widget.get("only")
+    keep: JSON = {"one": True, "only": only} if _one(turn) else {}
+    turn.set_widget(item=index, stage=stage, expects_text=stage in ("who", "when_text"), **keep)
+    turn.show()
 
 
 def _save(turn: Turn, node: Node, item: ChecklistItem, **changes: object) -> None:
@@ -79,7 +113,7 @@ def _save(turn: Turn, node: Node, item: ChecklistItem, **changes: object) -> Non
 
 
 def _next_item(turn: Turn, node: Node, index: int) -> None:
-    if index + 1 < len(node.items):
+    if index + 1 < len(node.items) and not _one(turn):
         turn.set_widget(item=index + 1, stage="mark")
         turn.show()
     else:
@@ -88,13 +122,15 @@ def _next_item(turn: Turn, node: Node, index: int) -> None:
 
 def press(turn: Turn, node: Node, option: str) -> bool:
     """Mark an item, pick a time, skip a stage, or step back inside the checklist."""
-    index, stage, item, _ = _where(turn, node)
+    index, stage, item, record = _where(turn, node)
+    if stage == "mark" and option in ("cw", "cn") and _change_row(turn, record):
+        _to(turn, index, "who" if option == "cw" else "when", only=option)
+        return True
     if stage == "mark" and option in MARKS:
         status = MARKS[option]
         if status == "planned":
             _save(turn, node, item, status=status)
-            turn.set_widget(item=index, stage="who", expects_text=True)
-            turn.show()
+            _to(turn, index, "who")
         else:
             _save(turn, node, item, status=status, who=None, when=None)
             _next_item(turn, node, index)
@@ -105,8 +141,7 @@ def press(turn: Turn, node: Node, option: str) -> bool:
         _next_item(turn, node, index)
         return True
     if stage == "when" and option == "wx":
-        turn.set_widget(item=index, stage="when_text", expects_text=True)
-        turn.show()
+        _to(turn, index, "when_text")
         return True
     if option == "_skip":
         _skip(turn, node, index, stage)
@@ -115,20 +150,22 @@ def press(turn: Turn, node: Node, option: str) -> bool:
 
 
 def _skip(turn: Turn, node: Node, index: int, stage: str) -> None:
-    if stage == "who":
-        turn.set_widget(item=index, stage="when")
-        turn.show()
+    if stage == "who" and turn.state.widget.get("only") != "cw":
+        _to(turn, index, "when")
     else:
         _next_item(turn, node, index)
 
 
 def _back(turn: Turn, index: int, stage: str) -> bool:
-    """Step back one stage or one item; False at the first item (normal back applies)."""
+    """Step back one stage or one item; False at the first item, or at the mark of a step
+    opened on its own (normal back applies: to where it was opened)."""
     previous = {"who": "mark", "when": "who", "when_text": "when"}
+    if turn.state.widget.get("only") and stage in ("who", "when"):
+        previous[stage] = "mark"  # its who or its when alone: back to the step
     if stage in previous:
-        stage = previous[stage]
-        turn.set_widget(item=index, stage=stage, expects_text=stage in ("who", "when_text"))
-    elif index > 0:
+        _to(turn, index, previous[stage])
+        return True
+    if index > 0 and not _one(turn):
         turn.set_widget(item=index - 1, stage="mark")
     else:
         return False
@@ -145,8 +182,10 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
             turn.refuse(who)
             return True
         _save(turn, node, item, who=who)
-        turn.set_widget(item=index, stage="when")
-        turn.show()
+        if turn.state.widget.get("only") == "cw":
+            _next_item(turn, node, index)  # only the who was to change
+        else:
+            _to(turn, index, "when")
         return True
     if stage == "when_text":
         when = values.typed_when(typed, turn.event.at, turn.content.lang)

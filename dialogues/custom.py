@@ -23,6 +23,19 @@ def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JSON]]:
     return sorted(found, key=lambda kv: int(kv[0][len(start) :]))
 
 
+def next_key(state: ChatState, flow_id: str) -> str:
+    """Return the key of a new own question and remember it: a number never used before in
+    this part, so deleting a question renumbers none and a new one meets no old answer."""
+    used = [int(k.rsplit(PREFIX, 1)[1]) for k, _ in own_answers(state, flow_id)]
+    counters = state.settings.get("own_numbers")
+    counters = dict(counters) if isinstance(counters, dict) else {}
+    stored = counters.get(flow_id)
+    number = 1 + max([*used, stored if isinstance(stored, int) else 0])
+    counters[flow_id] = number
+    state.settings["own_numbers"] = counters
+    return f"{flow_id}/{PREFIX}{number}"
+
+
 def render(turn: Turn, node: Node) -> None:
     """Invite a question of their own, or ask for the answer to the one just written."""
     pending = turn.state.widget.get("question")
@@ -52,10 +65,9 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
         return True
     pending = turn.state.widget.get("question")
     flow_id = turn.state.flow or ""
-    number = 1 + len(own_answers(turn.state, flow_id))
     if not pending:
         question = values.short_text(typed, values.MAX_QUESTION)
-        if number > values.MAX_OWN_QUESTIONS:
+        if len(own_answers(turn.state, flow_id)) >= values.MAX_OWN_QUESTIONS:
             question = values.Problem("own_full", {"limit": values.MAX_OWN_QUESTIONS})
         if isinstance(question, values.Problem):
             turn.refuse(question)
@@ -63,7 +75,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
         turn.set_widget(question=question, expects_text=True)
         turn.show()
         return True
-    turn.state.answers[f"{flow_id}/{PREFIX}{number}"] = {
+    turn.state.answers[next_key(turn.state, flow_id)] = {
         "question": str(pending),
         "text": typed,
         "by": {"id": turn.event.user_id, "name": turn.event.user_name},

@@ -6,13 +6,13 @@ so they stay valid while the item exists, whatever the chat is doing meanwhile.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from dialogues import dates, schedule, values
 from dialogues.events import Button, Reply
 from dialogues.markup import escape
 from dialogues.model import Content
-from dialogues.nudges import CATEGORIES, Nudge, switched_off
+from dialogues.nudges import CATEGORIES, Nudge, deadlines, on_day, switched_off, week_of
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
@@ -58,31 +58,67 @@ def _when(record: JSON) -> JSON | None:
 
 def render(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Reply | None:
     """Return the message of a nudge, or None when what it is about no longer exists."""
-    t = content.text
+    if nudge.kind == "week":
+        monday = values.stored_day(nudge.ref[2:])
+        return _week(content, state, monday) if monday else None
     if nudge.kind in ("heads_up", "due"):
-        found = item(content, state, nudge.ref)
-        if found is None:
-            return None
-        title, record = found
-        when, who = _when(record), record.get("roller") or record.get("who")
-        lines = [t(f"nudge_{nudge.kind}", item=escape(title))]
-        if when:
-            lines.append(t("nudge_when", when=escape(dates.when_label(when, content.lang))))
-        if who:
-            lines.append(t("nudge_who", who=escape(who)))
-        lines.append(t("nudge_how"))
-        return Reply("\n".join(lines), _progress_buttons(content, nudge.ref))
+        return _stored_before_weeks(content, state, nudge, at)
     return _render_other(content, state, nudge, at)
 
 
-def _progress_buttons(content: Content, ref: str) -> tuple[tuple[Button, ...], ...]:
+def _stored_before_weeks(
+    content: Content, state: ChatState, nudge: Nudge, at: datetime
+) -> Reply | None:
+    """A reminder of one item stored before a week's deadlines were grouped: None when its
+    week's message is still to come (it carries the item), else that week's message with
+    this item alone, so the item is reminded of once."""
+    day = next((d for ref, d in deadlines(content, state) if ref == nudge.ref), None)
+    if day is None or on_day(week_of(day)) > at:
+        return None
+    return _week(content, state, week_of(day), only=nudge.ref)
+
+
+WEEK_BUTTONS = 8  # items with their own row of buttons (four each) in one week's message
+
+
+def _week(
+    content: Content, state: ChatState, monday: date, only: str | None = None
+) -> Reply | None:
+    """One message for a week's deadlines: a line per item and its progress buttons."""
     t = content.text
+    refs = [r for r, d in sorted(deadlines(content, state), key=lambda x: x[1])
+            if week_of(d) == monday and only in (None, r)]  # fmt: skip
+    found = [(ref, got) for ref in refs if (got := item(content, state, ref)) is not None]
+    if not found:
+        return None
+    week = dates.week_label(monday, content.lang)
+    lines = [t("nudge_week", week=week)]
+    for n, (_, (title, record)) in enumerate(found, start=1):
+        who = record.get("roller") or record.get("who")
+        when = dates.when_label(_when(record), content.lang)  # a day is named; the week is
+        details = [escape(when)] if when and when != week else []  # in the heading already
+        line = " · ".join([t("nudge_line", n=n, item=escape(title)), *details])
+        lines.append(line + (f" · {escape(who)}" if who else ""))
+    if len(found) == 1:
+        lines += ["", t("nudge_how")]
+        return Reply("\n".join(lines), _progress_buttons(content, found[0][0]))
+    lines += ["", t("nudge_how_many")]
+    icons = [t(k).split(" ", 1)[0] for k in _PROGRESS_KEYS]
+    buttons = tuple(
+        tuple(Button(f"{n}. {icon}", data(o, ref)) for icon, o in zip(icons, "dgxu", strict=True))
+        for n, (ref, _) in enumerate(found[:WEEK_BUTTONS], start=1)
+    )
+    return Reply("\n".join(lines), buttons)
+
+
+_PROGRESS_KEYS = ("btn_nudge_done", "btn_nudge_going", "btn_nudge_stuck", "btn_nudge_later")
+
+
+def _progress_buttons(content: Content, ref: str) -> tuple[tuple[Button, ...], ...]:
+    done, going, stuck, later = (content.text(k) for k in _PROGRESS_KEYS)
     return (
-        (Button(t("btn_nudge_done"), data("d", ref)), Button(t("btn_nudge_going"), data("g", ref))),
-        (
-            Button(t("btn_nudge_stuck"), data("x", ref)),
-            Button(t("btn_nudge_later"), data("u", ref)),
-        ),
+        (Button(done, data("d", ref)), Button(going, data("g", ref))),
+        (Button(stuck, data("x", ref)), Button(later, data("u", ref))),
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 import yaml
 
@@ -12,6 +13,11 @@ from dialogues.model import ChecklistItem, Content, Flow, Library, Node, Option,
 from dialogues.validate import validate_content, validate_library
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+# What yaml.safe_load builds (a date or datetime from an unquoted date, bytes from !!binary).
+YamlScalar: TypeAlias = "bool | int | float | str | bytes | date | None"
+Yaml: TypeAlias = "YamlScalar | list[Yaml] | dict[YamlScalar, Yaml] | set[YamlScalar]"
+YamlMap: TypeAlias = "dict[YamlScalar, Yaml]"
 
 
 def load_library(root: Path = CONTENT_DIR, default: str = "da", fallback: str = "en") -> Library:
@@ -52,9 +58,10 @@ def _load_language(lang_dir: Path, problems: list[Problem]) -> Content:
     return Content(lang=lang_dir.name, flows=flows, ui=ui)
 
 
-def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+def _read_yaml(path: Path, problems: list[Problem]) -> YamlMap | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # safe_load builds only YAML's own types (see Yaml): the annotation says which
+        data: Yaml = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         problems.append(Problem(str(path), "", f"not valid YAML: {exc}"))
         return None
@@ -64,7 +71,7 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     return data
 
 
-def _parse_ui(data: dict[str, Any], path: Path, problems: list[Problem]) -> dict[str, str]:
+def _parse_ui(data: YamlMap, path: Path, problems: list[Problem]) -> dict[str, str]:
     ui: dict[str, str] = {}
     for key, value in data.items():
         if not isinstance(value, str):
@@ -74,17 +81,18 @@ def _parse_ui(data: dict[str, Any], path: Path, problems: list[Problem]) -> dict
     return ui
 
 
-def _parse_flow(data: dict[str, Any], path: Path, problems: list[Problem]) -> Flow | None:
+def _parse_flow(data: YamlMap, path: Path, problems: list[Problem]) -> Flow | None:
     where = str(path)
     for key in ("flow", "title", "start", "nodes"):
         if key not in data:
             problems.append(Problem(where, key, "is missing"))
             return None
-    if not isinstance(data["nodes"], list):
+    raw_nodes = data["nodes"]
+    if not isinstance(raw_nodes, list):
         problems.append(Problem(where, "nodes", "must be a list"))
         return None
     nodes: dict[str, Node] = {}
-    for index, raw in enumerate(data["nodes"]):
+    for index, raw in enumerate(raw_nodes):
         node = _parse_node(raw, f"nodes[{index}]", where, problems)
         if node is None:
             continue
@@ -107,7 +115,7 @@ def _parse_flow(data: dict[str, Any], path: Path, problems: list[Problem]) -> Fl
     )
 
 
-def _parse_node(raw: Any, at: str, where: str, problems: list[Problem]) -> Node | None:
+def _parse_node(raw: Yaml, at: str, where: str, problems: list[Problem]) -> Node | None:
     if not isinstance(raw, dict) or "id" not in raw or "kind" not in raw:
         problems.append(Problem(where, at, "a node needs at least id and kind"))
         return None
@@ -122,43 +130,65 @@ def _parse_node(raw: Any, at: str, where: str, problems: list[Problem]) -> Node 
             group=_opt_str(raw.get("group")),
             hint=_opt_str(raw.get("hint")),
             input=str(raw.get("input", "text")),
-            options=tuple(_option(o) for o in raw.get("options") or ()),
-            items=tuple(
-                ChecklistItem(str(i["id"]), _str(i.get("text"))) for i in raw.get("items") or ()
-            ),
+            options=tuple(_option(o) for o in _list(raw, "options")),
+            items=tuple(_item(i) for i in _list(raw, "items")),
             suggested=bool(raw.get("suggested", False)),
-            focus_options=tuple(_option(o) for o in raw.get("focus_options") or ()),
-            templates=tuple(_template(t) for t in raw.get("templates") or ()),
+            focus_options=tuple(_option(o) for o in _list(raw, "focus_options")),
+            templates=tuple(_template(t) for t in _list(raw, "templates")),
             role=_opt_str(raw.get("role")),
         )
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError) as exc:
         problems.append(Problem(where, at, f"malformed node: {exc!r}"))
         return None
 
 
-def _option(raw: dict[str, Any]) -> Option:
+def _list(raw: YamlMap, key: str) -> list[Yaml]:
+    """Return the list under `key` (none when absent or empty); TypeError for anything else."""
+    value = raw.get(key)
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"{key} must be a list")
+    return value
+
+
+def _mapping(raw: Yaml, what: str) -> YamlMap:
+    """Return raw as a mapping; TypeError when it is none."""
+    if not isinstance(raw, dict):
+        raise TypeError(f"{what} must be a mapping")
+    return raw
+
+
+def _option(raw: Yaml) -> Option:
+    option = _mapping(raw, "an option")
     return Option(
-        id=str(raw["id"]),
-        label=_str(raw.get("label")),
-        next=_opt_str(raw.get("next")),
-        action=_opt_str(raw.get("action")),
+        id=str(option["id"]),
+        label=_str(option.get("label")),
+        next=_opt_str(option.get("next")),
+        action=_opt_str(option.get("action")),
     )
 
 
-def _template(raw: dict[str, Any]) -> PlanTemplate:
+def _item(raw: Yaml) -> ChecklistItem:
+    item = _mapping(raw, "an item")
+    return ChecklistItem(str(item["id"]), _str(item.get("text")))
+
+
+def _template(raw: Yaml) -> PlanTemplate:
+    template = _mapping(raw, "a template")
     return PlanTemplate(
-        fokus=str(raw["fokus"]),
-        maal=_str(raw.get("maal")),
-        delmaal=tuple(str(x) for x in raw.get("delmaal") or ()),
-        handlinger=tuple(str(x) for x in raw.get("handlinger") or ()),
-        tid=_str(raw.get("tid")),
-        roller=_str(raw.get("roller")),
+        fokus=str(template["fokus"]),
+        maal=_str(template.get("maal")),
+        delmaal=tuple(str(x) for x in _list(template, "delmaal")),
+        handlinger=tuple(str(x) for x in _list(template, "handlinger")),
+        tid=_str(template.get("tid")),
+        roller=_str(template.get("roller")),
     )
 
 
-def _str(value: Any) -> str:
+def _str(value: Yaml) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _opt_str(value: Any) -> str | None:
+def _opt_str(value: Yaml) -> str | None:
     return None if value is None else str(value).strip()

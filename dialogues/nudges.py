@@ -1,8 +1,9 @@
 """Which reminders (nudges) a chat should get, derived purely from its state.
 
-Deadlines of plan items and first steps, follow-up meetings, the evaluation after half a
-year and the yearly repeat, a journey left unfinished, and the retention warning and purge;
-minus the kinds the chat switched off. Also the quiet hours no nudge is sent in.
+A week's deadlines of plan items and first steps (one message on its Monday), follow-up
+meetings, the evaluation after half a year and the yearly repeat, a journey left unfinished,
+and the retention warning and purge; minus the kinds the chat switched off. Also the quiet
+hours no nudge is sent in.
 
 A nudge is identified by what it is about (`ref`), its kind and when it is due, so the same
 state always yields the same ids: the store can insert them idempotently after every turn,
@@ -23,7 +24,6 @@ from dialogues.state import ChatState
 CATEGORIES = ("deadline", "meeting", "evaluation", "unfinished")
 SEND_AT = time(9, 0)  # nudges about a day go out at nine in the morning, local time
 QUIET_START, QUIET_END = time(21, 0), time(8, 0)
-HEADS_UP_DAYS = 3
 MEETING_NOTICE_DAYS = 2
 EVALUATION_DAYS = 182  # recommendation 3: look at the cooperation after about half a year
 REPEAT_DAYS = 365  # the tool: repeat the whole exercise every one to two years
@@ -36,14 +36,16 @@ class Nudge:
     """One reminder due for one chat."""
 
     chat_id: int
-    kind: str  # heads_up, due, meeting, evaluation, repeat, unfinished
-    ref: str  # p:<row id>, s:<flow/node/item>, m:<date>, e:<flow>, r:<flow>, u:<flow>
+    kind: str  # week, meeting, evaluation, repeat, unfinished (heads_up, due: stored before
+    # a week's deadlines were grouped; still read, see followup.render)
+    ref: str  # w:<monday>, p:<row id>, s:<flow/node/item>, m:<date>, e:, r:, u:<flow>
     due: datetime  # UTC
 
     @property
     def category(self) -> str:
         """Return the category a user can switch off."""
         return {
+            "week": "deadline",
             "heads_up": "deadline",
             "due": "deadline",
             "repeat": "evaluation",
@@ -52,8 +54,13 @@ class Nudge:
 
     @property
     def id(self) -> str:
-        """Return a short, stable id: the idempotency key of this nudge."""
-        raw = f"{self.chat_id}|{self.kind}|{self.ref}|{self.due.isoformat()}"
+        """Return a short, stable id: the idempotency key of this nudge.
+
+        A week's message is keyed by its week alone, not its time: whichever time it was
+        first stored with stands, and once sent it is never sent again for that week.
+        """
+        when = "" if self.kind == "week" else self.due.isoformat()
+        raw = f"{self.chat_id}|{self.kind}|{self.ref}|{when}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -84,10 +91,9 @@ def weekday_on_or_before(day: date) -> date:
     return day - timedelta(days=max(0, day.weekday() - 4))
 
 
-def _deadlines(chat_id: int, ref: str, day: date) -> Iterator[Nudge]:
-    heads_up = weekday_on_or_before(day - timedelta(days=HEADS_UP_DAYS))
-    yield Nudge(chat_id, "heads_up", ref, on_day(heads_up))
-    yield Nudge(chat_id, "due", ref, on_day(weekday_on_or_before(day)))
+def week_of(day: date) -> date:
+    """Return the Monday of a day's week: the first working day, when its deadlines are sent."""
+    return day - timedelta(days=day.weekday())
 
 
 _CHECKLISTS: dict[int, list[tuple[str, Node]]] = {}
@@ -103,20 +109,50 @@ def checklists(content: Content) -> list[tuple[str, Node]]:
     return found
 
 
-def _action_items(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
-    """Deadlines of plan rows and planned first steps; a stored date out of range is skipped."""
+def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
+    """Return (ref, day) of every open dated action item: plan rows, then planned first steps.
+
+    A stored date out of range is skipped, and so is an item marked done.
+    """
+    found: list[tuple[str, date]] = []
     for row in state.plan:
         day = values.stored_day(row.get("tid")) if isinstance(row, dict) else None
         if day is not None and row.get("progress") != "done":
-            yield from _deadlines(chat_id, f"p:{row.get('id')}", day)
+            found.append((f"p:{row.get('id')}", day))
     if not state.checklists:
-        return
+        return found
     for flow_id, node in checklists(content):
         for item, record in checklist.records(state, flow_id, node):
             day = values.stored_day(record.get("when"))
             if record.get("status") == "planned" and day and record.get("progress") != "done":
-                ref = f"s:{checklist.record_key(flow_id, node.id, item.id)}"
-                yield from _deadlines(chat_id, ref, day)
+                found.append((f"s:{checklist.record_key(flow_id, node.id, item.id)}", day))
+    return found
+
+
+def _action_items(
+    content: Content, state: ChatState, chat_id: int, now: datetime
+) -> Iterator[Nudge]:
+    """One reminder per week that holds deadlines, on its Monday: the week's items together.
+
+    The nudge is keyed by its week alone (see Nudge.id), so adding, moving or finishing an
+    item within the week keeps its id (it is sent once, with what the week holds when it
+    goes out). A deadline set after its week's Monday morning still gets the message, on the
+    morning of its day (the Friday before, for a weekend), unless the week's message was
+    already stored or sent: then the id exists and nothing more is added.
+    """
+    weeks: dict[date, list[date]] = {}
+    for _, day in deadlines(content, state):
+        weeks.setdefault(week_of(day), []).append(day)
+    for monday, days in sorted(weeks.items()):
+        due = on_day(monday)
+        if due <= now:
+            later = sorted(
+                moment
+                for day in days
+                if (moment := on_day(max(monday, weekday_on_or_before(day)))) > now
+            )
+            due = later[0] if later else due
+        yield Nudge(chat_id, "week", f"w:{monday.isoformat()}", due)
 
 
 def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
@@ -189,7 +225,7 @@ def wanted(
     if not state.settings.get("inactive") and not state.settings.get("nudges_off_all"):
         off = switched_off(state)
         reminders = [
-            *_action_items(content, state, chat_id),
+            *_action_items(content, state, chat_id, now),
             *_followups(content, state, chat_id, now),
             *_unfinished(content, state, chat_id),
         ]

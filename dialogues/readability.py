@@ -15,7 +15,7 @@ _TAG = re.compile(r"<[^>]+>|\{[a-z0-9_]+\}")
 def lix(text: str) -> float:
     """Return words per sentence plus the percentage of words longer than six letters."""
     clean = _TAG.sub(" ", text)
-    words = _WORD.findall(clean)
+    words = [match.group() for match in _WORD.finditer(clean)]
     if not words:
         return 0.0
     sentences = max(1, len([s for s in _SENTENCE_END.split(clean) if _WORD.search(s)]))

@@ -52,7 +52,8 @@ class Registry:
     _actions: dict[str, Action] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        names = [n for c in self.commands for n in dict.fromkeys((c.name, c.english))]
+        # a command's names, the English one only when it differs
+        names = [n for c in self.commands for n in {c.name: 0, c.english: 0}]
         actions = [*self.own_actions, *(s.action for s in self.screens if s.action)]
         for what, found in (
             ("kind", [k.name for k in self.kinds]),
@@ -63,11 +64,14 @@ class Registry:
             twice = sorted({n for n in found if found.count(n) > 1})
             if twice:
                 raise ValueError(f"{what} declared twice: {', '.join(twice)}")
-        object.__setattr__(self, "_kinds", {k.name: k for k in self.kinds})
-        object.__setattr__(self, "_screens", {s.name: s for s in self.screens})
-        lookup = {n: c for c in self.commands for n in (c.name, c.english)}
-        object.__setattr__(self, "_commands", lookup)
-        object.__setattr__(self, "_actions", {a.name: a for a in actions})
+        kinds: dict[str, NodeKind] = {k.name: k for k in self.kinds}
+        screens: dict[str, ScreenKind] = {s.name: s for s in self.screens}
+        commands: dict[str, Command] = {n: c for c in self.commands for n in (c.name, c.english)}
+        by_name: dict[str, Action] = {a.name: a for a in actions}
+        object.__setattr__(self, "_kinds", kinds)
+        object.__setattr__(self, "_screens", screens)
+        object.__setattr__(self, "_commands", commands)
+        object.__setattr__(self, "_actions", by_name)
 
     @property
     def commands(self) -> tuple[Command, ...]:
@@ -86,7 +90,7 @@ class Registry:
         keys = [*self.ui, *(f"cmd_{c.name}" for c in self.commands)]
         keys += [k for kind in self.kinds for k in kind.ui]
         keys += [k for screen in self.screens for k in screen.ui]
-        return tuple(dict.fromkeys(keys))
+        return tuple({key: None for key in keys})
 
     def kind(self, name: str) -> NodeKind | None:
         """Return the node kind called `name`."""
@@ -124,7 +128,13 @@ def _ui(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 _QUESTION_UI = ("progress", "previous_answer", "btn_keep", "btn_answer", "board_how")
 _BOARD_UI = ("board_prompt", "board_old_question", "board_saved_earlier")
-_CHECKLIST_UI = ("checklist_progress", "checklist_suggested", "checklist_now")
+_CHECKLIST_UI = (
+    "checklist_progress",
+    "checklist_suggested",
+    "checklist_now",
+    "btn_change_who",
+    "btn_change_when",
+)
 _MARK_UI = ("btn_done", "btn_plan", "btn_na")
 _TIME_UI = ("ask_who", "ask_when", "ask_when_text", "btn_w0", "btn_w1", "btn_m1", "btn_pick_time")
 _PLAN_UI = ("plan_rows", "plan_empty", "btn_add_row", "btn_from_example", "plan_confirm_delete")
@@ -144,9 +154,14 @@ _ANSWERS_UI = (
     "answers_confirm_delete",
     "answers_deleted",
     "answers_nothing_to_delete",
+    "own_confirm_delete",
+    "own_deleted",
+    "own_type_question",
+    "own_question_changed",
+    "btn_own_reword",
 )
 _PRIVACY_UI = ("privacy", "btn_privacy", "btn_my_data", "btn_delete_all", "btn_yes_delete_all")
-_REMINDER_KINDS = ("heads_up", "due", "meeting", "evaluation", "repeat", "unfinished")
+_REMINDER_KINDS = ("week", "meeting", "evaluation", "repeat", "unfinished")
 
 REGISTRY = Registry(
     kinds=(
@@ -168,6 +183,7 @@ REGISTRY = Registry(
                 "summary_skipped",
                 "summary_by",
                 "summary_steps",
+                "summary_steps_hint",
                 "btn_edit_answers",
                 "btn_edit_plan",
                 "btn_whole_plan",

@@ -6,7 +6,7 @@ from dialogues import dates
 from dialogues.followup import item
 from dialogues.kind import Screen, nav_row, rows
 from dialogues.markup import escape
-from dialogues.nudges import CATEGORIES, Nudge, switched_off, wanted
+from dialogues.nudges import CATEGORIES, Nudge, deadlines, switched_off, wanted, week_of
 from dialogues.rules import permitted
 from dialogues.turn import Turn
 
@@ -25,6 +25,9 @@ def _line(turn: Turn, nudge: Nudge) -> str:
     when = f"{dates.date_label(local.date(), turn.content.lang)} {local:%H:%M}"
     found = item(turn.content, turn.state, nudge.ref)
     about = f": «{escape(found[0])}»" if found else ""
+    if nudge.kind == "week":  # how many deadlines the week's message will carry
+        days = [d for _, d in deadlines(turn.content, turn.state)]
+        about = f" ({sum(week_of(d).isoformat() == nudge.ref[2:] for d in days)})"
     return f"• {when} – {turn.t('kind_' + nudge.kind)}{about}"
 
 

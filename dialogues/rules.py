@@ -21,6 +21,8 @@ next_meeting        the next board meeting: typed in step 4, or moved   admins
 delete_plan_row     deleting a row of the action plan                   admins
 delete_answers      deleting every member's answers to a question in    admins (a member
                     'Mine svar'                                         deletes only theirs)
+own_questions       changing or deleting a question of one's own and    admins (a member:
+                    its answer in 'Jeres svar'                          those they wrote)
 answer              answering questions, marking first steps, one's     everyone
                     own questions, deleting one's own answers
 plan_rows           adding a plan row and filling in or changing its    everyone
@@ -52,6 +54,7 @@ Action = Literal[
     "next_meeting",
     "delete_plan_row",
     "delete_answers",
+    "own_questions",
     "answer",
     "plan_rows",
     "progress",
@@ -68,6 +71,7 @@ ADMIN_ONLY: frozenset[Action] = frozenset(
         "next_meeting",
         "delete_plan_row",
         "delete_answers",
+        "own_questions",
     }
 )
 """The actions only a group's admins may perform; the rest are for every member."""
@@ -85,3 +89,12 @@ def permitted(who: Turn | Event, action: Action) -> bool:
     if not isinstance(who, Event):
         who.say(who.t("admins_only"))
     return False
+
+
+def permitted_on(turn: Turn, action: Action, author: object) -> bool:
+    """Tell whether the sender may perform `action` on something `author` (a user id) made:
+    as `permitted`, and in a group a member may also do it to what they made themselves."""
+    event = turn.event
+    if event.in_group and not event.is_admin and author == event.user_id:
+        return True
+    return permitted(turn, action)

@@ -8,9 +8,6 @@ working however broken the data is; everything else gets a short apology that na
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from dialogues import callbacks
 from dialogues.engine import parse_command
 from dialogues.events import Button, Event, Reply
@@ -18,7 +15,7 @@ from dialogues.model import Content, Library
 from dialogues.privacy import DELETE_SCREEN, GLOBAL
 from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
-from dialogues.state import JSON, ChatState, migrate
+from dialogues.state import FIELDS, ChatState, JsonObject, JsonValue, migrate
 
 CONFIRM = f"{DELETE_SCREEN}/confirm"  # the confirmation's node key, as the normal path has it
 MENU_COMMANDS = ("menu", "start", "annuller")
@@ -172,26 +169,41 @@ def repaired(raw: object) -> ChatState:
     default and entries of the wrong shape are dropped from the containers the engine walks
     (history, answers, checklists, plan, visits). Everything else is kept as stored.
     """
-    data = raw if isinstance(raw, dict) else {}
+    data = _stored(raw)
     try:
         data = migrate(dict(data)) if data else {}
     except Exception:  # a newer or broken schema: repair what is there
         data = dict(data)
     state = ChatState()
-    for spec in dataclasses.fields(ChatState):
-        if spec.name in data and _fits(data[spec.name], getattr(state, spec.name)):
-            setattr(state, spec.name, data[spec.name])
-    state.history = [h for h in state.history if _is_pair(h)]
-    state.answers = _entries(state.answers)
-    state.checklists = _entries(state.checklists)
-    state.visits = _entries(state.visits)
-    state.plan = [r for r in state.plan if isinstance(r, dict)]
+    for name in FIELDS:
+        default: object = getattr(state, name)  # the field's type is only known at run time
+        if name in data and _fits(data[name], default):
+            setattr(state, name, _kept(name, data[name]))
     if not 0 <= state.turn <= callbacks.LONGEST_TURN:
         state.turn = 0  # a counter that would not fit a button's 64 bytes starts again
     return state
 
 
-def _fits(value: Any, default: Any) -> bool:
+def _stored(raw: object) -> JsonObject:
+    """Return the stored document if it is a mapping (it was decoded from JSON), else {}."""
+    if not isinstance(raw, dict):
+        return {}
+    stored: JsonObject = raw
+    return stored
+
+
+def _kept(name: str, value: JsonValue) -> JsonValue:
+    """Return a field's stored value without the entries of the wrong shape."""
+    if name == "history" and isinstance(value, list):
+        return [entry for entry in value if _is_pair(entry)]
+    if name in ("answers", "checklists", "visits") and isinstance(value, dict):
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, dict)}
+    if name == "plan" and isinstance(value, list):
+        return [row for row in value if isinstance(row, dict)]
+    return value
+
+
+def _fits(value: object, default: object) -> bool:
     if default is None:
         return value is None or isinstance(value, str)
     if isinstance(default, bool):
@@ -203,7 +215,3 @@ def _fits(value: Any, default: Any) -> bool:
 
 def _is_pair(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
-
-
-def _entries(value: dict[Any, Any]) -> dict[str, JSON]:
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, dict)}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dialogues import answers
-from dialogues.events import Reply
+from dialogues import answers, ownscreen
+from dialogues.events import Button, Reply
 from dialogues.kind import Screen, nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
 from dialogues.nodes import mention
 from dialogues.rules import permitted
+from dialogues.state import JSON
 from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.turn import Turn
 
@@ -24,6 +25,14 @@ def _flows_with_answers(turn: Turn) -> list[Flow]:
     return [f for f in turn.content.flows.values() if f.id in keys]
 
 
+def _own(turn: Turn) -> tuple[Flow, JSON] | None:
+    """Return the part and the own question the page is about, if it is about one."""
+    target = _target(turn)
+    ref = str(turn.state.widget.get("q", ""))
+    own = ownscreen.record(turn, target[0], ref) if target else None
+    return (target[0], own) if target and own is not None else None
+
+
 def _target(turn: Turn) -> tuple[Flow, Node | None] | None:
     flow = turn.content.flows.get(str(turn.state.widget.get("flow", "")))
     if flow is None:
@@ -34,6 +43,10 @@ def _target(turn: Turn) -> tuple[Flow, Node | None] | None:
 def render(turn: Turn) -> None:
     """Show the page of 'Mine svar' the chat is on."""
     page, target = turn.state.node, _target(turn)
+    own = _own(turn)
+    if page in ownscreen.PAGES and own is not None:
+        ownscreen.render(turn, own[1])
+        return
     if page == "flows" or target is None:
         flows = _flows_with_answers(turn)
         buttons = [(turn.button(shorten(f.title), f"f:{f.id}"),) for f in flows]
@@ -64,12 +77,13 @@ def _render_list(turn: Turn, flow: Flow) -> None:
     text = f"<b>{flow.title}</b>\n\n{flow_summary(turn, flow, numbered=True)}"
     # Every question has both buttons, always in the same place: the layout does not shift
     # when an answer is added or deleted, so a thumb meaning Back never lands on a 🗑.
-    buttons = []
+    buttons: list[tuple[Button, ...]] = []
     for number, node in enumerate(answered_nodes(flow), 1):
         if node.kind != "question":
             continue
         edit = turn.button(f"✏️ {number}", f"e:{node.id}")
         buttons.append((edit, turn.button(f"🗑 {number}", f"d:{node.id}")))
+    buttons += ownscreen.buttons(turn, flow, len(answered_nodes(flow)) + 1)
     paired = [
         buttons[i] + buttons[i + 1] if i + 1 < len(buttons) else buttons[i]
         for i in range(0, len(buttons), 2)
@@ -81,6 +95,9 @@ def press(turn: Turn, option: str) -> bool:
     """Pick a flow, start an edit or a delete, confirm or cancel."""
     prefix, _, rest = option.partition(":")
     target = _target(turn)
+    own = rest if rest.startswith("+") else str(turn.state.widget.get("q", ""))
+    if target and own.startswith("+") and option != "cancel":
+        return ownscreen.press(turn, target[0], prefix, own)
     if prefix == "f" and rest in turn.content.flows:
         turn.open(ANSWER_SCREEN, "list", flow=rest)
     elif prefix == "d" and target and rest in target[0].nodes and not _has_answer(turn, rest):
@@ -123,6 +140,9 @@ def _back_to_list(turn: Turn, flow: Flow, note: str) -> None:
 def text(turn: Turn, typed: str) -> bool:
     """Store an edited answer (who changed it and when are recorded)."""
     target = _target(turn)
+    own = _own(turn)
+    if own is not None:
+        return ownscreen.text(turn, own[0], str(turn.state.widget.get("q")), typed)
     if turn.state.node != "edit" or target is None or target[1] is None:
         return False
     if not typed.strip():

@@ -6,17 +6,47 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 JSON = dict[str, Any]
+# What json.loads returns, and what the migrations walk: they see stored data as it is.
+JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
+JsonObject: TypeAlias = "dict[str, JsonValue]"
 HISTORY_LIMIT = 50
 SEEN_LIMIT = 200  # recent update ids kept per chat to recognise a redelivery
 POSTS_LIMIT = 100  # bot messages per group chat whose meaning is remembered
 
 
-def _v0_to_v1(data: JSON) -> JSON:
+def _mapping(value: JsonValue) -> JsonObject:
+    """Return a stored mapping, {} for an absent or empty one; raise for anything else."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise TypeError(f"a mapping was stored as {type(value).__name__}")
+
+
+def _sequence(value: JsonValue) -> list[JsonValue]:
+    """Return a stored list's items, none for an absent one (a string or mapping holds no
+    records); raise for a number, which cannot be walked."""
+    if isinstance(value, list):
+        return value
+    if not value or isinstance(value, str | dict):
+        return []
+    raise TypeError(f"a list was stored as {type(value).__name__}")
+
+
+def _version(data: JsonObject) -> int:
+    """Return the stored schema version (0 when none is stored)."""
+    value = data.get("schema_version", 0)
+    if isinstance(value, (bool, int, float, str)):
+        return int(value)  # ValueError for a word
+    raise TypeError(f"the schema version was stored as {type(value).__name__}")
+
+
+def _v0_to_v1(data: JsonObject) -> JsonObject:
     """Version 0 stored answers as bare strings; version 1 stores who and when as well."""
-    answers = data.get("answers") or {}
+    answers = _mapping(data.get("answers"))
     data["answers"] = {
         key: value if isinstance(value, dict) else {"text": str(value), "by": None, "at": None}
         for key, value in answers.items()
@@ -24,7 +54,7 @@ def _v0_to_v1(data: JSON) -> JSON:
     return data
 
 
-def _v1_to_v2(data: JSON) -> JSON:
+def _v1_to_v2(data: JsonObject) -> JsonObject:
     """Version 1 kept only the highest update id; version 2 keeps a window of recent ones.
 
     Telegram's update ids are not always growing (after a quiet week the next id is chosen
@@ -36,7 +66,7 @@ def _v1_to_v2(data: JSON) -> JSON:
     return data
 
 
-def _deadline(value: object) -> object:
+def _deadline(value: JsonValue) -> JsonValue:
     """{'label': 'uge 6 (2027)', 'date': ...} -> {'date': ..., 'precision': 'week'}."""
     if not isinstance(value, dict):
         return value
@@ -47,14 +77,14 @@ def _deadline(value: object) -> object:
     return {"date": value.get("date"), "precision": "week" if week else "day"}
 
 
-def _v2_to_v3(data: JSON) -> JSON:
+def _v2_to_v3(data: JsonObject) -> JsonObject:
     """Version 2 stored deadlines as labels in the language they were typed in ("uge 6
     (2027)"), so readers of the other language saw them untranslated; version 3 stores the
     date and whether a week or a day was meant, and renders the words per reader."""
-    for row in data.get("plan") or []:
+    for row in _sequence(data.get("plan")):
         if isinstance(row, dict) and "tid" in row:
             row["tid"] = _deadline(row["tid"])
-    for record in (data.get("checklists") or {}).values():
+    for record in _mapping(data.get("checklists")).values():
         if isinstance(record, dict) and "when" in record:
             record["when"] = _deadline(record["when"])
     settings = data.get("settings")
@@ -64,7 +94,7 @@ def _v2_to_v3(data: JSON) -> JSON:
     return data
 
 
-MIGRATIONS: list[Callable[[JSON], JSON]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Callable[[JsonObject], JsonObject]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 """MIGRATIONS[i] turns a version-i state into version i+1. Append; never edit or reorder."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -109,10 +139,10 @@ class ChatState:
         """Build a state from freshly decoded JSON (it is used, not copied), migrating first."""
         if not data:
             return cls()
-        if int(data.get("schema_version", 0)) != SCHEMA_VERSION:
-            data = migrate(copy.deepcopy(data))
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        if _version(data) != SCHEMA_VERSION:
+            migrated: JSON = migrate(copy.deepcopy(data))  # ChatState still holds plain JSON
+            data = migrated
+        return cls(**{k: v for k, v in data.items() if k in FIELDS})
 
     @property
     def node_key(self) -> str:
@@ -120,9 +150,13 @@ class ChatState:
         return f"{self.flow}/{self.node}" if self.flow and self.node else ""
 
 
-def migrate(data: JSON) -> JSON:
+FIELDS: tuple[str, ...] = tuple(ChatState.__dataclass_fields__)
+"""The names of ChatState's fields, in their order."""
+
+
+def migrate(data: JsonObject) -> JsonObject:
     """Run the migrations from the stored version up to SCHEMA_VERSION."""
-    version = int(data.get("schema_version", 0))
+    version = _version(data)
     if version > SCHEMA_VERSION:
         raise ValueError(f"stored state has schema {version}, newer than {SCHEMA_VERSION}")
     for migration in MIGRATIONS[version:]:

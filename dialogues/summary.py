@@ -46,20 +46,38 @@ def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
             by = f"\n<i>– {escape(name)}</i>" if show_names and name else ""
             lines.append(f"{escape(shown_value(node, record))}{by}")
         blocks.append("\n".join(lines))
-    for _, own in own_answers(turn.state, flow.id):
-        blocks.append(f"<b>{escape(own['question'])}</b>\n{escape(own['text'])}")
+    first = len(answered_nodes(flow)) + 1  # own questions are numbered on
+    for number, (_, own) in enumerate(own_answers(turn.state, flow.id), first):
+        title = f"{number}. {escape(own['question'])}" if numbered else escape(own["question"])
+        blocks.append(f"<b>{title}</b>\n{escape(own['text'])}")
     return blocks
 
 
+def _checklists(flow: Flow) -> list[Node]:
+    return [n for n in flow.nodes.values() if n.kind == "checklist"]
+
+
 def step_lines(turn: Turn, flow: Flow) -> list[str]:
-    """Return the first steps that were marked, with who and when for planned ones."""
+    """Return the first steps that were marked (numbered as in their list), with who and
+    when for planned ones."""
     lines = []
-    for node in flow.nodes.values():
-        if node.kind != "checklist":
-            continue
-        for item, record in checklist.records(turn.state, flow.id, node):
-            lines.append(f"{item.text}\n{checklist.describe(turn, record)}")
+    for node in _checklists(flow):
+        marked = dict(checklist.records(turn.state, flow.id, node))
+        for number, item in enumerate(node.items, 1):
+            if item in marked:
+                lines.append(f"{number}. {item.text}\n{checklist.describe(turn, marked[item])}")
     return lines
+
+
+def _step_buttons(turn: Turn, flow: Flow) -> list[tuple[Button, ...]]:
+    """A button per first step, showing its mark (▫️ none yet): a press changes that step."""
+    found = []
+    for node in _checklists(flow):
+        marked = dict(checklist.records(turn.state, flow.id, node))
+        icons = [checklist.ICONS.get(str(marked.get(i, {}).get("status")), "▫️") for i in node.items]
+        found.append(tuple(turn.button(f"{icon} {n}", f"k:{node.id}:{n - 1}")
+                           for n, icon in enumerate(icons, 1)))  # fmt: skip
+    return found
 
 
 def flow_summary(turn: Turn, flow: Flow, numbered: bool = False) -> str:
@@ -68,6 +86,8 @@ def flow_summary(turn: Turn, flow: Flow, numbered: bool = False) -> str:
     steps = step_lines(turn, flow)
     if steps:
         parts.append(f"<b>{turn.t('summary_steps')}</b>\n" + "\n\n".join(steps))
+    if _checklists(flow):
+        parts.append(f"<i>{turn.t('summary_steps_hint')}</i>")
     for node in flow.nodes.values():
         kind = turn.registry.kind(node.kind)
         if kind is not None and kind.summary is not None:
@@ -85,7 +105,8 @@ def render(turn: Turn, node: Node) -> None:
     export = (turn.button(turn.t("btn_export"), "export"),)
     plan = _plan_buttons(turn, flow)
     go_on = (turn.button(turn.t("btn_next"), "_next"),) if node.next else ()
-    turn.say(text, rows(edit + export, plan, go_on, nav_row(turn)))
+    steps = _step_buttons(turn, flow)
+    turn.say(text, rows(*steps, edit + export, plan, go_on, nav_row(turn)))
 
 
 def _plan_node(flow: Flow) -> Node | None:
@@ -104,6 +125,11 @@ def press(turn: Turn, node: Node, option: str) -> bool:
     """Open 'Mine svar' for this flow, or the export choices."""
     if option in ("export", "plan"):
         turn.registry.act(turn, option)
+        return True
+    kind, node_id, index = [*option.split(":"), "", ""][:3]
+    step = turn.flow.nodes.get(node_id) if turn.flow is not None and kind == "k" else None
+    if turn.flow is not None and step is not None and step.kind == "checklist" and index.isdigit():
+        checklist.open_one(turn, turn.flow.id, step, int(index))
         return True
     plan = _plan_node(turn.flow) if turn.flow is not None else None
     if option == "edit_plan" and turn.flow is not None and plan is not None:

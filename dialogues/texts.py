@@ -23,7 +23,7 @@ CORE_UI = (
     "label_reflections", "label_meetings", "label_organisation", "label_date", "label_empty_plan",
     "label_credits", "label_page", "label_of",
     # reminders and the follow-up
-    "nudge_heads_up", "nudge_due", "nudge_when", "nudge_who", "nudge_how", "btn_nudge_done",
+    "nudge_week", "nudge_line", "nudge_how", "nudge_how_many", "btn_nudge_done",
     "btn_nudge_going", "btn_nudge_stuck", "btn_nudge_later", "btn_nudge_off", "nudge_meeting",
     "followup_agenda", "nudge_unfinished", "nudge_evaluation", "nudge_repeat",
     "nudge_switched_off", "nudge_gone", "nudge_postponed", "nudge_noted", "nudge_stuck_advice",

@@ -87,7 +87,7 @@ def _link_problems(content: Content) -> Iterator[tuple[str, str, str]]:
 
 def _help_problems(content: Content) -> Iterator[str]:
     """/hjaelp names the commands the registry marks for it, in the language's own names."""
-    named = COMMAND.findall(content.ui.get("help", ""))
+    named = [match.group(1) for match in COMMAND.finditer(content.ui.get("help", ""))]
     wanted = [c.called(content.lang) for c in REGISTRY.commands if c.help]
     for name in sorted(set(named) - set(wanted)):
         found = REGISTRY.command(name)
@@ -199,7 +199,7 @@ def _kind_problems(node: Node, flow: Flow) -> Iterator[tuple[str, str]]:
         if not re.match(r"^[a-z0-9]{1,8}$", item.id):
             yield f"items[{i}].id", "lowercase letters and digits; at most 8 characters"
         yield from _text_problems(f"items[{i}].text", item.text, MAX_TEASER, required=True)
-    for name in PLACEHOLDER.findall(node.text):
+    for name in (match.group(1) for match in PLACEHOLDER.finditer(node.text)):
         target = flow.nodes.get(name)
         if target is None or target.kind != "question":
             yield "text", f"placeholder {{{name}}} names no question of this flow"

@@ -1,7 +1,22 @@
-"""Durable per-chat storage behind a small protocol, with a real and an in-memory store."""
+"""Durable per-chat storage behind two small protocols (`Store` for chat states,
+`NudgeStore` for reminders), with the embedded SQLite backend and an in-memory one.
+PostgreSQL's backend is `storage.postgres` (imported only when BOT_DATABASE_URL is set)."""
 
-from storage.base import DamagedValue, Document, Store
-from storage.memory import MemoryStore
+from storage.base import DamagedValue, Document, SharedStore, Store
+from storage.memory import MemoryNudgeStore, MemoryStore
+from storage.nudges import NudgeRow, NudgeStore, SqliteNudgeStore
 from storage.sqlite import DB_NAME, SqliteStore
 
-__all__ = ["DB_NAME", "DamagedValue", "Document", "MemoryStore", "SqliteStore", "Store"]
+__all__ = [
+    "DB_NAME",
+    "DamagedValue",
+    "Document",
+    "MemoryNudgeStore",
+    "MemoryStore",
+    "NudgeRow",
+    "NudgeStore",
+    "SharedStore",
+    "SqliteNudgeStore",
+    "SqliteStore",
+    "Store",
+]

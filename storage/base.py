@@ -1,12 +1,24 @@
-"""The Store protocol: a durable mapping from string keys to JSON documents."""
+"""The Store protocol: a durable mapping from string keys to JSON documents.
+
+A storage backend implements `Store` and `storage.nudges.NudgeStore` (see storage/memory.py
+for both in one module). A backend several processes write also implements `SharedStore`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+# A JSON object; its shape is the engine's (dialogues/state.py), so storage only passes it on.
 Document = dict[str, Any]
+KEYCHECK = "meta:keycheck"  # the key under which a store proves its data key
+
+
+def key_proof() -> dict[str, bool]:
+    """The value stored under KEYCHECK: a database whose key opens it was encrypted with it."""
+    return {"encrypted": True}
 
 
 class DamagedValue(Exception):
@@ -62,6 +74,27 @@ class Store(Protocol):
         ...
 
 
+@runtime_checkable
+class SharedStore(Store, Protocol):
+    """A Store that several processes write at once (PostgreSQL): what bot/service.py uses.
+
+    `shared` tells that no process may cache what it last wrote; `session(*chat_ids)` is
+    one transaction for the calling thread holding those chats' locks across processes, so
+    a turn's load, save and reminders commit together. `size_bytes` is the database's size
+    (the embedded store's is its files'). A store without these runs in one process.
+    """
+
+    shared: bool
+
+    def session(self, *chat_ids: int) -> contextlib.AbstractContextManager[None]:
+        """One transaction for this thread, holding the chats' locks until it commits."""
+        ...
+
+    def size_bytes(self) -> int:
+        """Return the database's size on disk."""
+        ...
+
+
 def encode(value: Document) -> str:
     """Encode a document as compact JSON (never pickle)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -69,7 +102,7 @@ def encode(value: Document) -> str:
 
 def decode(raw: str | bytes) -> Document:
     """Decode a JSON document; raise ValueError for anything but a JSON object."""
-    value = json.loads(raw)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    value: object = json.loads(raw)  # JSONDecodeError, UnicodeDecodeError: ValueErrors
     if not isinstance(value, dict):
         raise ValueError("a stored document must be a JSON object")
     return value

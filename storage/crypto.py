@@ -8,7 +8,7 @@ used: the HMAC is what makes the encryption an integrity check too.
 
 from __future__ import annotations
 
-import json
+import base64
 import os
 import stat
 from pathlib import Path
@@ -27,8 +27,8 @@ class NotDecryptable(ValueError):
 
 
 def new_key() -> bytes:
-    """Return a fresh random key (url-safe base64 of 32 bytes)."""
-    return Fernet.generate_key()
+    """Return a fresh random key (url-safe base64 of 32 random bytes, as Fernet makes one)."""
+    return base64.urlsafe_b64encode(os.urandom(32))
 
 
 def check_key(key: bytes) -> Fernet:
@@ -122,9 +122,10 @@ class Cipher:
         return decode(self.decrypt(raw))
 
 
-def is_plain_json(data: bytes) -> bool:
+def is_plain_json(data: str | bytes) -> bool:
     """Tell whether a stored value is an unencrypted JSON object."""
     try:
-        return isinstance(json.loads(data), dict)
-    except (ValueError, UnicodeDecodeError):
+        decode(data)
+    except ValueError:  # not JSON, not UTF-8, or JSON but no object
         return False
+    return True

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from storage.rows import Row, integer, query, text
+from storage.rows import count as row_count
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS nudges (
     id TEXT PRIMARY KEY,
@@ -27,6 +30,7 @@ CREATE INDEX IF NOT EXISTS nudges_due ON nudges (state, due);
 DROP INDEX IF EXISTS nudges_chat;
 CREATE INDEX IF NOT EXISTS nudges_chat_due ON nudges (chat_id, state, due);
 """
+COLUMNS = "id, chat_id, kind, ref, due, state"
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,22 @@ class NudgeRow:
     state: str = "pending"
 
 
+def nudge_row(row: Row) -> NudgeRow:
+    """Build a NudgeRow from (id, chat_id, kind, ref, due, state) as read from a table."""
+    if len(row) != 6:
+        raise ValueError(f"a nudge row has 6 columns, not {len(row)}")
+    return NudgeRow(
+        text(row[0], "nudges.id"),
+        integer(row[1], "nudges.chat_id"),
+        text(row[2], "nudges.kind"),
+        text(row[3], "nudges.ref"),
+        text(row[4], "nudges.due"),
+        text(row[5], "nudges.state"),
+    )
+
+
 class NudgeStore(Protocol):
-    """Where reminders live: the embedded SQLite table or PostgreSQL's (storage/postgres.py)."""
+    """Where reminders live: the embedded SQLite table or PostgreSQL's (storage/postgres/)."""
 
     def sync(self, chat_id: int, wanted: list[NudgeRow], now: str) -> None:
         """Insert the wanted nudges (existing ids untouched); drop future ones not wanted."""
@@ -91,8 +109,8 @@ class SqliteNudgeStore:
 
     def _rows(self, sql: str, args: tuple[object, ...]) -> list[NudgeRow]:
         with self._lock:
-            found = self._db.execute(sql, args).fetchall()
-        return [NudgeRow(*row) for row in found]
+            found = query(self._db, sql, args).fetchall()
+        return [nudge_row(row) for row in found]
 
     def sync(self, chat_id: int, wanted: list[NudgeRow], now: str) -> None:
         """Insert the wanted nudges (existing ids untouched); drop future ones not wanted.
@@ -122,7 +140,8 @@ class SqliteNudgeStore:
     def due(self, now: str, limit: int = 500) -> list[NudgeRow]:
         """Return pending nudges due at or before `now`, the oldest first."""
         return self._rows(
-            "SELECT * FROM nudges WHERE state = 'pending' AND due <= ? ORDER BY due LIMIT ?",
+            f"SELECT {COLUMNS} FROM nudges WHERE state = 'pending' AND due <= ?"
+            " ORDER BY due LIMIT ?",
             (now, limit),
         )
 
@@ -144,7 +163,7 @@ class SqliteNudgeStore:
     def pending(self, chat_id: int) -> list[NudgeRow]:
         """Return a chat's pending nudges, the next first."""
         return self._rows(
-            "SELECT * FROM nudges WHERE chat_id = ? AND state = 'pending' ORDER BY due",
+            f"SELECT {COLUMNS} FROM nudges WHERE chat_id = ? AND state = 'pending' ORDER BY due",
             (chat_id,),
         )
 
@@ -156,17 +175,10 @@ class SqliteNudgeStore:
     def count(self, state: str = "pending") -> int:
         """Return how many nudges are in a state."""
         with self._lock:
-            row = self._db.execute("SELECT COUNT(*) FROM nudges WHERE state = ?", (state,))
-            return int(row.fetchone()[0])
+            row = query(self._db, "SELECT COUNT(*) FROM nudges WHERE state = ?", (state,))
+            return row_count(row.fetchone(), "nudges count")
 
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
             self._db.close()
-
-
-class MemoryNudgeStore(SqliteNudgeStore):
-    """The same table in an in-memory SQLite database, for tests."""
-
-    def __init__(self) -> None:
-        super().__init__(":memory:")

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 
+from storage.base import KEYCHECK
 from storage.crypto import DataKeyError, check_key, new_key, read_key_file
-from storage.sqlite import DAMAGED_SCHEMA, KEYCHECK
+from storage.rows import query, stored, text
+from storage.sqlite_file import DAMAGED_SCHEMA
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -41,23 +43,25 @@ def reencrypt(db_path: Path, old: bytes, new: bytes, table: str = "chats") -> in
         connection.execute("PRAGMA synchronous=FULL")
         connection.executescript(DAMAGED_SCHEMA)
         connection.execute("BEGIN IMMEDIATE")
-        rows = connection.execute(f'SELECT key, value FROM "{table}"').fetchall()
-        fresh, damaged = [], []
-        for key, value in rows:
+        rows = query(connection, f'SELECT key, value FROM "{table}"').fetchall()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        fresh: list[tuple[bytes, str]] = []
+        damaged: list[tuple[str, str, str, object]] = []
+        for row in rows:
+            key, value = text(row[0], f"{table}.key"), row[1]  # the value kept as it lies
             try:
                 fresh.append((new_f.encrypt(old_f.decrypt(_b(value))), key))
             except InvalidToken:
                 if key == KEYCHECK:
                     connection.execute("ROLLBACK")
                     raise DataKeyError("the current key does not open this database") from None
-                damaged.append((key, value))
+                damaged.append((key, now, "not a valid ciphertext for the data key", value))
         connection.executemany(f'UPDATE "{table}" SET value = ? WHERE key = ?', fresh)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
         connection.executemany(
             "INSERT INTO damaged_values (key, set_aside_at, reason, value) VALUES (?, ?, ?, ?)",
-            [(k, now, "not a valid ciphertext for the data key", v) for k, v in damaged],
+            damaged,
         )
-        connection.executemany(f'DELETE FROM "{table}" WHERE key = ?', [(k,) for k, _ in damaged])
+        connection.executemany(f'DELETE FROM "{table}" WHERE key = ?', [(d[0],) for d in damaged])
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -76,5 +80,9 @@ def rotate_key_file(db_path: Path, key_file: Path, replacement: bytes | None = N
     return count
 
 
-def _b(value: str | bytes) -> bytes:
-    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+def _b(value: object) -> bytes:
+    """The bytes of a stored value; one that is neither text nor bytes opens with no key."""
+    raw = stored(value)
+    if raw is None:
+        return b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw

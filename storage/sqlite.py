@@ -11,7 +11,6 @@ sqlitedict. Values set aside live in the `damaged_values` table of the same file
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,61 +19,25 @@ from pathlib import Path
 
 from sqlitedict import SqliteDict
 
-from storage.base import DamagedValue, Document, decode, encode
+from storage.base import KEYCHECK, DamagedValue, Document, Store, decode, encode, key_proof
 from storage.crypto import Cipher, DataKeyError, is_plain_json
+from storage.nudges import NudgeStore, SqliteNudgeStore
+from storage.rows import as_bytes, count, query, stored, text
+from storage.sqlite_file import (
+    DAMAGED_SCHEMA,
+    DB_NAME,
+    NotEncrypted,
+    SqliteDictLike,
+    create_private,
+    is_encrypted,
+    table_exists,
+)
 
-DB_NAME = "inklusionsguiden.sqlite"
-KEYCHECK = "meta:keycheck"
-DAMAGED_SCHEMA = """
-CREATE TABLE IF NOT EXISTS damaged_values (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL,
-    set_aside_at TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    value BLOB
-);
-CREATE INDEX IF NOT EXISTS damaged_values_key ON damaged_values (key);
-"""
-
-
-class NotEncrypted(DataKeyError):
-    """The database holds unencrypted values and no one asked to encrypt them."""
+__all__ = ["DAMAGED_SCHEMA", "DB_NAME", "NotEncrypted", "SqliteStore", "is_encrypted"]
 
 
-def _create_private(path: Path) -> None:
-    """Create the directory (0700) and the database file (0600) before SQLite does."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
-def _bytes(value: str | bytes) -> bytes:
-    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
-
-
-def _as_is(raw: str | bytes) -> str | bytes:
+def _as_is(raw: object) -> object:
     return raw
-
-
-def table_exists(connection: sqlite3.Connection, name: str) -> bool:
-    """Tell whether a table exists in the connection's main database."""
-    row = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).fetchone()
-    return row is not None
-
-
-def is_encrypted(path: Path, table: str = "chats") -> bool:
-    """Tell whether a database file carries the key check (it was encrypted with a key)."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        if not table_exists(connection, table):
-            return False
-        row = connection.execute(f'SELECT 1 FROM "{table}" WHERE key = ?', (KEYCHECK,))
-        return row.fetchone() is not None
-    finally:
-        connection.close()
 
 
 class SqliteStore:
@@ -99,7 +62,7 @@ class SqliteStore:
         self.table = table
         self.read_only = read_only
         if not read_only:
-            _create_private(self.path)
+            create_private(self.path)
         self._cipher = Cipher(key) if key else None
         # A plain connection of our own, opened first: it finds a file that is not a
         # database before sqlitedict does (which would log a traceback from its thread),
@@ -109,7 +72,7 @@ class SqliteStore:
         self._aux = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         try:
             self._aux.execute("PRAGMA busy_timeout=10000")
-            self._aux.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            query(self._aux, "SELECT COUNT(*) FROM sqlite_master").fetchone()
             if not read_only:
                 self._aux.execute("PRAGMA journal_mode=WAL")
                 self._aux.execute("PRAGMA synchronous=FULL")
@@ -119,7 +82,7 @@ class SqliteStore:
             self._aux.close()
             raise
         try:
-            self._db = SqliteDict(
+            self._db: SqliteDictLike = SqliteDict(
                 str(self.path),
                 tablename=table,
                 flag="r" if read_only else "c",
@@ -132,20 +95,27 @@ class SqliteStore:
         except BaseException:
             self._aux.close()
             raise
-        # sqlitedict sets synchronous=OFF, which can lose or corrupt data on an OS crash.
-        self._db.conn.execute("PRAGMA synchronous=FULL")
-        self._db.conn.execute("PRAGMA secure_delete=ON")
         try:
-            if self._cipher is not None:
-                self._check_key_and_migrate(migrate)
-            elif KEYCHECK in self._db:
-                raise DataKeyError("the database is encrypted: set BOT_DATA_KEY or BOT_KEY_FILE")
+            self._tune_and_check(migrate)
         except BaseException:
             self.close()
             raise
 
-    def _decode(self, key: str, raw: str | bytes) -> Document:
+    def _tune_and_check(self, migrate: bool) -> None:
+        """Make sqlitedict's connection durable; check the key (and encrypt, when asked)."""
+        # sqlitedict sets synchronous=OFF, which can lose or corrupt data on an OS crash.
+        self._db.conn.execute("PRAGMA synchronous=FULL")
+        self._db.conn.execute("PRAGMA secure_delete=ON")
+        if self._cipher is not None:
+            self._check_key_and_migrate(migrate)
+        elif KEYCHECK in self._db:
+            raise DataKeyError("the database is encrypted: set BOT_DATA_KEY or BOT_KEY_FILE")
+
+    def _decode(self, key: str, value: object) -> Document:
+        raw = stored(value)
         try:
+            if raw is None:  # neither TEXT nor BLOB: nothing a store of ours wrote
+                raise ValueError("not a valid ciphertext for the data key")
             if self._cipher is not None:
                 return self._cipher.decode(raw)
             return decode(raw)
@@ -164,8 +134,12 @@ class SqliteStore:
             ) from None
         if found is not None and found.get("encrypted"):
             return
-        rows = list(self._db.conn.select(f'SELECT key, value FROM "{self.table}"'))
-        plain = {k: decode(v) for k, v in rows if is_plain_json(_bytes(v))}
+        where = f"{self.table}.key"
+        rows = [
+            (text(k, where), stored(v))
+            for k, v in self._db.conn.select(f'SELECT key, value FROM "{self.table}"')
+        ]
+        plain = {k: decode(v) for k, v in rows if v is not None and is_plain_json(v)}
         sealed = [v for k, v in rows if k not in plain][:50]
         if sealed and not any(self._opens(v) for v in sealed):
             # No key check, and the key opens none of the encrypted values: a wrong key,
@@ -181,12 +155,14 @@ class SqliteStore:
             )
         if self.read_only:
             return
-        plain[KEYCHECK] = {"encrypted": True}
+        plain[KEYCHECK] = key_proof()
         self._db.update(plain)  # one transaction: all rows encrypted, or none
 
-    def _opens(self, raw: str | bytes) -> bool:
+    def _opens(self, raw: str | bytes | None) -> bool:
+        if self._cipher is None or raw is None:
+            return False
         try:
-            return self._cipher is not None and bool(self._cipher.decrypt(raw))
+            return bool(self._cipher.decrypt(raw))
         except ValueError:
             return False
 
@@ -214,7 +190,8 @@ class SqliteStore:
 
     def keys(self) -> Iterator[str]:
         """Iterate over the stored keys (not the store's own metadata)."""
-        return iter([k for k in self._db if not k.startswith("meta:")])
+        keys = (text(k, f"{self.table}.key") for k in self._db)
+        return iter([k for k in keys if not k.startswith("meta:")])
 
     def erase(self, key: str) -> None:
         """Delete `key` and its values set aside; push it all through the WAL into the file."""
@@ -233,13 +210,14 @@ class SqliteStore:
         with self._lock:
             self._aux.execute("BEGIN IMMEDIATE")
             try:
-                row = self._aux.execute(
-                    f'SELECT value FROM "{self.table}" WHERE key = ?', (key,)
+                row = query(
+                    self._aux, f'SELECT value FROM "{self.table}" WHERE key = ?', (key,)
                 ).fetchone()
+                value = None if row is None else row[0]
                 reason = None
                 if row is not None:
                     try:
-                        self._decode(key, row[0])
+                        self._decode(key, value)
                     except DamagedValue as exc:
                         reason = exc.reason
                 if reason is None:
@@ -249,7 +227,7 @@ class SqliteStore:
                 self._aux.execute(
                     "INSERT INTO damaged_values (key, set_aside_at, reason, value)"
                     " VALUES (?, ?, ?, ?)",
-                    (key, now, reason, row[0]),
+                    (key, now, reason, value),
                 )
                 self._aux.execute(f'DELETE FROM "{self.table}" WHERE key = ?', (key,))
                 self._aux.execute("COMMIT")
@@ -264,18 +242,19 @@ class SqliteStore:
         with self._lock:
             if not table_exists(self._aux, "damaged_values"):
                 return 0
-            return int(self._aux.execute("SELECT COUNT(*) FROM damaged_values").fetchone()[0])
+            row = query(self._aux, "SELECT COUNT(*) FROM damaged_values").fetchone()
+            return count(row, "damaged_values count")
 
     def quick_check(self) -> str:
         """Return SQLite's `PRAGMA quick_check` verdict: "ok", or the first problem found."""
         with self._lock:
-            row = self._aux.execute("PRAGMA quick_check(1)").fetchone()
+            row = query(self._aux, "PRAGMA quick_check(1)").fetchone()
         return str(row[0]) if row else "no answer"
 
     def raw(self, key: str) -> bytes | None:
         """Return the stored bytes of a value as they lie in the file (for tests and audits)."""
         row = self._db.conn.select_one(f'SELECT value FROM "{self.table}" WHERE key = ?', (key,))
-        return None if row is None else _bytes(row[0])
+        return None if row is None else as_bytes(row[0], f"{self.table}.value")
 
     def close(self) -> None:
         """Commit and close the connections."""
@@ -286,3 +265,8 @@ class SqliteStore:
         finally:
             with self._lock:
                 self._aux.close()
+
+
+def _conforms(store: SqliteStore, nudges: SqliteNudgeStore) -> tuple[Store, NudgeStore]:
+    """Never called: mypy proves here that this backend implements both protocols."""
+    return store, nudges

@@ -94,6 +94,19 @@ def open_answers_delete(actor: Transcript) -> None:
     press(actor, "yes")
 
 
+def with_own_question(user: Transcript) -> None:
+    user.press_on("egne", flow="trin1")
+    user.reply("Et eget spørgsmål?")
+    user.reply("Et svar")
+
+
+def open_own_delete(actor: Transcript) -> None:
+    actor.send("/svar")
+    press(actor, "f:trin1")
+    press(actor, "d:+1")
+    press(actor, "yes")
+
+
 def followup(state: ChatState) -> dict[str, object]:
     return state.settings.get("followup") or {}
 
@@ -170,6 +183,13 @@ CASES = [
     Case("delete_answers", "'Mine svar': delete everyone's answers", with_two_answers,
          open_answers_delete,
          lambda b, s: not any(k.startswith("anbefaling1/q_vaerdi") for k in s.answers)),
+    Case("own_questions", "'Jeres svar': delete a question another wrote", with_own_question,
+         open_own_delete,
+         lambda b, s: "trin1/+1" not in s.answers and "trin1/+1" in b.answers),
+    Case("own_questions", "'Jeres svar': reword a question another wrote", with_own_question,
+         lambda a: (a.send("/svar"), press(a, "f:trin1"), press(a, "e:+1"), press(a, "q"),
+                    a.reply("Omformuleret?")),
+         lambda b, s: s.answers["trin1/+1"]["question"] == "Omformuleret?"),
     Case("answer", "a reply to a question", at_question,
          lambda a: a.reply("Mit svar"),
          lambda b, s: any(v["text"] == "Mit svar" for v in s.answers.values())),

@@ -90,6 +90,18 @@ HEAD = 'flow: broken\ntitle: "B"\nstart: a\nnodes:\n'
             "placeholder {nobody} names no question",
         ),
         ("  - {id: A-B, kind: info, text: x}\n", "nodes[0](A-B).id"),
+        (
+            "  - {id: a, kind: choice, text: x, options: abc}\n",
+            "nodes[0]: malformed node: TypeError('options must be a list')",
+        ),
+        (
+            "  - {id: a, kind: choice, text: x, options: [abc]}\n",
+            "nodes[0]: malformed node: TypeError('an option must be a mapping')",
+        ),
+        (
+            "  - {id: a, kind: info, text: x, templates: [{fokus: f, delmaal: abc}]}\n",
+            "nodes[0]: malformed node: TypeError('delmaal must be a list')",
+        ),
     ],
 )
 def test_broken_content_names_file_and_path(tmp_path: Path, nodes: str, expected: str) -> None:

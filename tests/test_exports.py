@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
 from dialogues.exporters import FORMATS, filename, grouped_rows, render, slugify
 from dialogues.exporters.markdown import cell
-from dialogues.exporters.pdf import font_coverage, sanitise
+from dialogues.exporters.pdffont import font_coverage, sanitise
 
 ORGANISATION = "Frivillighuset Ærø & Co"
 LONG_PHRASE = "på kanten af arbejdsmarkedet"

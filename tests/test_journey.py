@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from dialogues import Library
+from dialogues.followup import render
+from dialogues.nudges import wanted
+from tests.test_deadline_weeks import real_plan
 from tests.transcript import Clock, Transcript
 
 BUDGET_NEW = 6  # presses from /start to a first question, or to adding a plan row
@@ -246,3 +249,71 @@ def test_a_returning_user_is_one_press_from_their_next_question(journey: Journey
         journey.press("▶️ Fortsæt")
     journey.report("returning user: /start → the next unanswered question")
     assert journey.at() == expected and journey.presses <= BUDGET_RETURN_START
+
+
+def test_a_weeks_deadlines_are_one_message_and_each_item_one_press(journey: Journey) -> None:
+    journey.command("/start")
+    plan = real_plan()  # the plan of issue 18's count: 26 reminders before, 11 now
+    state = {**journey.user.state.to_dict(), "plan": plan.plan, "checklists": plan.checklists}
+    journey.user.conversations.store.put("chat:100", state)
+    content = journey.user.conversations.library.get("da")
+    now = journey.user.clock.now
+    weeks = [n for n in wanted(content, journey.user.state, 100, now) if n.kind == "week"]
+    message = render(content, journey.user.state, weeks[0], weeks[0].due)
+    assert message is not None and len(message.buttons) == 3  # three items due that week
+    pressed = next(b for row in message.buttons for b in row if b.label == "2. ✅")
+    journey.user.press_data(pressed.data)  # the second item is done, from the reminder
+    journey.presses += 1
+    assert journey.user.state.checklists["anbefaling1/skridt/s1"]["progress"] == "done"
+    journey.report("a week's reminder → its second item marked done")
+    assert (journey.presses, journey.typed) == (1, 0)
+
+
+def test_a_first_steps_mark_who_and_when_change_from_the_summary(journey: Journey) -> None:
+    journey.user.press_on("skridt", flow="anbefaling1")
+    journey.press("🗓 Planlæg")
+    journey.type("Formanden")
+    journey.press("Næste uge")
+    journey.user.press_on("opsummering")
+    counts = []
+    for presses, typed in (
+        (["🗓 1", "📅 Ret hvornår", "Om en måned"], []),  # the when
+        (["🗓 1", "👤 Ret hvem"], ["Næstformanden"]),  # the who
+        (["🗓 1", "✅ Gjort"], []),  # the mark
+    ):
+        journey.presses, journey.typed, journey.log = 0, 0, []
+        for label in presses:
+            journey.press(label)
+        for text in typed:
+            journey.type(text)
+        assert journey.at() == "anbefaling1/opsummering"
+        counts.append((journey.presses, journey.typed))
+        journey.report("summary → one step's " + ("when", "who", "mark")[len(counts) - 1])
+    assert counts == [(3, 0), (2, 1), (2, 0)]
+    record = journey.user.state.checklists["anbefaling1/skridt/s1"]
+    assert record["status"] == "done"
+
+
+def test_an_own_question_is_edited_or_deleted_from_the_steps_summary(journey: Journey) -> None:
+    journey.user.press_on("egne", flow="trin1")
+    for text in ("Hvem spørger vi først?", "Formanden", "Hvad koster det?", "Intet"):
+        journey.type(text)
+    journey.user.press_on("opsummering")
+    counts = []
+    for what, presses, typed in (
+        ("its answer", ["✏️ Ret et svar", "✏️ 11"], ["Næstformanden"]),
+        ("its wording", ["✏️ Ret et svar", "✏️ 11", "✏️ Ret selve spørgsmålet"], ["Hvem først?"]),
+        ("it, with its answer", ["✏️ Ret et svar", "🗑 12", "🗑 Ja, slet"], []),
+    ):
+        if counts:  # back to the step's summary first (not counted)
+            journey.user.press_on("opsummering", flow="trin1")
+        journey.presses, journey.typed, journey.log = 0, 0, []
+        for label in presses:
+            journey.press(label)
+        for text in typed:
+            journey.type(text)
+        counts.append((journey.presses, journey.typed))
+        journey.report(f"summary → an own question: {what}")
+    assert counts == [(2, 1), (3, 1), (3, 0)]
+    own = {v["question"]: v["text"] for k, v in journey.user.state.answers.items() if "/+" in k}
+    assert own == {"Hvem først?": "Næstformanden"}

@@ -11,11 +11,12 @@ import pytest
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.nudger import Nudger
-from bot.service import Conversations
+from bot.service import Conversations, to_row
 from dialogues import ChatState, Library, dates, schedule
 from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
-from storage.nudges import MemoryNudgeStore, NudgeRow, SqliteNudgeStore
+from storage.memory import MemoryNudgeStore
+from storage.nudges import NudgeRow, SqliteNudgeStore
 from tests.fakebotapi import FakeBotAPI
 from tests.transcript import Clock, Transcript
 
@@ -43,11 +44,10 @@ def state_with_row(due: str = "2026-12-04", label: str = "uge 49 (2026)") -> Cha
     )
 
 
-def test_an_action_item_gets_a_heads_up_and_a_nudge_on_the_day(library: Library) -> None:
-    found = wanted(library.get("da"), state_with_row(), 5, NOW)
-    assert [(n.kind, n.due) for n in found] == [
-        ("heads_up", datetime(2026, 12, 1, 8, 0, tzinfo=UTC)),  # 09:00 in Copenhagen (CET)
-        ("due", datetime(2026, 12, 4, 8, 0, tzinfo=UTC)),
+def test_an_action_items_week_gets_one_reminder_on_its_monday(library: Library) -> None:
+    found = wanted(library.get("da"), state_with_row(), 5, NOW)  # due Friday 4 December
+    assert [(n.kind, n.ref, n.due) for n in found] == [
+        ("week", "w:2026-11-30", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),  # 09:00 CET
     ]
     assert [n.id for n in found] == [
         n.id for n in wanted(library.get("da"), state_with_row(), 5, NOW)
@@ -55,8 +55,40 @@ def test_an_action_item_gets_a_heads_up_and_a_nudge_on_the_day(library: Library)
 
 
 def test_nudges_in_the_past_are_not_planned(library: Library) -> None:
+    # NOW is Monday 23 November after nine: a deadline today gets nothing more, next
+    # week's message is on its Monday.
+    assert wanted(library.get("da"), state_with_row("2026-11-23"), 5, NOW) == []
+    found = wanted(library.get("da"), state_with_row("2026-11-30"), 5, NOW)
+    assert [n.ref for n in found] == ["w:2026-11-30"]
+
+
+def test_a_deadline_set_after_its_weeks_monday_is_reminded_on_its_day(library: Library) -> None:
+    # NOW is Monday 23 November after nine: the week's Monday message time has passed, so a
+    # deadline on Wednesday is reminded on Wednesday morning, and a Sunday one on Friday.
     found = wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW)
-    assert [n.kind for n in found] == ["due"]
+    assert [(n.kind, n.ref, n.due) for n in found] == [
+        ("week", "w:2026-11-23", datetime(2026, 11, 25, 8, 0, tzinfo=UTC)),
+    ]
+    found = wanted(library.get("da"), state_with_row("2026-11-29"), 5, NOW)
+    assert [n.due for n in found] == [datetime(2026, 11, 27, 8, 0, tzinfo=UTC)]
+
+
+def test_a_weeks_message_sent_on_monday_is_not_sent_again_for_a_later_deadline(
+    library: Library,
+) -> None:
+    content, store = library.get("da"), MemoryNudgeStore()
+    monday_morning = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    before = wanted(content, state_with_row("2026-11-27"), 5, monday_morning)
+    store.sync(5, [to_row(n) for n in before], monday_morning.isoformat())
+    [row] = store.due(NOW.isoformat())
+    assert store.claim(row.id) is True  # Monday's message went out
+    # On Monday after nine a Wednesday deadline is added to the same week.
+    state = state_with_row("2026-11-27")
+    state.plan.append({**state.plan[0], "id": "r2", "tid": {"date": "2026-11-25", "precision": "day"}})
+    after = wanted(content, state, 5, NOW)
+    assert [n.id for n in after] == [row.id]  # the same week, the same id
+    store.sync(5, [to_row(n) for n in after], NOW.isoformat())
+    assert store.pending(5) == []  # nothing new to send: the week's message went
 
 
 def test_a_done_item_and_a_switched_off_category_get_no_nudges(library: Library) -> None:
@@ -178,7 +210,7 @@ def test_switch_off_from_a_nudge_and_back_on_in_the_reminders_screen(planner: Tr
     assert "🔕 Frister" in planner.labels()
     planner.press("🔕 Frister")
     assert planner.state.settings["nudges_off"] == []
-    assert "Snart frist: «Fællesmøde med de frivillige»" in planner.last.text
+    assert "• 30. november 2026 09:00 – Ugens frister (1)" in planner.last.text
 
 
 # --- storage ------------------------------------------------------------------------------
@@ -241,20 +273,22 @@ async def test_once_only_across_a_restart_including_a_nudge_due_while_down(
     first.save(5, state_with_row())
     assert await Nudger(first).tick(bot) == 0  # nothing due yet
     close(first)  # the bot stops; time passes beyond the heads-up
-    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     second = open_stores(tmp_path, library, clock)
     assert await Nudger(second).tick(bot) == 1
     assert await Nudger(second).tick(bot) == 0
     close(second)
     third = open_stores(tmp_path, library, clock)
     assert await Nudger(third).tick(bot) == 0
-    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-    assert await Nudger(third).tick(bot) == 1
+    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the day itself: nothing more
+    assert await Nudger(third).tick(bot) == 0
     close(third)
     texts = [m["text"] for m in fake.messages(5)]
-    assert len(texts) == 2
-    assert texts[0].startswith("⏰ <b>Om få dage er der en frist</b>")
-    assert texts[1].startswith("📌 <b>I dag er fristen</b>")
+    assert texts == [
+        "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
+        "1. «Fællesmøde med de frivillige» · Johanne\n\n"
+        "Hvordan går det? Tryk på en knap, så skriver jeg det i planen."
+    ]
     assert fake.buttons(5) == ["✅ Gjort", "🔄 I gang", "🧱 Kørt fast", "⏭ Udskyd en uge"]
 
 
@@ -282,13 +316,15 @@ async def test_forbidden_marks_only_that_chat_inactive(
     fake: FakeBotAPI, bot: ExtBot, planned: tuple[Conversations, Clock]
 ) -> None:
     conversations, clock = planned
-    conversations.save(6, state_with_row())
+    later = state_with_row()
+    later.plan.append({**state_with_row("2026-12-11").plan[0], "id": "r2"})
+    conversations.save(6, later)
     fake.set_blocked(5)
     clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     assert await Nudger(conversations).tick(bot) == 1
     assert conversations.load(5).settings["inactive"] is True
     assert conversations.nudges is not None and conversations.nudges.pending(5) == []
-    assert len(conversations.nudges.pending(6)) == 1  # chat 6 still has its day-of nudge
+    assert len(conversations.nudges.pending(6)) == 1  # chat 6 still has next week's
     assert len(fake.messages(6)) == 1
 
 
@@ -340,11 +376,11 @@ async def test_a_chat_that_is_gone_is_deactivated_and_the_run_goes_on(
 
 
 def test_no_reminder_falls_on_a_weekend(library: Library) -> None:
-    # A deadline on Wednesday 9 December: its heads-up would be Sunday the 6th, so it comes
-    # on Friday the 4th; one on Sunday the 13th is reminded on Friday the 11th.
+    # A deadline on Wednesday 9 December or on Sunday the 13th: the week's message comes on
+    # its Monday, the 7th.
     for deadline, expected in (
-        ("2026-12-09", [date(2026, 12, 4), date(2026, 12, 9)]),
-        ("2026-12-13", [date(2026, 12, 10), date(2026, 12, 11)]),
+        ("2026-12-09", [date(2026, 12, 7)]),
+        ("2026-12-13", [date(2026, 12, 7)]),
     ):
         found = wanted(library.get("da"), state_with_row(deadline), 5, NOW)
         days = [n.due.astimezone(dates.zone()).date() for n in found]

@@ -1,5 +1,6 @@
-"""One contract for both backends: the chat store and the reminder store, over SQLite and
-PostgreSQL alike (the PostgreSQL half is skipped with its reason where none can be had)."""
+"""One contract for every backend: the chat store and the reminder store, over SQLite and
+PostgreSQL alike (the PostgreSQL half is skipped with its reason where none can be had), and
+the reminder store over memory too (the in-memory backend has no encryption to test)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from storage import DamagedValue, SqliteStore, Store
 from storage.crypto import Cipher, new_key
+from storage.memory import MemoryNudgeStore
 from storage.nudges import NudgeRow, NudgeStore, SqliteNudgeStore
 
 TRICKY = {"text": "æøå <b>&amp; 🎉 \u200b\u202e", "n": 1, "nested": {"list": [1, None, True]}}
@@ -103,8 +105,25 @@ def test_values_are_tokens_under_the_key(backend: Backend) -> None:
     assert raw is not None and b"CANARY" not in raw
 
 
-def test_reminders_sync_due_claim_defer(backend: Backend) -> None:
-    nudges = backend.nudges
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def reminders(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NudgeStore]:
+    if request.param == "memory":
+        yield MemoryNudgeStore()
+    elif request.param == "sqlite":
+        nudges = SqliteNudgeStore(tmp_path / "db.sqlite")
+        yield nudges
+        nudges.close()
+    else:
+        from storage.postgres import PgDatabase, PgNudgeStore
+
+        db = PgDatabase(request.getfixturevalue("pg_url"), max_size=2)
+        db.migrate()
+        yield PgNudgeStore(db)
+        db.close()
+
+
+def test_reminders_sync_due_claim_defer(reminders: NudgeStore) -> None:
+    nudges = reminders
     past, future = "2026-01-01T08:00:00+00:00", "2030-01-01T08:00:00+00:00"
     rows = [NudgeRow("a", 5, "due", "p:1", past), NudgeRow("b", 5, "due", "p:2", future)]
     nudges.sync(5, rows, "2026-06-01T00:00:00+00:00")
@@ -122,6 +141,15 @@ def test_reminders_sync_due_claim_defer(backend: Backend) -> None:
     assert nudges.pending(5) == [] and nudges.count("sent") == 0
 
 
+def test_only_a_store_several_processes_write_is_shared(backend: Backend) -> None:
+    from storage import MemoryStore, SharedStore
+
+    shared = isinstance(backend.store, SharedStore)
+    assert shared == (type(backend.store).__name__ == "PgStore")
+    assert getattr(backend.store, "shared", False) is shared  # what bot/service.py reads
+    assert not isinstance(MemoryStore(), SharedStore)
+
+
 def test_the_cipher_is_the_same_scheme(backend: Backend) -> None:
     backend.store.put("chat:9", TRICKY)
     raw = backend.store.raw("chat:9")  # type: ignore[attr-defined]
@@ -129,3 +157,27 @@ def test_the_cipher_is_the_same_scheme(backend: Backend) -> None:
     # Whatever the backend, a value is a Fernet token of the JSON under the data key.
     with pytest.raises(ValueError):
         Cipher(new_key()).decode(raw)
+
+
+def test_reminders_keep_their_order_limit_and_other_chats(reminders: NudgeStore) -> None:
+    now = "2026-06-01T00:00:00+00:00"
+    early, mid, late = (f"2026-0{m}-01T08:00:00+00:00" for m in (1, 2, 3))
+    rows = [
+        NudgeRow("late", 5, "due", "p:1", late),
+        NudgeRow("early", 5, "meeting", "m:1", early),
+        NudgeRow("other", 6, "due", "p:1", mid),
+    ]
+    reminders.sync(5, rows[:2], now)
+    reminders.sync(6, rows[2:], now)
+    assert reminders.due(now) == [
+        NudgeRow("early", 5, "meeting", "m:1", early),
+        NudgeRow("other", 6, "due", "p:1", mid),
+        NudgeRow("late", 5, "due", "p:1", late),
+    ]
+    assert [r.id for r in reminders.due(now, limit=1)] == ["early"]
+    assert reminders.due("2025-12-31T00:00:00+00:00") == []
+    reminders.sync(5, [], "2025-01-01T00:00:00+00:00")  # both of chat 5 are future then: gone
+    assert [r.id for r in reminders.due(now)] == ["other"]
+    assert reminders.claim("missing") is False and reminders.count() == 1
+    reminders.delete_chat(6)
+    assert reminders.count("pending") == 0 and reminders.pending(6) == []

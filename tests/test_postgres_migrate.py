@@ -78,3 +78,25 @@ def test_migrate_to_copies_everything_and_leaves_the_file(
     again = migrate()  # the target holds data now: refused, one line
     assert again.returncode == 2 and "not empty" in again.stderr
     assert again.stderr.count("\n") == 1
+
+
+def test_migrate_to_refuses_a_damaged_row_in_one_line(pg_url: str, tmp_path: Path) -> None:
+    data, key_file = tmp_path / "data", tmp_path / "keys" / "data.key"
+    key = create_key_file(key_file)
+    db = data / DB_NAME
+    SqliteStore(db, key=key).close()
+    planter = sqlite3.connect(db)  # a value that is neither text nor bytes: damage
+    with planter:
+        planter.execute("INSERT INTO chats VALUES ('chat:13', 42)")
+    planter.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env.update(BOT_DATA_DIR=str(data), BOT_KEY_FILE=str(key_file))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate-to", pg_url],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "damaged" in result.stderr and "restore the latest backup" in result.stderr
+    assert "42" not in result.stderr.replace(str(tmp_path), "")  # the value is never shown

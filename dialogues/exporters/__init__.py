@@ -2,9 +2,10 @@
 
 `render(doc, fmt, calendar_id, alarms=...)` returns a PlanDocument as the file's bytes and
 `filename(doc, fmt)` the name to send it under. Each format lives in its own module (`pdf.py`
-with `pdflayout.py` and `columns.py`, `docx.py`, `ics.py`, `markdown.py`), imported on first
-use so that importing this package stays cheap (fpdf2 and python-docx load only when a chat
-asks for their format). All of a chat's data as JSON is not a plan format and is not here.
+with `pdffont.py`, `pdflayout.py` and `columns.py`; `docx.py` with `docxtable.py` and
+`wordapi.py`; `ics.py`; `markdown.py`), imported on first use so that importing this package
+stays cheap (fpdf2 and python-docx load only when a chat asks for their format). All of a
+chat's data as JSON is not a plan format and is not here.
 
 What the format modules share lives here: the column labels with their defaults per language,
 the row order (grouped by focus, then by deadline, undated last), the meetings in date order,
@@ -183,7 +184,11 @@ def grouped_rows(doc: PlanDocument) -> list[tuple[str, list[PlanRow]]]:
 
 def ordered_meetings(doc: PlanDocument) -> list[Meeting]:
     """Return the meetings by day."""
-    return sorted(doc.meetings, key=lambda meeting: meeting.day)
+    return sorted(doc.meetings, key=_day)
+
+
+def _day(meeting: Meeting) -> date:
+    return meeting.day
 
 
 def human_date(day: date, lang: str) -> str:

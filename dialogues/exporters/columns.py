@@ -94,8 +94,9 @@ def _balance(
 
     def height(per_column: list[list[int]]) -> int:
         # The table's height first; fewer lines in all cells breaks ties (and escapes plateaus).
-        tallest: int = sum(max(row) for row in zip(*per_column, strict=True))
-        return tallest * 10_000 + sum(map(sum, per_column))
+        rows = range(len(per_column[0]))
+        tallest = sum(max(column[row] for column in per_column) for row in rows)
+        return tallest * 10_000 + sum(sum(column) for column in per_column)
 
     current = [lines(i, w) for i, w in enumerate(widths)]
     best = height(current)

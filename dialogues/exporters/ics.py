@@ -46,16 +46,14 @@ def render(doc: PlanDocument, calendar_id: str = "", *, alarms: bool = True) -> 
     for _, rows in grouped_rows(doc):
         for row in rows:
             if row.due is not None:
-                event = _row_event(doc, row, row.due, calendar_id, stamp)
-                if alarms:
-                    event.add_component(_alarm(str(event["SUMMARY"])))
-                calendar.add_component(event)
+                calendar.add_component(_row_event(doc, row, row.due, calendar_id, stamp, alarms))
     if doc.meeting_day is not None:
         guide = Meeting("guide-meeting", label(doc, "guide_meeting"), doc.meeting_day)
         calendar.add_component(_meeting_event(doc, guide, calendar_id, stamp))
     for meeting in ordered_meetings(doc):
         calendar.add_component(_meeting_event(doc, meeting, calendar_id, stamp))
-    return bytes(calendar.to_ical())
+    data: bytes = calendar.to_ical()  # icalendar documents bytes; it does not annotate it
+    return data
 
 
 def event_uid(uid: str, calendar_id: str) -> str:
@@ -100,7 +98,8 @@ def _transition(
     part.add("tzoffsetfrom", timedelta(hours=offset_from))
     part.add("tzoffsetto", timedelta(hours=offset_to))
     part.add("dtstart", datetime.combine(first, time(1 + offset_from)))
-    part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+    rule: dict[str, str | int] = {"freq": "yearly", "bymonth": month, "byday": "-1su"}
+    part.add("rrule", rule)
     return part
 
 
@@ -112,29 +111,37 @@ def _short(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return cut.rstrip(" ,;:.-–") + "…"
 
 
+def _name(summary: str) -> str:
+    """Return an event's name: the summary on one line, cut to SUMMARY_LIMIT."""
+    return _short(clean_text(" ".join(summary.split())))
+
+
 def _all_day(summary: str, day: date, uid: str, stamp: datetime) -> Event:
     """Return an all-day event with the fields every event has."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("sequence", 0)
-    event.add("summary", _short(clean_text(" ".join(summary.split()))))
+    event.add("summary", _name(summary))
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     return event
 
 
 def _row_event(
-    doc: PlanDocument, row: PlanRow, due: date, calendar_id: str, stamp: datetime
+    doc: PlanDocument, row: PlanRow, due: date, calendar_id: str, stamp: datetime, alarm: bool
 ) -> Event:
-    """Return the deadline of a plan row as an all-day event."""
+    """Return the deadline of a plan row as an all-day event, with its alarm if `alarm`."""
     actions = "; ".join(action.strip() for action in row.handlinger if action.strip())
     summary = row.maal.strip() or actions or row.fokus.strip() or label(doc, "plan")
     event = _all_day(summary, due, event_uid(row.uid, calendar_id), stamp)
     event.add("description", _description(doc, row))
     if row.fokus.strip():
-        event.add("categories", [clean_text(row.fokus.strip())])
+        categories: list[str] = [clean_text(row.fokus.strip())]
+        event.add("categories", categories)
     event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
+    if alarm:
+        event.add_component(_alarm(_name(summary)))
     return event
 
 

@@ -39,7 +39,11 @@ def render(doc: PlanDocument) -> bytes:
 def text(value: str) -> str:
     """Escape free text so that backslashes, HTML tags and entities show literally."""
     value = clean_text(value).replace("\\", "\\\\")
-    return _HTML_START.sub(lambda match: "\\" + match.group(), value)
+    return _HTML_START.sub(_escaped, value)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return "\\" + match.group()
 
 
 def cell(value: str) -> str:

@@ -9,34 +9,21 @@ new page only when it does not fit on the current one. Every page has a footer w
 and "page n of m". Text is laid out by pdflayout, which is many times faster than fpdf2's
 multi_cell on long texts.
 
-The font is DejaVu Sans Condensed, shipped in ./fonts (wide Unicode coverage, narrow enough for
-a seven-column table; see fonts/LICENSE), parsed once per process. Characters the font lacks
-never reach fpdf2: `sanitise` drops emoji and other missing pictographic symbols (with their
-joiners, variation selectors and skin-tone modifiers, and one neighbouring space) and replaces
-any other missing character with "?". Text is printed literally: "<b>&amp;" stays "<b>&amp;".
+Every text passes through pdffont's `sanitise` (the font draws what is left of it) and is
+printed literally: "<b>&amp;" stays "<b>&amp;".
 """
 
 from __future__ import annotations
 
-import copy
-import logging
-import re
-import unicodedata
-from collections.abc import Container
 from datetime import UTC, datetime, time
-from functools import lru_cache
-from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
-from fpdf.fonts import TTFFont
 
 from dialogues.document import Answer, PlanDocument
 from dialogues.exporters import (
     COLUMNS,
     byline,
-    clean_text,
     grouped_rows,
     human_date,
     label,
@@ -47,15 +34,11 @@ from dialogues.exporters import (
     subtitle,
 )
 from dialogues.exporters.columns import fit_widths
+from dialogues.exporters.pdffont import add_fonts, sanitise
 from dialogues.exporters.pdflayout import FAMILY, Flow, Style, TableRow, draw_table
 
-__all__ = ["FONT_FILES", "font_coverage", "render", "sanitise"]
+__all__ = ["render"]
 
-FONT_DIR = Path(__file__).resolve().with_name("fonts")
-FONT_FILES = {
-    "": FONT_DIR / "DejaVuSansCondensed.ttf",
-    "B": FONT_DIR / "DejaVuSansCondensed-Bold.ttf",
-}
 MARGIN = 12.0  # mm on every side
 TABLE_SIZE = 9.5  # pt
 LINE = 4.5  # mm per line in the table
@@ -70,17 +53,6 @@ GREY = (108, 117, 125)
 HEAD_FILL = (210, 225, 240)
 GROUP_FILL = (241, 245, 249)
 
-# Parts of emoji sequences: zero-width joiner, keycap, variation selectors, skin tones, tags.
-_EMOJI_PARTS = frozenset(
-    {0x200D, 0x20E3, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)}
-)
-_DROPPED = "\x00"  # marks a dropped emoji; clean_text has removed every real NUL
-# A dropped emoji takes one neighbouring space with it: "🎉 Tak 🎉 alle 🎉." → "Tak alle."
-_DROPPED_GAP = re.compile(r"^\x00+ ?| ?\x00+(?=[ \n.,;:!?)]|$)|\x00+", re.MULTILINE)
-
-# fpdf2 subsets the fonts with fontTools, which logs a few dozen INFO lines per document.
-logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
-logging.getLogger("fontTools.ttLib").setLevel(logging.WARNING)
 
 BODY = Style(10)
 SMALL = Style(8, color=GREY, height=4.2)
@@ -89,61 +61,12 @@ CELL_BOLD = Style(TABLE_SIZE, bold=True, height=LINE)
 CELL_GREY = Style(TABLE_SIZE, color=GREY, height=LINE)
 
 
-@lru_cache(maxsize=1)
-def font_coverage() -> frozenset[int]:
-    """Return the code points that both the regular and the bold font can draw."""
-    maps: list[set[int]] = []
-    for path in FONT_FILES.values():
-        with TTFont(str(path), lazy=True) as font:
-            maps.append(set(font.getBestCmap()))
-    return frozenset(set.intersection(*maps))
-
-
-def _is_emoji(char: str) -> bool:
-    """Tell whether char is (part of) an emoji: a pictograph, symbol, joiner or modifier."""
-    code = ord(char)
-    return code in _EMOJI_PARTS or 0x1F000 <= code <= 0x1FAFF or unicodedata.category(char) == "So"
-
-
-def sanitise(text: str, coverage: Container[int] | None = None) -> str:
-    """Return text the font can draw: drop missing emoji, turn other missing characters to "?"."""
-    covered = font_coverage() if coverage is None else coverage
-    kept: list[str] = []
-    for char in clean_text(text).replace("\t", "    "):
-        if ord(char) in _EMOJI_PARTS:  # the invisible glue of an emoji sequence
-            kept.append(_DROPPED)
-        elif char == "\n" or ord(char) in covered:
-            kept.append(char)
-        else:
-            kept.append(_DROPPED if _is_emoji(char) else "?")
-    result = "".join(kept)
-    return _DROPPED_GAP.sub("", result) if _DROPPED in result else result
-
-
-@lru_cache(maxsize=1)
-def _parsed_fonts() -> dict[str, TTFFont]:
-    """Parse the font files once per process (widths, glyph map), for every render to copy."""
-    pdf = FPDF()
-    for style, path in FONT_FILES.items():
-        pdf.add_font(FAMILY, style, str(path))
-    return {key: font for key, font in pdf.fonts.items() if isinstance(font, TTFFont)}
-
-
-def _add_fonts(pdf: FPDF) -> None:
-    """Give pdf its own copies of the parsed fonts, in the order they were parsed."""
-    for (key, font), path in zip(_parsed_fonts().items(), FONT_FILES.values(), strict=True):
-        own = copy.deepcopy(font)  # own width map and subset; shares the read-only tables
-        # output() subsets the fontTools font in place, so every document opens its own.
-        own.ttfont = TTFont(str(path), recalcTimestamp=False, lazy=True)
-        pdf.fonts[key] = own
-
-
 class _PlanPDF(FPDF):
     """An FPDF whose footer shows the credits on the left and "page n of m" on the right."""
 
     def __init__(self, doc: PlanDocument) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
-        _add_fonts(self)
+        add_fonts(self)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)  # the Flow decides where pages break
         credits = " · ".join(c.strip() for c in doc.credits if c.strip())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dialogues import values
+from dialogues.state import JsonValue
 
 OPS = ("add", "edit", "delete")
 STATUSES = {"not_started": "", "in_progress": "progress", "done": "done", "stuck": "stuck"}
@@ -72,11 +73,12 @@ class Change:
                 out[name] = next(k for k, v in STATUSES.items() if v == value)
             else:
                 out[name] = list(value) if isinstance(value, tuple) else value
-        body = {"chat": str(self.chat), "request_id": self.request_id, "op": self.op}
-        return json.dumps({**body, "item": self.item, "fields": out}, ensure_ascii=False)
+        body: dict[str, object] = {"chat": str(self.chat), "request_id": self.request_id}
+        body.update(op=self.op, item=self.item, fields=out)
+        return json.dumps(body, ensure_ascii=False)
 
 
-def parse(body: object, at: datetime) -> Change | Refusal:
+def parse(body: JsonValue, at: datetime) -> Change | Refusal:
     """Read a posted change; dates are checked against the window seen from `at`."""
     if not isinstance(body, dict):
         return Refusal("bad_request")
@@ -87,19 +89,19 @@ def parse(body: object, at: datetime) -> Change | Refusal:
         return Refusal("bad_value", "chat")
     if not isinstance(request_id, str) or not _REQUEST.fullmatch(request_id):
         return Refusal("bad_value", "request_id")
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         return Refusal("bad_value", "op")
     item = body.get("item", "") if op != "add" else ""
     if not isinstance(item, str) or (op != "add" and not _ITEM.fullmatch(item)):
         return Refusal("bad_value", "item")
-    fields = _fields(body.get("fields", {}), str(op), item, at)
+    fields = _fields(body.get("fields", {}), op, item, at)
     if isinstance(fields, Refusal):
         return fields
-    return Change(int(chat), request_id, str(op), item, fields)
+    return Change(int(chat), request_id, op, item, fields)
 
 
 def _fields(
-    raw: object, op: str, item: str, at: datetime
+    raw: JsonValue, op: str, item: str, at: datetime
 ) -> tuple[tuple[str, Value], ...] | Refusal:
     if op == "delete":
         return ()
@@ -111,7 +113,7 @@ def _fields(
         if name == "precision":
             continue  # read with `due`
         if name not in allowed:
-            return Refusal("bad_value", str(name)[:40])
+            return Refusal("bad_value", name[:40])
         parsed = _value(name, value, raw.get("precision"), at)
         if isinstance(parsed, Refusal):
             return parsed

@@ -22,7 +22,7 @@ from dialogues.markup import escape
 from dialogues.plan import add_row, find_row, focus_label
 from dialogues.planchange import Change, Refusal, parse
 from dialogues.rules import permitted
-from dialogues.state import JSON
+from dialogues.state import JSON, JsonValue
 from dialogues.turn import Turn
 from dialogues.values import MAX_PLAN_ROWS
 from dialogues.wholeplan import plan_node
@@ -43,16 +43,12 @@ STEP_NAMES = {"who": "who", "due": "when", "status": "progress"}
 
 def on_change(turn: Turn) -> None:
     """Apply the change the event carries, or refuse it; say the outcome."""
-    try:
-        body = json.loads(turn.event.data)
-    except ValueError:
-        body = None
-    change = parse(body, turn.event.at)
+    change = parse(_loads(turn.event.data), turn.event.at)
     if isinstance(change, Refusal):
         _outcome(turn, change.code, change.field)
         return
-    done = turn.state.settings.get(REQUESTS_KEY)
-    done = done if isinstance(done, list) else []
+    stored: JsonValue = turn.state.settings.get(REQUESTS_KEY)
+    done = [d for d in stored if isinstance(d, str)] if isinstance(stored, list) else []
     if change.request_id in done:
         _outcome(turn, "replayed")
         return
@@ -64,6 +60,15 @@ def on_change(turn: Turn) -> None:
     else:
         del turn.replies[before:]
     _outcome(turn, code)
+
+
+def _loads(data: str) -> JsonValue:
+    """Read the event's JSON (None when it is none)."""
+    try:
+        found: JsonValue = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return found
 
 
 def _outcome(turn: Turn, code: str, field: str = "") -> None:
@@ -96,7 +101,7 @@ def _title(turn: Turn, row: JSON) -> str:
     return shorten(str(title or "…"), 60)
 
 
-def _who(turn: Turn) -> JSON:
+def _who(turn: Turn) -> dict[str, object]:
     return {"id": turn.event.user_id, "name": turn.event.user_name}
 
 
@@ -147,8 +152,8 @@ def _set_row(turn: Turn, row: JSON, change: Change) -> None:
     for name, value in change.fields:
         if name == "focus":
             row["fokus"] = _focus(turn, str(value or ""))
-        elif name in ("subgoals", "actions"):
-            row[ROW_NAMES[name]] = list(value or ())
+        elif name in ("subgoals", "actions") and isinstance(value, tuple):
+            row[ROW_NAMES[name]] = list(value)
         else:
             row[ROW_NAMES[name]] = value if name == "due" else (value or "")
     if change.has("status"):

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dialogues import checklist, dates, schedule, values
-from dialogues.model import Content
+from dialogues.model import ChecklistItem, Content, Flow, Node
 from dialogues.plan import focus_label
 from dialogues.planchange import ROW_FIELDS, STATUSES, STEP_FIELDS
-from dialogues.state import JSON, ChatState
+from dialogues.state import JSON, ChatState, JsonObject, JsonValue
 from dialogues.wholeplan import plain, plan_node, sections
 
 STATUS_OF = {stored: name for name, stored in STATUSES.items()}
@@ -62,22 +62,27 @@ def build(content: Content, state: ChatState, chat_id: int, title: str, reader: 
     }
 
 
-def _due(value: object, lang: str) -> JSON:
+def _due(value: JsonValue, lang: str) -> dict[str, object]:
     day = values.stored_day(value)
     if day is None or not isinstance(value, dict):
         return {"due": None, "precision": None, "due_label": ""}
+    record: dict[str, object] = dict(value)
     return {
         "due": day.isoformat(),
-        "precision": dates.stored_precision(value),
+        "precision": dates.stored_precision(record),
         "due_label": dates.when_label(value, lang),
     }
 
 
-def _texts(value: object) -> list[str]:
+def _text(value: JsonValue) -> str:
+    return str(value) if value else ""
+
+
+def _texts(value: JsonValue) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _mine(record: JSON, who: str, reader: Reader) -> bool:
+def _mine(record: JsonObject, who: str, reader: Reader) -> bool:
     """Whose item it is: the reader wrote it, or is named among who does it."""
     by = record.get("by")
     if isinstance(by, dict) and by.get("id") == reader.user_id:
@@ -86,65 +91,71 @@ def _mine(record: JSON, who: str, reader: Reader) -> bool:
     return bool(name) and re.search(rf"\b{re.escape(name)}\b", who, re.IGNORECASE) is not None
 
 
-def rows(content: Content, state: ChatState, reader: Reader) -> list[JSON]:
+def rows(content: Content, state: ChatState, reader: Reader) -> list[dict[str, object]]:
     """Return the rows of the tool's plan."""
     found = plan_node(content)
     node, source = (found[1], plain(found[0].title)) if found else (None, "")
-    items = []
-    for row in state.plan:
-        if not isinstance(row, dict):
-            continue
-        fokus = str(row.get("fokus") or "")
-        who = str(row.get("roller") or "")
-        items.append(
-            {
-                "id": f"plan-{row.get('id')}",
-                "kind": "row",
-                "focus": fokus.removeprefix("own:"),
-                "focus_label": focus_label(node, fokus),
-                "goal": str(row.get("maal") or ""),
-                "subgoals": _texts(row.get("delmaal")),
-                "actions": _texts(row.get("handlinger")),
-                "who": who,
-                **_due(row.get("tid"), content.lang),
-                "status": STATUS_OF.get(str(row.get("progress") or ""), "not_started"),
-                "source_label": source,
-                "editable": list(ROW_FIELDS),
-                "mine": _mine(row, who, reader),
-            }
-        )
-    return items
+    stored: list[JsonValue] = list(state.plan)
+    return [
+        _row(row, node, source, content.lang, reader) for row in stored if isinstance(row, dict)
+    ]
 
 
-def steps(content: Content, state: ChatState, reader: Reader) -> list[JSON]:
+def _row(
+    row: JsonObject, node: Node | None, source: str, lang: str, reader: Reader
+) -> dict[str, object]:
+    fokus, who = _text(row.get("fokus")), _text(row.get("roller"))
+    return {
+        "id": f"plan-{row.get('id')}",
+        "kind": "row",
+        "focus": fokus.removeprefix("own:"),
+        "focus_label": focus_label(node, fokus),
+        "goal": _text(row.get("maal")),
+        "subgoals": _texts(row.get("delmaal")),
+        "actions": _texts(row.get("handlinger")),
+        "who": who,
+        **_due(row.get("tid"), lang),
+        "status": STATUS_OF.get(_text(row.get("progress")), "not_started"),
+        "source_label": source,
+        "editable": list(ROW_FIELDS),
+        "mine": _mine(row, who, reader),
+    }
+
+
+def steps(content: Content, state: ChatState, reader: Reader) -> list[dict[str, object]]:
     """Return the catalogue's first steps that were planned or done."""
     items = []
     for flow in content.flows.values():
         for node in flow.nodes.values():
             if node.kind != "checklist":
                 continue
-            for item, record in checklist.records(state, flow.id, node):
-                if record.get("status") not in ("planned", "done"):
-                    continue
-                progress = str(record.get("progress") or "")
-                if not progress and record.get("status") == "done":
-                    progress = "done"
-                who = str(record.get("who") or "")
-                items.append(
-                    {
-                        "id": f"{flow.id}-{item.id}",
-                        "kind": "step",
-                        "focus": flow.id,
-                        "focus_label": plain(flow.title),
-                        "goal": "",
-                        "subgoals": [],
-                        "actions": [plain(item.text)],
-                        "who": who,
-                        **_due(record.get("when"), content.lang),
-                        "status": STATUS_OF.get(progress, "not_started"),
-                        "source_label": plain(flow.title),
-                        "editable": list(STEP_FIELDS),
-                        "mine": _mine(record, who, reader),
-                    }
-                )
+            for item in node.items:
+                key = checklist.record_key(flow.id, node.id, item.id)
+                record: JsonValue = state.checklists.get(key)
+                if isinstance(record, dict) and record.get("status") in ("planned", "done"):
+                    items.append(_step(flow, item, record, content.lang, reader))
     return items
+
+
+def _step(
+    flow: Flow, item: ChecklistItem, record: JsonObject, lang: str, reader: Reader
+) -> dict[str, object]:
+    progress = _text(record.get("progress"))
+    if not progress and record.get("status") == "done":
+        progress = "done"
+    who = _text(record.get("who"))
+    return {
+        "id": f"{flow.id}-{item.id}",
+        "kind": "step",
+        "focus": flow.id,
+        "focus_label": plain(flow.title),
+        "goal": "",
+        "subgoals": [],
+        "actions": [plain(item.text)],
+        "who": who,
+        **_due(record.get("when"), lang),
+        "status": STATUS_OF.get(progress, "not_started"),
+        "source_label": plain(flow.title),
+        "editable": list(STEP_FIELDS),
+        "mine": _mine(record, who, reader),
+    }

@@ -158,6 +158,7 @@ async def test_every_endpoint_refuses_missing_forged_expired_and_foreign_init_da
         ):
             response = await page.call(method, path, user=None, raw=raw or "", **kw)
             assert (response.status_code, response.json()["error"]) == (401, code), (raw, path)
+            assert response.headers["www-authenticate"] == "tma"
     # Signed in, but asking for another user's private plan or a group they are not in
     for chat in (PETER, GROUP):
         response = await page.plan(chat, user=EVE if chat == GROUP else ANE)

@@ -86,16 +86,18 @@ class MiniApp(StreamingHandler):
         code = {413: "too_large", 404: "no_plan"}.get(status, "bad_request")
         self.fail(status, code)
 
-    def fail(self, status: int, code: str, field: str = "", lang: str | None = None) -> None:
+    def fail(self, status: int, code: str, field: str = "") -> None:
         """Answer a refusal as JSON, in the user's language once it is known."""
         if self._finished:
             return
-        content = self.webapp.conversations.library.get(lang or self.lang)
+        content = self.webapp.conversations.library.get(self.lang)
         body: dict[str, str] = {"error": code, "message": content.text(f"app_error_{code}")}
         if field:
             body["field"] = field
         self.clear()
         self.set_status(status)
+        if status == 401:
+            self.set_header("WWW-Authenticate", "tma")  # sign in with Telegram's init data
         if self.request.method == "POST" and not getattr(self, "_chunks", None):
             self.set_header("Connection", "close")  # the body was never read: not reused
         self.send_json(body, status)

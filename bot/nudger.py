@@ -8,6 +8,7 @@ nothing, and a nudge that fell due while the bot was down goes out at the first 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime, timedelta, tzinfo
 
@@ -16,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
+from dialogues.kind import app_row, rows
 from dialogues.nudges import Nudge, deadlines, in_quiet_hours, week_of
 from dialogues.state import ChatState
 from storage.nudges import NudgeRow
@@ -23,6 +25,9 @@ from storage.nudges import NudgeRow
 log = logging.getLogger("inklusionsguiden.nudges")
 TICK_SECONDS = 30
 BATCH = 200
+# reminders that carry "Åbn planen" when the Mini App is set: a week's deadlines, an old
+# single item's, a meeting's
+APP_KINDS = ("week", "heads_up", "due", "meeting")
 
 
 STORED_BEFORE_WEEKS = ("heads_up", "due")  # one item's reminder, from before weeks were grouped
@@ -84,6 +89,9 @@ class Nudger:
         reply = (
             None if muted or nudge.category in off else followup.render(content, state, nudge, now)
         )
+        if reply is not None and nudge.kind in APP_KINDS:  # the item or meeting, in the page
+            app = app_row(self.conversations.library.operator, content.text("btn_open_plan"))
+            reply = dataclasses.replace(reply, buttons=rows(*reply.buttons, app))
         if not await asyncio.to_thread(self.nudges.claim, row.id) or reply is None:
             return 0  # already sent, or nothing left to remind of: claimed so it stays quiet
         thread = state.settings.get("thread_id")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-EventKind = Literal["text", "command", "button", "media", "joined", "edited"]
+EventKind = Literal["text", "command", "button", "media", "joined", "edited", "app"]
+"""`app`: a change from the Mini App; `data` holds it as parsed JSON (dialogues/planedit.py)."""
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,17 @@ class Event:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: its label and its callback data."""
+    """An inline button: its label and its callback data, or else a link to open.
+
+    `url` opens an address; `web_app` opens the Mini App at its https address (Telegram
+    allows that only in private chats: in a group the adapter links to the bot's main Mini
+    App instead, with the group named in `startapp`).
+    """
 
     label: str
-    data: str
+    data: str = ""
+    url: str = ""
+    web_app: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Reply:
     force_reply: bool = False  # ask Telegram to open a reply to this message (groups)
     edit_message_id: int = 0  # replace this message of the bot's instead of sending a new one
     tag: str = ""  # in groups, what the message shows ("q:flow/node"), remembered by message id
+    outcome: str = ""  # for a Mini App change: what became of it, for the adapter (never sent)
 
     def labels(self) -> list[str]:
         """Return the button labels, row by row flattened (handy in tests and the terminal)."""

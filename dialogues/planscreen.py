@@ -5,7 +5,7 @@ from __future__ import annotations
 from dialogues import schedule
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.exporters import dated
-from dialogues.kind import Screen, nav_row, rows
+from dialogues.kind import Screen, app_row, nav_row, rows
 from dialogues.markup import escape
 from dialogues.screens import open_answers
 from dialogues.turn import Turn
@@ -70,7 +70,8 @@ def render(turn: Turn) -> None:
         buttons.append((turn.button(turn.t("btn_edit_plan"), "edit"),))
     buttons.append((turn.button(turn.t("btn_export"), "export"),))
     buttons.append((turn.button(turn.t("btn_timeline"), "timeline"),))
-    turn.say(text, rows(*buttons, nav_row(turn)))
+    app = app_row(turn.library.operator, turn.t("btn_open_plan"))  # the Mini App, if set
+    turn.say(text, rows(*buttons, app, nav_row(turn)))
 
 
 def press(turn: Turn, option: str) -> bool:

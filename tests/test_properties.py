@@ -56,7 +56,9 @@ STEPS = int(os.environ.get("PROPERTY_STEPS", "25"))
 LIBRARY = load_library(Path(os.environ.get("BOT_CONTENT_DIR") or CONTENT_DIR))
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 MAX_INPUT = getattr(engine, "MAX_INPUT", 10**9)  # longer texts are refused as a whole
-OTHER_KINDS = sorted(set(engine.HANDLERS) - {"text", "command", "button"})  # media, edited, ...
+# media, edited, ...: what else a Telegram update becomes ("app" is a change from the Mini
+# App, never an update; its refusals and bounds are tested in tests/test_planedit.py)
+OTHER_KINDS = sorted(set(engine.HANDLERS) - {"text", "command", "button", "app"})
 SCREENS = frozenset(s.name for s in REGISTRY.screens)
 KNOWN_SCREENS = frozenset({"@svar", "@plan", "@eksport", "@paamind", "@sprog"})
 # chat id -> (chat type, the users who write in it, their Telegram language codes)

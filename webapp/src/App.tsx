@@ -110,7 +110,7 @@ export function App({ bridge }: { bridge: Bridge }) {
       <header class="top">
         <div class="top-row">
           <h1 class="plan-title">{plan?.title ?? t("title")}</h1>
-          <button type="button" class="lang" onClick={switchLang} aria-label={t("languageLabel")} lang={lang === "da" ? "en" : "da"}>
+          <button type="button" class="lang" onClick={switchLang} lang={lang === "da" ? "en" : "da"}>
             {t("language")}
           </button>
         </div>

@@ -16,7 +16,10 @@ export function Reflections({ plan, t }: { plan: Plan; t: (k: Key) => string }) 
             {r.answers.map((a, n) => (
               <div key={n} class="qa">
                 <dt>{a.question}</dt>
-                <dd>{a.answer}</dd>
+                <dd>
+                  {a.answer}
+                  {a.by && <span class="by"> — {a.by}</span>}
+                </dd>
               </div>
             ))}
           </dl>

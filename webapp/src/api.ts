@@ -26,7 +26,7 @@ export interface Item {
   actions: string[];
   who: string;
   due: string | null;
-  precision: Precision;
+  precision: Precision | null;
   due_label: string;
   status: Status;
   source_label: string;
@@ -40,7 +40,7 @@ export interface Meeting {
 }
 export interface Reflection {
   title: string;
-  answers: { question: string; answer: string }[];
+  answers: { question: string; answer: string; by?: string }[];
 }
 export interface Plan {
   chat: string;

@@ -56,7 +56,6 @@ const da = {
   network: "Forbindelsen svigtede. Prøv igen.",
   outside: "Åbn siden fra Telegram for at se jeres plan.",
   language: "English",
-  languageLabel: "Skift til engelsk",
   readOnly: "Kun til læsning",
   step: "Første skridt",
   nobody: "ikke fordelt",
@@ -119,7 +118,6 @@ const en: Record<Key, string> = {
   network: "The connection failed. Please try again.",
   outside: "Open this page from Telegram to see your plan.",
   language: "Dansk",
-  languageLabel: "Switch to Danish",
   readOnly: "Read only",
   step: "First step",
   nobody: "not assigned",
@@ -133,7 +131,7 @@ export function asLang(value: unknown): Lang {
 }
 
 /** A deadline in the reader's language, for when the page's language differs from the API's. */
-export function dueLabel(iso: string, precision: string, lang: Lang): string {
+export function dueLabel(iso: string, precision: string | null, lang: Lang): string {
   const [y, m, d] = iso.split("-").map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
   const locale = lang === "da" ? "da-DK" : "en-GB";

@@ -127,11 +127,11 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
       {editable.has("due") && (
         <fieldset class={`due ${err("due") ?? ""}`}>
           <legend>{t("due")}</legend>
+          <label>
+            <span class="visually-hidden">{t("due")}</span>
+            <input type="date" name="due" value={due} onInput={(e) => setDue(e.currentTarget.value)} />
+          </label>
           <div class="due-row">
-            <label class="grow">
-              <span class="visually-hidden">{t("due")}</span>
-              <input type="date" name="due" value={due} onInput={(e) => setDue(e.currentTarget.value)} />
-            </label>
             <button type="button" class="small" onClick={() => setDue(addDays(due || plan.today, 7))}>
               {t("plusWeek")}
             </button>

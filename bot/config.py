@@ -54,6 +54,10 @@ class Config:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = None
+    webapp_url: str = ""  # the Mini App's public address; '' = no Mini App (issue 21)
+    webapp_listen: str = "127.0.0.1"  # polling mode: the Mini App's own port, for a proxy
+    webapp_port: int = 8081
+    webapp_max_age: int = 86400  # seconds a page's sign-in (init data) stays good
 
     @property
     def webhook_path(self) -> str:
@@ -100,7 +104,7 @@ class Config:
         contact = env.get("BOT_PRIVACY_CONTACT", "").strip()
         config = cls(token, base_url, data_dir, content_dir, level, tz, default, fallback,
                      key, key_file, int(retention), contact)  # fmt: skip
-        return _with_webhook(config, env)
+        return _with_webapp(_with_webhook(config, env), env)
 
 
 def _with_webhook(config: Config, env: Mapping[str, str]) -> Config:
@@ -122,6 +126,37 @@ def _with_webhook(config: Config, env: Mapping[str, str]) -> Config:
         webhook_listen=listen,
         webhook_port=int(port),
         webhook_secret=secret,
+    )
+
+
+def _with_webapp(config: Config, env: Mapping[str, str]) -> Config:
+    url = env.get("BOT_WEBAPP_URL", "").strip()
+    if not url:
+        return config
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if (
+        (parts.scheme != "https" and not local)
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or len(url) > 512
+        or re.search(r"\s", url)
+    ):
+        raise ConfigError(
+            "BOT_WEBAPP_URL must be the page's https:// address, e.g. https://bot.example.org/app/ "
+            "(http:// only for 127.0.0.1 or localhost, in tests)"
+        )
+    port = env.get("BOT_WEBAPP_PORT", "8081").strip()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("BOT_WEBAPP_PORT must be a port number")
+    age = env.get("BOT_WEBAPP_MAX_AGE", "86400").strip()
+    if not age.isdigit() or not 60 <= int(age) <= 7 * 86400:
+        raise ConfigError("BOT_WEBAPP_MAX_AGE must be a number of seconds, 60 to 604800")
+    listen = env.get("BOT_WEBAPP_LISTEN", "").strip() or "127.0.0.1"
+    return dataclasses.replace(
+        config, webapp_url=url, webapp_listen=listen, webapp_port=int(port), webapp_max_age=int(age)
     )
 
 

@@ -80,6 +80,10 @@ def _run_telegram(config: Config, library: Library) -> int:
         if config.webhook_url:
             asyncio.run(serve_webhook(application, config))
         else:
+            if config.webapp_url:
+                from bot.webapp.server import serve_separately
+
+                serve_separately(application, config)  # its own port, for a reverse proxy
             log.info("starting polling")
             application.run_polling(
                 allowed_updates=ALLOWED_UPDATES, stop_signals=(signal.SIGINT, signal.SIGTERM)
@@ -117,6 +121,10 @@ async def serve_webhook(application: Application, config: Config) -> None:  # ty
         mount_processing(server, config.webhook_path, application, config.webhook_secret)
     else:
         server.mount_telegram(config.webhook_path, application, config.webhook_secret)
+    if config.webapp_url:
+        from bot.webapp.server import mount as mount_webapp
+
+        mount_webapp(server, application, config)  # under /app/ on the same server
     try:
         await application.initialize()
         if application.post_init is not None:

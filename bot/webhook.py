@@ -15,7 +15,8 @@ is a small tornado server (tornado comes with PTB's webhooks extra):
   processor it has), and answered 200 at once;
 - the log gets the update id and the error type, never the payload.
 
-More routes (e.g. a Mini App API) can be mounted on the same server with `mount()`.
+More routes can be mounted on the same server with `mount()`: an exact path, or a prefix
+(the Mini App under /app/, bot/webapp/server.py).
 """
 
 from __future__ import annotations
@@ -164,10 +165,13 @@ class WebhookServer:
         self._routes: list[tuple[str, type[StreamingHandler], dict[str, Any]]] = []
         self._server: tornado.httpserver.HTTPServer | None = None
 
-    def mount(self, path: str, handler: type[StreamingHandler], **kwargs: Any) -> None:
-        """Serve `handler` at the exact path `/<path>` (before `start()`)."""
-        pattern = "/" + path.strip("/")
-        self._routes.append((re.escape(pattern), handler, kwargs))
+    def mount(
+        self, path: str, handler: type[StreamingHandler], prefix: bool = False, **kwargs: Any
+    ) -> None:
+        """Serve `handler` at the exact path `/<path>` (before `start()`); with `prefix`,
+        also everything under `/<path>/`, the rest of the path passed to its methods."""
+        pattern = re.escape("/" + path.strip("/"))
+        self._routes.append((pattern + "(/.*)?" if prefix else pattern, handler, kwargs))
 
     def mount_telegram(self, path: str, application: Application, secret: str) -> None:  # type: ignore[type-arg]
         """Serve Telegram's updates at `/<path>`, checked against `secret`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, followup, privacy, reading
+from dialogues import callbacks, followup, planedit, privacy, reading
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.model import Library
@@ -278,6 +278,7 @@ HANDLERS = {
     "media": _on_media,
     "joined": _on_joined,
     "edited": _on_edited,
+    "app": planedit.on_change,
 }
 OWN_COMMANDS = {"menu": _to_menu, "annuller": _cancel, "hjaelp": _help, "grupper": _groups}
 """The commands the registry leaves to the engine (`run` None), but /start, which takes args."""

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-EventKind = Literal["text", "command", "button", "media", "joined", "edited"]
+EventKind = Literal["text", "command", "button", "media", "joined", "edited", "app"]
+"""`app`: a change from the Mini App; `data` holds it as parsed JSON (dialogues/planedit.py)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Reply:
     force_reply: bool = False  # ask Telegram to open a reply to this message (groups)
     edit_message_id: int = 0  # replace this message of the bot's instead of sending a new one
     tag: str = ""  # in groups, what the message shows ("q:flow/node"), remembered by message id
+    outcome: str = ""  # for a Mini App change: what became of it, for the adapter (never sent)
 
     def labels(self) -> list[str]:
         """Return the button labels, row by row flattened (handy in tests and the terminal)."""

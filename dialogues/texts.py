@@ -31,4 +31,10 @@ CORE_UI = (
     # the Telegram adapter: /grupper, and a turn that failed or found its data damaged
     "groups_pick", "groups_none", "groups_not_member", "groups_refused", "turn_failed",
     "data_damaged", "data_set_aside",
+    # the Mini App (issue 21): its button, the notices to a group, the page's refusals
+    "btn_open_plan", "app_my_plan", "app_added", "app_changed", "app_moved", "app_status",
+    "app_deleted", "app_error_auth_missing", "app_error_auth_invalid", "app_error_auth_expired",
+    "app_error_not_member", "app_error_not_admin", "app_error_no_plan", "app_error_bad_request",
+    "app_error_bad_value", "app_error_replayed", "app_error_too_large", "app_error_too_many",
+    "app_error_failed",
 )  # fmt: skip

@@ -1,0 +1,150 @@
+"""The plan as the Mini App shows it: a chat's state -> the JSON of `GET /app/api/plan`.
+
+Pure: the labels are rendered in the reader's language (a Danish board's "uge 6" reads
+"week 6" to an English reader), ids and dates stay as stored. See docs/WEBAPP.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialogues import checklist, dates, schedule, values
+from dialogues.model import Content
+from dialogues.plan import focus_label
+from dialogues.planchange import ROW_FIELDS, STATUSES, STEP_FIELDS
+from dialogues.state import JSON, ChatState
+from dialogues.wholeplan import plain, plan_node, sections
+
+STATUS_OF = {stored: name for name, stored in STATUSES.items()}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who looks at the plan, and what they may do there."""
+
+    user_id: int
+    name: str
+    admin: bool  # in a group: one of its admins; in their own private plan: always
+    in_group: bool
+
+
+def build(content: Content, state: ChatState, chat_id: int, title: str, reader: Reader,
+          at: datetime) -> JSON:  # fmt: skip
+    """Return the plan of a chat for one reader, in `content`'s language."""
+    found = plan_node(content)
+    node = found[1] if found else None
+    return {
+        "chat": str(chat_id),
+        "title": title,
+        "lang": content.lang,
+        "admin": reader.admin,
+        "can_delete": reader.admin or not reader.in_group,
+        "today": dates.today(at).isoformat(),
+        "focus_options": [{"id": o.id, "label": o.label} for o in node.focus_options]
+        if node
+        else [],
+        "items": rows(content, state, reader) + steps(content, state, reader),
+        "meetings": [
+            {"date": d.isoformat(), "label": dates.date_label(d, content.lang), "kind": "followup"}
+            for d in schedule.meetings(state, at)
+        ],
+        "reflections": [
+            {
+                "title": s.title,
+                "answers": [
+                    {"question": a.question, "answer": a.answer, "by": a.by} for a in s.answers
+                ],
+            }
+            for s in sections(content, state)
+        ],
+    }
+
+
+def _due(value: object, lang: str) -> JSON:
+    day = values.stored_day(value)
+    if day is None or not isinstance(value, dict):
+        return {"due": None, "precision": None, "due_label": ""}
+    return {
+        "due": day.isoformat(),
+        "precision": dates.stored_precision(value),
+        "due_label": dates.when_label(value, lang),
+    }
+
+
+def _texts(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _mine(record: JSON, who: str, reader: Reader) -> bool:
+    """Whose item it is: the reader wrote it, or is named among who does it."""
+    by = record.get("by")
+    if isinstance(by, dict) and by.get("id") == reader.user_id:
+        return True
+    name = reader.name.strip()
+    return bool(name) and re.search(rf"\b{re.escape(name)}\b", who, re.IGNORECASE) is not None
+
+
+def rows(content: Content, state: ChatState, reader: Reader) -> list[JSON]:
+    """Return the rows of the tool's plan."""
+    found = plan_node(content)
+    node, source = (found[1], plain(found[0].title)) if found else (None, "")
+    items = []
+    for row in state.plan:
+        if not isinstance(row, dict):
+            continue
+        fokus = str(row.get("fokus") or "")
+        who = str(row.get("roller") or "")
+        items.append(
+            {
+                "id": f"plan-{row.get('id')}",
+                "kind": "row",
+                "focus": fokus.removeprefix("own:"),
+                "focus_label": focus_label(node, fokus),
+                "goal": str(row.get("maal") or ""),
+                "subgoals": _texts(row.get("delmaal")),
+                "actions": _texts(row.get("handlinger")),
+                "who": who,
+                **_due(row.get("tid"), content.lang),
+                "status": STATUS_OF.get(str(row.get("progress") or ""), "not_started"),
+                "source_label": source,
+                "editable": list(ROW_FIELDS),
+                "mine": _mine(row, who, reader),
+            }
+        )
+    return items
+
+
+def steps(content: Content, state: ChatState, reader: Reader) -> list[JSON]:
+    """Return the catalogue's first steps that were planned or done."""
+    items = []
+    for flow in content.flows.values():
+        for node in flow.nodes.values():
+            if node.kind != "checklist":
+                continue
+            for item, record in checklist.records(state, flow.id, node):
+                if record.get("status") not in ("planned", "done"):
+                    continue
+                progress = str(record.get("progress") or "")
+                if not progress and record.get("status") == "done":
+                    progress = "done"
+                who = str(record.get("who") or "")
+                items.append(
+                    {
+                        "id": f"{flow.id}-{item.id}",
+                        "kind": "step",
+                        "focus": flow.id,
+                        "focus_label": plain(flow.title),
+                        "goal": "",
+                        "subgoals": [],
+                        "actions": [plain(item.text)],
+                        "who": who,
+                        **_due(record.get("when"), content.lang),
+                        "status": STATUS_OF.get(progress, "not_started"),
+                        "source_label": plain(flow.title),
+                        "editable": list(STEP_FIELDS),
+                        "mine": _mine(record, who, reader),
+                    }
+                )
+    return items

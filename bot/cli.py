@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         operator = {
             "contact": config.privacy_contact or "–",
             "retention_days": str(config.retention_days),
+            "webapp_url": config.webapp_url,  # '' = no Mini App buttons
         }
         library = dataclasses.replace(library, operator=operator)
         dates.use_zone(config.tz)

@@ -8,6 +8,7 @@ nothing, and a nudge that fell due while the bot was down goes out at the first 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime, timedelta, tzinfo
 
@@ -16,12 +17,14 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
+from dialogues.kind import app_row, rows
 from dialogues.nudges import Nudge, in_quiet_hours
 from storage.nudges import NudgeRow
 
 log = logging.getLogger("inklusionsguiden.nudges")
 TICK_SECONDS = 30
 BATCH = 200
+APP_KINDS = ("heads_up", "due", "meeting")  # reminders that carry "Åbn planen" (Mini App set)
 
 
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "group chat was deactivated")
@@ -79,6 +82,9 @@ class Nudger:
         reply = (
             None if muted or nudge.category in off else followup.render(content, state, nudge, now)
         )
+        if reply is not None and nudge.kind in APP_KINDS:  # the item or meeting, in the page
+            app = app_row(self.conversations.library.operator, content.text("btn_open_plan"))
+            reply = dataclasses.replace(reply, buttons=rows(*reply.buttons, app))
         if not await asyncio.to_thread(self.nudges.claim, row.id) or reply is None:
             return 0  # already sent, or nothing left to remind of: claimed so it stays quiet
         thread = state.settings.get("thread_id")

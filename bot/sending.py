@@ -13,28 +13,51 @@ from telegram import (
     InputFile,
     Message,
     ReplyParameters,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated
 
 from bot.service import Conversations
-from dialogues import Reply
+from dialogues import Button, Reply
 from dialogues.markup import split_message
 
 log = logging.getLogger("inklusionsguiden.telegram")
 Markup = InlineKeyboardMarkup | ForceReply | None
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Turn a Reply's buttons into an inline keyboard."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
-    )
+def keyboard(reply: Reply, chat_id: int = 0, bot_username: str = "") -> InlineKeyboardMarkup | None:
+    """Turn a Reply's buttons into an inline keyboard for the chat `chat_id`."""
+    found = [
+        [b for b in (button(b, chat_id, bot_username) for b in row) if b] for row in reply.buttons
+    ]
+    found = [row for row in found if row]
+    return InlineKeyboardMarkup(found) if found else None
+
+
+def button(b: Button, chat_id: int, bot_username: str) -> InlineKeyboardButton | None:
+    """One button: a press (callback data), a link, or the Mini App.
+
+    Telegram allows a `web_app` button only in a private chat; in a group it becomes a link
+    to the bot's main Mini App, `https://t.me/<bot>?startapp=g<digits>` (group -100123 ->
+    g100123), which the page reads as the plan to open. None when that cannot be made.
+    """
+    if b.web_app and chat_id > 0:
+        return InlineKeyboardButton(b.label, web_app=WebAppInfo(b.web_app))
+    if b.web_app:
+        link = f"https://t.me/{bot_username}?startapp=g{-chat_id}"
+        return InlineKeyboardButton(b.label, url=link) if bot_username and chat_id < 0 else None
+    if b.url:
+        return InlineKeyboardButton(b.label, url=b.url)
+    return InlineKeyboardButton(b.label, callback_data=b.data)
+
+
+def username_of(bot: object) -> str:
+    """Return the bot's @username without the @ ('' before it is known)."""
+    try:
+        return str(getattr(bot, "username", "") or "")
+    except RuntimeError:  # PTB: the Bot is not initialised yet
+        return ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,11 @@ class Outbox:
             markup: Markup = None
             extra = where.kwargs()
             if last:
-                markup = ForceReply(selective=True) if reply.force_reply else keyboard(reply)
+                markup = (
+                    ForceReply(selective=True)
+                    if reply.force_reply
+                    else keyboard(reply, where.chat_id, username_of(bot))
+                )
                 if reply.force_reply and where.reply_to:
                     # The reply box then opens for the member whose message this answers.
                     extra["reply_parameters"] = ReplyParameters(
@@ -127,7 +154,7 @@ class Outbox:
                 chat_id=where.chat_id,
                 message_id=reply.edit_message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply),
+                reply_markup=keyboard(reply, where.chat_id, username_of(bot)),
             )
         except BadRequest as exc:
             if "not modified" in str(exc).lower():

@@ -81,6 +81,10 @@ def show(
         for row in reply.buttons:
             cells = []
             for button in row:
+                link = button.web_app or button.url
+                if link:  # nothing to press here: show the address to open in a browser
+                    cells.append(f"{button.label}: {link}")
+                    continue
                 options.append(button.data)
                 cells.append(f"[{len(options)}] {button.label}")
             write("   ".join(cells))

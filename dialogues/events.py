@@ -40,10 +40,17 @@ class Event:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: its label and its callback data."""
+    """An inline button: its label and its callback data, or else a link to open.
+
+    `url` opens an address; `web_app` opens the Mini App at its https address (Telegram
+    allows that only in private chats: in a group the adapter links to the bot's main Mini
+    App instead, with the group named in `startapp`).
+    """
 
     label: str
-    data: str
+    data: str = ""
+    url: str = ""
+    web_app: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ commands, menu action, texts, summary section), and the buttons every node ends 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dialogues.events import Button
@@ -100,6 +100,12 @@ def shorten(text: str, limit: int = 40) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]
     return cut.rstrip(" :,-") + "…"
+
+
+def app_row(operator: Mapping[str, object], label: str) -> tuple[Button, ...]:
+    """The Mini App's button ("Åbn planen") when the operator set its address; else none."""
+    url = operator.get("webapp_url")
+    return (Button(label, web_app=url),) if isinstance(url, str) and url else ()
 
 
 def rows(*candidates: tuple[Button, ...]) -> Rows:

@@ -8,7 +8,7 @@ import re
 from dialogues import answers as store
 from dialogues import dates, reading
 from dialogues.events import Button, Reply
-from dialogues.kind import Kind, nav_row, rows, shorten
+from dialogues.kind import Kind, app_row, nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node
 from dialogues.turn import Turn
@@ -227,7 +227,9 @@ def render_choice(turn: Turn, node: Node) -> None:
         mark = "✓ " if node.kind == "choice" and chosen and chosen["text"] == option.id else ""
         buttons.append((turn.button(mark + option.label, option.id),))
     skip = (turn.button(turn.t("btn_skip"), "_skip"),) if node.kind == "choice" else ()
-    turn.say(fill(turn, node.text), rows(*buttons, skip, nav_row(turn)))
+    home = node.kind == "menu" and turn.state.flow == turn.menu_flow
+    app = app_row(turn.library.operator, turn.t("btn_open_plan")) if home else ()
+    turn.say(fill(turn, node.text), rows(*buttons, skip, app, nav_row(turn)))
 
 
 def press_choice(turn: Turn, node: Node, option_id: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialogues import schedule
 from dialogues.document import PlanDocument, PlanRow
-from dialogues.kind import Screen, nav_row, rows
+from dialogues.kind import Screen, app_row, nav_row, rows
 from dialogues.markup import escape
 from dialogues.screens import open_answers
 from dialogues.turn import Turn
@@ -68,7 +68,8 @@ def render(turn: Turn) -> None:
     if plan_node(turn.content):
         buttons.append((turn.button(turn.t("btn_edit_plan"), "edit"),))
     buttons.append((turn.button(turn.t("btn_export"), "export"),))
-    turn.say(text, rows(*buttons, nav_row(turn)))
+    app = app_row(turn.library.operator, turn.t("btn_open_plan"))  # the Mini App, if set
+    turn.say(text, rows(*buttons, app, nav_row(turn)))
 
 
 def press(turn: Turn, option: str) -> bool:

@@ -341,7 +341,7 @@ def check_text(text: Any, parse_mode: str | None, *, caption: bool = False) -> N
         raise ApiError(400, f"Bad Request: {what} is too long")
 
 
-def check_markup(markup: Any) -> None:
+def check_markup(markup: Any, chat_type: str = "private") -> None:
     """Validate an inline keyboard the way Telegram does."""
     if markup is None:
         return
@@ -356,6 +356,34 @@ def check_markup(markup: Any) -> None:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            check_link_buttons(button, chat_type)
+
+
+def check_link_buttons(button: JSONDict, chat_type: str) -> None:
+    """InlineKeyboardButton: `url` is an "HTTP or tg:// URL"; `web_app` (WebAppInfo.url "An
+    HTTPS URL of a Web App") is "Available only in private chats between a user and the
+    bot": elsewhere Telegram answers BUTTON_TYPE_INVALID."""
+    if "web_app" in button:
+        if chat_type != "private":
+            raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+        info = button["web_app"]
+        url = info.get("url") if isinstance(info, dict) else None
+        if not isinstance(url, str) or urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
+            raise ApiError(
+                400,
+                f"Bad Request: inline keyboard button Web App URL '{url}' is invalid: "
+                "Only HTTPS links are allowed",
+            )
+    if "url" in button:
+        parts = urlsplit(str(button["url"]))
+        if parts.scheme not in ("http", "https", "tg") or (
+            parts.scheme != "tg" and not parts.hostname
+        ):
+            raise ApiError(
+                400,
+                f"Bad Request: inline keyboard button URL '{button['url']}' is invalid: "
+                "Unsupported URL protocol",
+            )
 
 
 def inline_buttons(markup: Any) -> list[JSONDict]:
@@ -1462,6 +1490,12 @@ class FakeBotAPI:
             return chat_id
         return DEFAULT_GROUP_USER_ID
 
+    def _chat_type(self, chat_id: Any) -> str:
+        """The type of the chat a call names ("private" when it names none: inline messages)."""
+        if chat_id in (None, ""):
+            return "private"
+        return str(self._chat_obj(chat_key(chat_id))["type"])
+
     def _chat_obj(self, chat_id: int | str) -> JSONDict:
         if chat_id in self._chats:
             return dict(self._chats[chat_id])
@@ -1886,14 +1920,14 @@ class FakeBotAPI:
     def _send_message(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
         chat_id = self._require_chat(params)
         check_text(params.get("text"), params.get("parse_mode"))
-        check_markup(params.get("reply_markup"))
+        check_markup(params.get("reply_markup"), self._chat_type(chat_id))
         with self._cond:
             record = self._new_record(chat_id, "sendMessage", params, text=str(params["text"]))
             return self._message_obj(record)
 
     def _edit_message_text(self, params: Params, files: dict[str, UploadedFile]) -> Any:
         check_text(params.get("text"), params.get("parse_mode"))
-        check_markup(params.get("reply_markup"))
+        check_markup(params.get("reply_markup"), self._chat_type(params.get("chat_id")))
         with self._cond:
             if params.get("inline_message_id"):
                 return True
@@ -1909,7 +1943,7 @@ class FakeBotAPI:
             return self._message_obj(record)
 
     def _edit_message_reply_markup(self, params: Params, files: dict[str, UploadedFile]) -> Any:
-        check_markup(params.get("reply_markup"))
+        check_markup(params.get("reply_markup"), self._chat_type(params.get("chat_id")))
         with self._cond:
             if params.get("inline_message_id"):
                 return True
@@ -1973,7 +2007,7 @@ class FakeBotAPI:
     def _send_document(self, params: Params, files: dict[str, UploadedFile]) -> JSONDict:
         chat_id = self._require_chat(params)
         check_text(params.get("caption"), params.get("parse_mode"), caption=True)
-        check_markup(params.get("reply_markup"))
+        check_markup(params.get("reply_markup"), self._chat_type(chat_id))
         with self._cond:
             file_id = self._resolve_document(params.get("document"), files)
             upload, info = self._files[file_id]

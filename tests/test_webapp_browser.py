@@ -19,6 +19,7 @@ from tests.test_webapp_browser_rig import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DARK,
+    PUBLIC_URL,
     Running,
     bot_serving_the_page,
     chromium_or_skip,
@@ -82,6 +83,10 @@ def test_the_plan_made_in_the_chat_opens_as_cards_and_a_time_line(
 ) -> None:
     running.plan_row_by_chat(101)
     due = chat_label(running, 101)
+    running.plan_text(101, "Flere frivillige med en anden baggrund")
+    assert [(b["text"], b["web_app"]) for b in running.open_buttons(101)] == [
+        ("📋 Åbn planen", {"url": PUBLIC_URL})
+    ]
     errors: list[str] = []
     page = open_plan(running, browser, 101, errors)
     row = card(page, ACTION)

@@ -47,6 +47,9 @@ CHROMIUM_ARGS = [
 # The date picker's format follows the browser's own language (as on a Danish phone), which
 # Chromium on Linux takes from LANGUAGE (its translations: Debian's chromium-l10n).
 BROWSER_ENV = {**os.environ, "LANGUAGE": "da"}
+# The page's public https address (Telegram opens only https pages, and the fake Bot API, like
+# Telegram, refuses a web_app button with any other); the bot serves it on a local port.
+PUBLIC_URL = "https://plan.example.org/app/"
 SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 360, "height": 740}
 LIGHT = {
@@ -176,6 +179,14 @@ class Running:
         self.press(chat, "Til spørgsmålene", "Spørgsmål 1 af")
         self.send(chat, answer, "Spørgsmål 2 af")
 
+    def open_buttons(self, chat: int) -> list[dict[str, Any]]:
+        """The Mini App buttons (web_app) on the chat's newest message that has buttons."""
+        for message in reversed(self.fake.messages(chat)):
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+            if rows:
+                return [b for row in rows for b in row if "web_app" in b]
+        return []
+
     def plan_text(self, chat: int, needle: str) -> str:
         """/plan in the chat; the text of the bot's answer (once it contains `needle`)."""
         before = len(self.fake.messages(chat))
@@ -206,7 +217,7 @@ def _wait_until_served(url: str, process: subprocess.Popen[str], log: Path) -> N
 def bot_serving_the_page(box: Path) -> Iterator[Running]:
     """`python -m bot` polling the fake Bot API, its Mini App on a free local port."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}/app/"
+    url = f"http://127.0.0.1:{port}/app/"  # where the reverse proxy would forward to
     with FakeBotAPI() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
         env.update(
@@ -214,7 +225,7 @@ def bot_serving_the_page(box: Path) -> Iterator[Running]:
             TELEGRAM_BASE_URL=fake.base_url,
             BOT_DATA_DIR=str(box / "data"),
             BOT_KEY_FILE=str(box / "keys" / "data.key"),
-            BOT_WEBAPP_URL=url,
+            BOT_WEBAPP_URL=PUBLIC_URL,
             BOT_WEBAPP_PORT=str(port),
             BOT_WEBAPP_LISTEN="127.0.0.1",
             PYTHONDONTWRITEBYTECODE="1",

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.test_webapp_browser_rig import (
+    ACTION,
     BROWSER_ENV,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -22,18 +23,19 @@ from tests.test_webapp_browser_rig import (
     PUBLIC_URL,
     Running,
     bot_serving_the_page,
+    card,
     chromium_or_skip,
     new_page,
+    open_plan,
     press_back_button,
     press_main_button,
     shot,
     sign_init_data,
     telegram_events,
+    user,
 )
 
 pytestmark = pytest.mark.slow  # a bot process and a browser
-
-ACTION = "Opslag på jobcentret"
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +57,12 @@ def browser(running: Running) -> Iterator[Any]:
         chromium.close()
 
 
-def user(uid: int) -> dict[str, Any]:
-    return {"id": uid, "first_name": "Ane", "language_code": "da", "allows_write_to_pm": True}
-
-
 def chat_label(running: Running, chat: int) -> str:
     """The row's deadline as the chat showed it when the row was saved ("… · uge 50 (2026)")."""
     text = "\n".join(str(m.get("text", "")) for m in running.fake.messages(chat))
     found = re.findall(r"Flere frivillige med en anden baggrund · ([^\n]+)", text)
     assert found, text
     return str(found[-1])
-
-
-def open_plan(running: Running, browser: Any, uid: int, errors: list[str], **kw: Any) -> Any:
-    page = new_page(browser, errors)
-    page.goto(running.open_url(user(uid), **kw))
-    page.get_by_role("heading", name=ACTION).wait_for(timeout=15000)
-    return page
-
-
-def card(page: Any, title: str) -> Any:
-    return page.locator("article.card").filter(has=page.get_by_role("heading", name=title))
 
 
 def test_the_plan_made_in_the_chat_opens_as_cards_and_a_time_line(
@@ -223,3 +210,45 @@ def test_forged_init_data_is_refused_in_the_users_language(running: Running, bro
     assert alert.inner_text() == "Jeg kunne ikke bekræfte, hvem I er. Åbn planen igen fra chatten."
     assert page.locator("article.card").count() == 0
     shot(page, "refused")
+
+
+def test_a_board_member_opens_the_groups_plan_adds_but_may_not_delete(
+    running: Running, browser: Any
+) -> None:
+    group, ida, bo = -1009876, 108, 107
+    for uid, name in ((ida, "Ida"), (bo, "Bo")):
+        running.fake.send_text(
+            group,
+            "/start",
+            user_id=uid,
+            first_name=name,
+            chat_type="supergroup",
+            title="Bestyrelsen",
+        )
+    running.fake.set_admins(group, [ida])
+    running.fake.wait_for_messages(group, 2, timeout=30)
+    errors: list[str] = []
+    page = new_page(browser, errors)
+    start = sign_init_data(running.fake.token, {**user(bo), "first_name": "Bo"}, "g1009876")
+    page.goto(running.open_url(user(bo), init_data=start))
+    page.get_by_text("Ingen punkter her endnu. Tilføj jeres første.").wait_for(timeout=15000)
+    switcher = page.get_by_label("Vælg plan")
+    assert switcher.locator("option").all_inner_texts() == ["Min plan", "Bestyrelsen"]
+    assert page.locator("h1").inner_text() == "Bestyrelsen"
+    press_main_button(page)
+    page.get_by_label("Mål", exact=True).fill("Mentorordning")
+    page.get_by_label("Handlinger (én pr. linje)").fill("Find tre mentorer")
+    press_main_button(page)
+    page.get_by_role("status").filter(has_text="Tilføjet.").wait_for()
+    running.fake.wait_for(
+        lambda: "Bo tilføjede" in str(running.fake.last_message(group).get("text", "")), 30
+    )
+    shot(page, "group")
+    card(page, "Find tre mentorer").get_by_role("button", name=re.compile("^Ret")).click()
+    page.get_by_role("heading", name="Ret punkt").wait_for()
+    assert page.get_by_role("button", name="Slet punkt").count() == 0  # only admins delete
+    press_back_button(page)
+    switcher.select_option(label="Min plan")
+    page.locator("h1").filter(has_text="Min plan").wait_for()
+    assert card(page, "Find tre mentorer").count() == 0
+    assert errors == []

@@ -50,6 +50,7 @@ BROWSER_ENV = {**os.environ, "LANGUAGE": "da"}
 # The page's public https address (Telegram opens only https pages, and the fake Bot API, like
 # Telegram, refuses a web_app button with any other); the bot serves it on a local port.
 PUBLIC_URL = "https://plan.example.org/app/"
+ACTION = "Opslag på jobcentret"  # the first action of the row made in the chat
 SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 360, "height": 740}
 LIGHT = {
@@ -270,3 +271,18 @@ def press_main_button(page: Any) -> None:
 
 def press_back_button(page: Any) -> None:
     page.evaluate("window.Telegram.WebView.receiveEvent('back_button_pressed', null)")
+
+
+def user(uid: int) -> dict[str, Any]:
+    return {"id": uid, "first_name": "Ane", "language_code": "da", "allows_write_to_pm": True}
+
+
+def open_plan(running: Running, browser: Any, uid: int, errors: list[str], **kw: Any) -> Any:
+    page = new_page(browser, errors)
+    page.goto(running.open_url(user(uid), **kw))
+    page.get_by_role("heading", name=ACTION).wait_for(timeout=15000)
+    return page
+
+
+def card(page: Any, title: str) -> Any:
+    return page.locator("article.card").filter(has=page.get_by_role("heading", name=title))

@@ -114,7 +114,7 @@ export function App({ bridge }: { bridge: Bridge }) {
             {t("language")}
           </button>
         </div>
-        {plans && plans.plans.length > 1 && (
+        {plans && plans.plans.length > 1 && view !== "form" && (
           <label class="switcher">
             <span>{t("plans")}</span>
             <select value={plan?.chat ?? ""} disabled={busy} onChange={(e) => void openPlan(e.currentTarget.value)}>

@@ -76,7 +76,7 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
       {editable.has("focus") && (
         <label class={err("focus")}>
           <span>{t("focus")}</span>
-          <input list="focus-options" value={focus} maxLength={500} onInput={(e) => setFocus(e.currentTarget.value)} />
+          <input list="focus-options" value={focus} maxLength={200} onInput={(e) => setFocus(e.currentTarget.value)} />
           <datalist id="focus-options">
             {plan.focus_options.map((o) => (
               <option key={o.id} value={o.label} />
@@ -121,7 +121,7 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
       {editable.has("who") && (
         <label class={err("who")}>
           <span>{t("who")}</span>
-          <input value={who} maxLength={500} autoComplete="off" onInput={(e) => setWho(e.currentTarget.value)} />
+          <input value={who} maxLength={200} autoComplete="off" onInput={(e) => setWho(e.currentTarget.value)} />
         </label>
       )}
       {editable.has("due") && (

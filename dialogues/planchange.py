@@ -116,8 +116,9 @@ def _fields(
         if isinstance(parsed, Refusal):
             return parsed
         found.append((name, parsed))
-    if op == "add" and not dict(found).get("goal"):
-        return Refusal("bad_value", "goal")  # a new row needs its goal
+    goal = dict(found).get("goal")
+    if (op == "add" and not goal) or (op == "edit" and goal == ""):
+        return Refusal("bad_value", "goal")  # a row has a goal (an empty one is no edit)
     if op == "edit" and not found:
         return Refusal("bad_value", "fields")
     return tuple(sorted(found))

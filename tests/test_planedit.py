@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,7 @@ def test_parse_keeps_values_within_their_bounds() -> None:
         "secret": parse(body(secret="x"), AT),
         "fields": parse(body(), AT),
     }
+    assert parse(body(goal="   "), AT) == Refusal("bad_value", "goal")
     assert refusals == {k: Refusal("bad_value", k) for k in refusals}
     assert parse(body(item="anbefaling1-s1", goal="x"), AT) == Refusal("bad_value", "goal")  # a step has no goal
     assert parse("[]", AT) == Refusal("bad_request")
@@ -163,3 +165,34 @@ def test_forged_event_data_is_refused_by_the_engine(library: Library) -> None:
     assert [r.outcome for r in replies] == ["bad_request"]
     assert user.state.plan == []
     assert json.loads(parse(body(goal="y"), AT).to_data())["fields"] == {"goal": "y"}  # type: ignore[union-attr]
+
+
+def test_a_change_resyncs_the_reminders_on_commit(library: Library, tmp_path: Path) -> None:
+    from bot.service import Conversations
+    from dialogues import Event
+    from storage import SqliteStore
+    from storage.nudges import SqliteNudgeStore
+
+    db = tmp_path / "db.sqlite"
+    clock = Clock()
+    nudges = SqliteNudgeStore(db)
+    conversations = Conversations(library, SqliteStore(db), clock=clock, nudges=nudges)
+
+    def app(raw: dict[str, object]) -> None:
+        parsed = parse(raw, clock())
+        assert isinstance(parsed, Change)
+        event = Event(100, 7, "Anna", "app", clock(), data=parsed.to_data())
+        assert [r.outcome for r in conversations.handle(event)] == ["created" if parsed.op == "add" else "ok"]
+
+    def reminders() -> list[tuple[str, str, str]]:
+        return [(n.kind, n.ref, n.due[:10]) for n in nudges.pending(100) if n.ref.startswith("p:")]
+
+    app(body(op="add", item="", rid="add-000000000000009", goal="Mål", due="2027-01-15", precision="day"))
+    first = reminders()
+    assert first and {r[1] for r in first} == {"p:r1"} and max(r[2] for r in first) == "2027-01-15"
+    app(body(item="plan-r1", rid="mov-000000000000009", due="2027-02-19", precision="day"))
+    assert max(r[2] for r in reminders()) == "2027-02-19"
+    app(body(op="delete", item="plan-r1", rid="del-000000000000009"))
+    assert reminders() == []
+    nudges.close()
+    conversations.store.close()

@@ -21,8 +21,10 @@ from bot.telegram_app import build_application
 from bot.webapp.access import WebApp
 from bot.webapp.auth import sign
 from bot.webapp.limits import RecentIds
-from bot.webapp.server import serve_separately
+from bot.webapp.server import mount, serve_separately
+from bot.webhook import WebhookServer
 from dialogues import CONTENT_DIR, Library, dates
+from tests.conftest import WEBHOOK_SECRET
 from tests.fakebotapi import FakeBotAPI
 
 GROUP = -1001234
@@ -79,36 +81,51 @@ class Page:
 
 
 @asynccontextmanager
-async def mini_app(fake: FakeBotAPI, library: Library, data_dir: Path) -> AsyncIterator[tuple[Page, Conversations]]:
-    """The bot polling the fake, with the Mini App on its own port as bot/run.py starts it."""
+async def mini_app(fake: FakeBotAPI, library: Library, data_dir: Path, webhook: bool = False) -> AsyncIterator[tuple[Page, Conversations]]:
+    """The bot against the fake with the Mini App, mounted as bot/run.py mounts it: on its
+    own port while polling, or under /app/ on the webhook's server beside the updates."""
     config = Config(fake.token, fake.base_url, data_dir, CONTENT_DIR, "INFO", webapp_url="https://bot.example.org/app/", webapp_port=0)
     store, nudges = open_stores(config)
     conversations = Conversations(library, store, nudges=nudges)
     app = build_application(config, conversations)
-    serve_separately(app, config)
+    server = WebhookServer("127.0.0.1", 0)
+    if webhook:
+        server.mount_telegram("hook", app, WEBHOOK_SECRET)
+        mount(server, app, config)
+    else:
+        serve_separately(app, config)
     await app.initialize()
-    assert app.post_init is not None and app.post_stop is not None
+    assert app.post_init is not None
     await app.post_init(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    port = app.bot_data["webapp_server"].port
+    if webhook:
+        port = await server.start()
+        await app.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET)
+    else:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        port = app.bot_data["webapp_server"].port
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             yield Page(client, fake, app.bot_data["webapp"]), conversations
     finally:
-        await app.updater.stop()
+        if webhook:
+            await app.bot.delete_webhook()
+            await server.stop()
+        else:
+            await app.updater.stop()
         await app.stop()
-        await app.post_stop(app)
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         nudges.close()
         store.close()
 
 
-@pytest.fixture
-async def page(fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[Page]:
+@pytest.fixture(params=["polling", "webhook"])
+async def page(request: pytest.FixtureRequest, fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[Page]:
     """Ane has a private chat; the board's group has Ane, Peter and Ida (its admin)."""
-    async with mini_app(fake, library, tmp_path) as (page, _):
+    async with mini_app(fake, library, tmp_path, webhook=request.param == "webhook") as (page, _):
         fake.send_text(ANE, "/start", user_id=ANE, first_name="Ane")
         await asyncio.to_thread(fake.wait_for_messages, ANE, 1)
         for user, name in ((IDA, "Ida"), (ANE, "Ane"), (PETER, "Peter")):
@@ -205,6 +222,10 @@ async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_
     assert response.status_code == 200
     notice = f"Peter flyttede fristen for «Mentorordning» til {dates.week_label(due, 'da')}."
     await asyncio.to_thread(page.fake.wait_for, lambda: page.fake.last_message(GROUP).get("text") == notice)
+    page.fake.send_text(GROUP, "/plan", user_id=ANE, first_name="Ane", chat_type="supergroup", title="Bestyrelsen")
+    await asyncio.to_thread(page.fake.wait_for, lambda: "Mentorordning" in page.fake.last_message(GROUP).get("text", "") and "uge" in page.fake.last_message(GROUP).get("text", ""))
+    assert dates.week_label(due, "da") in page.fake.last_message(GROUP)["text"]  # the board's /plan shows it
+    await asyncio.to_thread(page.fake.wait_idle)
     count = len(page.fake.sent_to(GROUP))
     response = await page.change(GROUP, "delete", user=PETER, item="plan-r1")
     assert (response.status_code, response.json()["error"]) == (403, "not_admin")
@@ -300,3 +321,75 @@ async def test_a_prefix_mount_serves_everything_under_it_and_nothing_beside_it()
         "/hook": (200, "exact"),
         "/hook/x": (404, ""),
     }
+
+
+@pytest.mark.slow
+def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(fake: FakeBotAPI, tmp_path: Path) -> None:
+    """`python -m bot` with BOT_WEBAPP_URL: the page's API on its own port, gone after SIGTERM;
+    a port in use is one line and exit code 2."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_BASE_URL=fake.base_url,
+        BOT_DATA_DIR=str(tmp_path / "data"),
+        BOT_KEY_FILE=str(tmp_path / "keys" / "data.key"),
+        BOT_WEBAPP_URL="https://bot.example.org/app/",
+        BOT_WEBAPP_PORT=str(port),
+    )
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        fields = {"auth_date": str(int(time.time())), "user": json.dumps({"id": ANE, "first_name": "Ane"})}
+        headers = {"Authorization": "tma " + sign(fields, fake.token)}
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/app/api/plans", headers=headers)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json()["plans"][0]["chat"] == str(ANE)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/app/api/plans", headers=headers)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = subprocess.run([sys.executable, "-m", "bot"], env={**env, "BOT_DATA_DIR": str(tmp_path / "other")}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use): check BOT_WEBAPP_LISTEN and BOT_WEBAPP_PORT\n"
+
+
+async def test_odd_requests_get_a_refusal_never_a_trace(page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+    response = await page.call("PUT", "/app/api/change", content=b"{}")
+    assert (response.status_code, response.json()["error"]) == (405, "bad_request")
+    response = await page.call("POST", "/app/api/change", content=b"[" * 5000 + b"]" * 5000)
+    assert (response.status_code, response.json()["error"]) == (400, "bad_request")
+    from dialogues import planedit
+
+    def broken(turn: object, change: object) -> str:
+        raise RuntimeError("a fault in the engine")
+
+    monkeypatch.setitem(planedit.APPLY, "add", broken)
+    count = len(page.fake.sent_to(GROUP))
+    response = await page.change(GROUP, "add", goal="Aldrig")
+    assert (response.status_code, response.json()["error"]) == (500, "failed")
+    assert (await page.plan(GROUP)).json()["items"] == []
+    await asyncio.to_thread(page.fake.wait_idle)
+    assert len(page.fake.sent_to(GROUP)) == count  # the safe path's apology is not posted

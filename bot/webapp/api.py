@@ -20,6 +20,7 @@ from bot.sending import Where
 from bot.webapp.access import (
     Denied,
     Opened,
+    WebApp,
     chat_param,
     load,
     open_plan,
@@ -92,7 +93,7 @@ async def change(handler: MiniApp, user: WebUser) -> None:
     handler.lang = reader_lang(app, user, await load(app, user.id))
     try:
         body = json.loads(handler.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
         handler.fail(400, "bad_request")
         return
     parsed = parse(body, app.conversations.clock())
@@ -144,20 +145,22 @@ async def _apply(
     async with conversations.locked(chat_id):
         replies = await conversations.handle_async(event)  # committed here
         state = await asyncio.to_thread(conversations.load, chat_id)
-        await _tell(handler, chat_id, state, [r for r in replies if not r.outcome])
     outcome = next((r.outcome for r in replies if r.outcome), "")
+    notices = [r for r in replies if not r.outcome]
+    if notices and outcome in ("ok", "created"):  # never the safe path's words, say
+        # sent after the answer: the page need not wait on a group's 20 messages a minute
+        app.application.create_task(_tell(handler.webapp, chat_id, state, notices))
     log.info("webapp change chat=%s op=%s outcome=%s", chat_id, parsed.op, outcome or "none")
     return outcome, state
 
 
-async def _tell(handler: MiniApp, chat_id: int, state: ChatState, replies: list[Reply]) -> None:
-    """Post the group's notice the way every reply goes; a failure does not undo the change."""
-    if not replies:
-        return
+async def _tell(app: WebApp, chat_id: int, state: ChatState, replies: list[Reply]) -> None:
+    """Post the group's notice the way every reply goes, in the chat's order (its lock); a
+    failure to send does not undo the change."""
     thread = state.settings.get("thread_id")
     where = Where(chat_id, thread if isinstance(thread, int) else 0)
-    app = handler.webapp
     try:
-        await app.outbox.send(app.application.bot, chat_id, replies, where)
+        async with app.conversations.locked(chat_id):
+            await app.outbox.send(app.application.bot, chat_id, replies, where)
     except TelegramError as exc:
         log.info("webapp notice not sent chat=%s error=%s", chat_id, type(exc).__name__)

@@ -96,7 +96,7 @@ class MiniApp(StreamingHandler):
             body["field"] = field
         self.clear()
         self.set_status(status)
-        if self.request.method == "POST" and not self._chunks:
+        if self.request.method == "POST" and not getattr(self, "_chunks", None):
             self.set_header("Connection", "close")  # the body was never read: not reused
         self.send_json(body, status)
 
@@ -152,7 +152,8 @@ class MiniApp(StreamingHandler):
         self.finish(path.read_bytes())
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.finish()  # no page, no traceback, nothing of the request echoed
+        # No page, no traceback, nothing of the request echoed: the refusal's JSON.
+        self.fail(status_code, "failed" if status_code >= 500 else "bad_request")
 
 
 def mount(server: WebhookServer, application: Application, config: Config) -> WebApp:  # type: ignore[type-arg]

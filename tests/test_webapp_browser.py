@@ -252,3 +252,23 @@ def test_a_board_member_opens_the_groups_plan_adds_but_may_not_delete(
     page.locator("h1").filter(has_text="Min plan").wait_for()
     assert card(page, "Find tre mentorer").count() == 0
     assert errors == []
+
+
+def test_a_refused_change_shows_the_servers_reason_and_changes_nothing(
+    running: Running, browser: Any
+) -> None:
+    running.plan_row_by_chat(109)
+    errors: list[str] = []
+    page = open_plan(running, browser, 109, errors)
+    card(page, ACTION).get_by_role("button", name=re.compile("^Ret")).click()
+    goal = page.get_by_label("Mål", exact=True)
+    goal.fill("")  # a row keeps its goal, as in the chat
+    press_main_button(page)
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "En af værdierne går ikke. Intet er ændret."
+    assert goal.get_attribute("aria-invalid") == "true"
+    shot(page, "refused-change")
+    press_back_button(page)
+    assert "Flere frivillige med en anden baggrund" in card(page, ACTION).inner_text()
+    assert [e for e in errors if "400" not in e] == []  # the browser logs the 400 itself

@@ -255,6 +255,9 @@ def new_page(browser: Any, errors: list[str], lang: str = "da-DK") -> Any:
 
 
 def shot(page: Any, name: str) -> None:
+    """Save what the user sees; first check it fits the phone's width (no sideways scroll)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"{name}: the page is {width} px wide"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"webapp-{name}.png"), animations="disabled")
 

@@ -134,7 +134,10 @@ export function App({ bridge }: { bridge: Bridge }) {
                 key={tab.view}
                 class="tab"
                 aria-current={view === tab.view ? "page" : undefined}
-                onClick={() => setView(tab.view)}
+                onClick={() => {
+                  setView(tab.view);
+                  setNotice("");
+                }}
               >
                 {t(tab.key)}
               </button>

@@ -272,3 +272,14 @@ def test_a_refused_change_shows_the_servers_reason_and_changes_nothing(
     press_back_button(page)
     assert "Flere frivillige med en anden baggrund" in card(page, ACTION).inner_text()
     assert [e for e in errors if "400" not in e] == []  # the browser logs the 400 itself
+
+
+def test_outside_telegram_the_page_says_where_to_open_it(running: Running, browser: Any) -> None:
+    errors: list[str] = []
+    page = new_page(browser, errors)
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "/api/" in r.url else None)
+    page.goto(running.url)  # no launch parameters: a plain browser, not Telegram
+    page.get_by_text("Åbn siden fra Telegram for at se jeres plan.").wait_for(timeout=15000)
+    assert calls == []  # without init data the page asks the server nothing
+    assert errors == []

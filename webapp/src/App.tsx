@@ -17,7 +17,8 @@ const TABS: { view: View; key: Key }[] = [
 
 export function App({ bridge }: { bridge: Bridge }) {
   const api = useRef(new Api(bridge.initData)).current;
-  const [lang, setLang] = useState<Lang>(asLang(bridge.languageCode.startsWith("da") ? "da" : "en"));
+  const guess = (bridge.languageCode || navigator.language || "").toLowerCase();
+  const [lang, setLang] = useState<Lang>(guess.startsWith("da") ? "da" : "en");
   const [plans, setPlans] = useState<Plans | null>(null);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [view, setView] = useState<View>("plan");

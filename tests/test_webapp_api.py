@@ -276,6 +276,7 @@ async def test_too_large_and_too_fast(page: Page) -> None:
 
 
 async def test_the_page_and_its_files(page: Page, tmp_path: Path) -> None:
+    page.webapp.static = tmp_path / "none"  # a checkout whose page was never built
     response = await page.call("GET", "/app/")
     assert (response.status_code, response.text) == (503, "The Mini App's page is not built: bot/webapp/static/index.html is missing.\n")
     static = tmp_path / "static"

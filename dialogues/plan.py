@@ -10,7 +10,8 @@ from dialogues import dates, values
 from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node, PlanTemplate
-from dialogues.state import JSON
+from dialogues.records import PlanItem
+from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
 FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
@@ -23,6 +24,11 @@ def focus_label(node: Node | None, fokus: str) -> str:
         return fokus[4:]
     option = next((o for o in node.focus_options if o.id == fokus), None) if node else None
     return option.label if option else fokus
+
+
+def plan_items(state: ChatState) -> list[PlanItem]:
+    """Return the rows built in the plan node as records (one of the wrong shape skipped)."""
+    return [item for row in state.plan if isinstance(item := PlanItem.from_json(row), PlanItem)]
 
 
 def find_row(turn: Turn, row_id: object) -> JSON | None:

@@ -36,13 +36,17 @@ def read(state: ChatState, flow_id: str, node_id: str) -> list[tuple[str, Answer
     """Return every answer to a question as records (one, or one per member), oldest first;
     a stored answer of the wrong shape is skipped."""
     base = key(flow_id, node_id)
-    found = [
-        (k, answer)
-        for k, raw in state.answers.items()
-        if k == base or k.startswith(base + "#")
-        if isinstance(answer := Answer.from_json(raw), Answer)
-    ]
-    return sorted(found, key=lambda kv: kv[1].author.at or "")
+    found: list[tuple[str, Answer]] = []
+    for k, raw in state.answers.items():
+        answer = Answer.from_json(raw) if k == base or k.startswith(base + "#") else None
+        if isinstance(answer, Answer):
+            found.append((k, answer))
+    return sorted(found, key=_written)
+
+
+def _written(voice: tuple[str, Answer]) -> str:
+    """Sort key: when an answer was written ('' when unknown: first)."""
+    return voice[1].author.at or ""
 
 
 def first(state: ChatState, flow_id: str, node_id: str) -> Answer | None:

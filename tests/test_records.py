@@ -259,3 +259,20 @@ def test_a_damaged_row_and_mark_are_left_out_of_the_plan_and_the_reminders(
     assert "p:r2" in refs and "p:r1" not in refs
     assert "s:anbefaling1/skridt/s2" not in refs
     assert loaded.plan[0] == {"id": "r1", "maal": ["NOT-A-TEXT"]}  # kept as stored
+
+
+def test_the_plan_builder_shows_a_damaged_row_empty_to_fix_or_delete(library: Library) -> None:
+    user = Transcript(library, lang="da", clock=Clock())
+    user.press_on("handleplan", flow="trin3")
+    state = user.state
+    state.plan = [
+        {"id": "r1", "fokus": 5, "maal": "Et mål", "tid": {"date": "2027-02-01"}},
+        {"id": "r2", "maal": "At vi når nye grupper", "tid": {"date": "2027-02-01",
+         "precision": "week"}, "progress": ""},
+    ]  # fmt: skip
+    user.conversations.store.put(f"chat:{user.chat_id}", state.to_dict())
+    user.send("/plan")  # away and back: the overview is drawn from what is stored
+    user.press_on("handleplan", flow="trin3")
+    assert "1. <b>…</b>: …\n2. <b>…</b>: At vi når nye grupper · uge 5 (2027)" in user.last.text
+    user.press("✏️ 1")
+    assert "<b>Mål:</b> –" in user.last.text  # damaged: shown empty, its fields can be set

@@ -127,11 +127,6 @@ class ChecklistMark:
         except Bad as bad:
             return Damaged("checklist mark", str(bad), value)
 
-    @property
-    def done(self) -> bool:
-        """Tell whether the step is done: marked so, or reported so from a reminder."""
-        return self.status == "done" or self.progress == "done"
-
     def to_json(self) -> JsonObject:
         """Return the stored form."""
         fields: JsonObject = {

@@ -7,12 +7,12 @@ from dialogues.events import Button
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import ChecklistItem, Node
-from dialogues.records import ChecklistMark, time_label
+from dialogues.records import ChecklistMark, Status, time_label
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
-MARKS = {"d": "done", "p": "planned", "n": "na"}
-ICONS = {"done": "✅", "planned": "🗓", "na": "➖"}
+MARKS: dict[str, Status] = {"d": "done", "p": "planned", "n": "na"}
+ICONS: dict[Status, str] = {"done": "✅", "planned": "🗓", "na": "➖"}
 
 
 def record_key(flow_id: str, node_id: str, item_id: str) -> str:

@@ -9,12 +9,12 @@ from dialogues import answers, dates, values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Content, Node
-from dialogues.records import FollowUp, time_due, time_label
+from dialogues.records import Cadence, FollowUp, time_due, time_label
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
-CADENCES = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months between follow-ups
+CADENCES: dict[Cadence, int] = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months apart
 
 
 def followup(state: ChatState) -> JSON:
@@ -29,7 +29,7 @@ def settings(state: ChatState) -> FollowUp:
     return found if isinstance(found, FollowUp) else FollowUp()
 
 
-def cadence(state: ChatState) -> str | None:
+def cadence(state: ChatState) -> Cadence | None:
     """Return the chosen cadence (None when none was chosen, or a stored one is unknown)."""
     return settings(state).cadence
 
@@ -54,7 +54,8 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
     A stored meeting date that reminders cannot work with (junk, or one stored before dates
     were bounded) is skipped as if none had been given.
     """
-    months = CADENCES.get(cadence(state) or "", 0)
+    chosen = cadence(state)
+    months = CADENCES[chosen] if chosen else 0
     today = dates.today(at)
     first = next_meeting(state)
     if first is None and months:

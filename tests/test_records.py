@@ -276,3 +276,10 @@ def test_the_plan_builder_shows_a_damaged_row_empty_to_fix_or_delete(library: Li
     assert "1. <b>…</b>: …\n2. <b>…</b>: At vi når nye grupper · uge 5 (2027)" in user.last.text
     user.press("✏️ 1")
     assert "<b>Mål:</b> –" in user.last.text  # damaged: shown empty, its fields can be set
+
+
+def test_the_records_know_every_status_and_cadence_the_screens_store() -> None:
+    from dialogues import checklist, records, schedule
+
+    assert sorted(checklist.MARKS.values()) == sorted(records.STATUSES)
+    assert tuple(schedule.CADENCES) == records.CADENCES

@@ -8,6 +8,7 @@ everyone's answer.
 from __future__ import annotations
 
 from dialogues.events import Event
+from dialogues.records import Answer
 from dialogues.state import JSON, ChatState
 
 GROUP_TYPES = ("group", "supergroup")
@@ -28,6 +29,29 @@ def voices(state: ChatState, flow_id: str, node_id: str) -> list[tuple[str, JSON
 def get(state: ChatState, flow_id: str, node_id: str) -> JSON | None:
     """Return the answer (in a group: the first voice), or None."""
     found = voices(state, flow_id, node_id)
+    return found[0][1] if found else None
+
+
+def read(state: ChatState, flow_id: str, node_id: str) -> list[tuple[str, Answer]]:
+    """Return every answer to a question as records (one, or one per member), oldest first;
+    a stored answer of the wrong shape is skipped."""
+    base = key(flow_id, node_id)
+    found: list[tuple[str, Answer]] = []
+    for k, raw in state.answers.items():
+        answer = Answer.from_json(raw) if k == base or k.startswith(base + "#") else None
+        if isinstance(answer, Answer):
+            found.append((k, answer))
+    return sorted(found, key=_written)
+
+
+def _written(voice: tuple[str, Answer]) -> str:
+    """Sort key: when an answer was written ('' when unknown: first)."""
+    return voice[1].author.at or ""
+
+
+def first(state: ChatState, flow_id: str, node_id: str) -> Answer | None:
+    """Return the answer as a record (in a group: the first voice), or None."""
+    found = read(state, flow_id, node_id)
     return found[0][1] if found else None
 
 

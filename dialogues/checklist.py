@@ -7,11 +7,12 @@ from dialogues.events import Button
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import ChecklistItem, Node
+from dialogues.records import ChecklistMark, Status, time_label
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
-MARKS = {"d": "done", "p": "planned", "n": "na"}
-ICONS = {"done": "✅", "planned": "🗓", "na": "➖"}
+MARKS: dict[str, Status] = {"d": "done", "p": "planned", "n": "na"}
+ICONS: dict[Status, str] = {"done": "✅", "planned": "🗓", "na": "➖"}
 
 
 def record_key(flow_id: str, node_id: str, item_id: str) -> str:
@@ -19,22 +20,28 @@ def record_key(flow_id: str, node_id: str, item_id: str) -> str:
     return f"{flow_id}/{node_id}/{item_id}"
 
 
-def records(state: ChatState, flow_id: str, node: Node) -> list[tuple[ChecklistItem, JSON]]:
-    """Return the marked items of one checklist node, in order."""
+def mark(record: JSON | None) -> ChecklistMark | None:
+    """Read a stored mark; None for none, or one of the wrong shape."""
+    found = ChecklistMark.from_json(record) if record else None
+    return found if isinstance(found, ChecklistMark) else None
+
+
+def marks(state: ChatState, flow_id: str, node: Node) -> list[tuple[ChecklistItem, ChecklistMark]]:
+    """Return the marked items of one checklist node, in order (a damaged mark skipped)."""
     found = []
     for item in node.items:
-        record = state.checklists.get(record_key(flow_id, node.id, item.id))
+        record = mark(state.checklists.get(record_key(flow_id, node.id, item.id)))
         if record:
             found.append((item, record))
     return found
 
 
-def describe(turn: Turn, record: JSON) -> str:
+def describe(turn: Turn, record: ChecklistMark) -> str:
     """Return '🗓 Planlagt – Anna, uge 48 (2026)' for a marked item."""
-    text = f"{ICONS[record['status']]} {turn.t('mark_' + record['status'])}"
-    details = [escape(record["who"])] if record.get("who") else []
-    if record.get("when"):
-        details.append(escape(dates.when_label(record["when"], turn.content.lang)))
+    text = f"{ICONS[record.status]} {turn.t('mark_' + record.status)}"
+    details = [escape(record.who)] if record.who else []
+    when = time_label(record.when, turn.content.lang)
+    details += [escape(when)] if when else []
     return f"{text} – {', '.join(details)}" if details else text
 
 
@@ -57,7 +64,8 @@ def render(turn: Turn, node: Node) -> None:
             head += f"<i>{turn.t('checklist_suggested')}</i>\n"
     head += f"\n<b>{item.text}</b>"
     skip = (turn.button(turn.t("btn_skip"), "_skip"),)
-    now = f"\n\n{turn.t('checklist_now', mark=describe(turn, record))}" if record else ""
+    marked = mark(record)
+    now = f"\n\n{turn.t('checklist_now', mark=describe(turn, marked))}" if marked else ""
     if stage == "mark":
         marks = (turn.button(turn.t("btn_done"), "d"), turn.button(turn.t("btn_plan"), "p"))
         other = (turn.button(turn.t("btn_na"), "n"), *skip)

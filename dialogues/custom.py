@@ -6,6 +6,7 @@ from dialogues import values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Node
+from dialogues.records import OwnQuestion
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
@@ -21,6 +22,16 @@ def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JSON]]:
         if k.startswith(start) and k[len(start) :].isdecimal() and isinstance(v, dict)
     ]
     return sorted(found, key=lambda kv: int(kv[0][len(start) :]))
+
+
+def own_questions(state: ChatState, flow_id: str) -> list[tuple[str, OwnQuestion]]:
+    """Return the chat's own questions of a flow as records, in the order written (one of
+    the wrong shape skipped)."""
+    return [
+        (k, own)
+        for k, raw in own_answers(state, flow_id)
+        if isinstance(own := OwnQuestion.from_json(raw), OwnQuestion)
+    ]
 
 
 def next_key(state: ChatState, flow_id: str) -> str:

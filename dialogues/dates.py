@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -106,7 +107,7 @@ def precision_of(label: str) -> str:
     return "week" if label.split(" ", 1)[0].lower() in ("uge", "week") else "day"
 
 
-def stored_precision(value: dict[str, object]) -> str:
+def stored_precision(value: Mapping[str, object]) -> str:
     """Return a stored deadline's precision; a record from before precisions were stored
     (it kept the label it was typed with) has it read from that label."""
     precision = value.get("precision")

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dialogues import checklist, dates, schedule, values
 from dialogues.model import Content, Node
+from dialogues.plan import plan_items
+from dialogues.records import ChecklistMark, time_due
 from dialogues.state import ChatState
 
 CATEGORIES = ("deadline", "meeting", "evaluation", "unfinished")
@@ -115,16 +117,16 @@ def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
     A stored date out of range is skipped, and so is an item marked done.
     """
     found: list[tuple[str, date]] = []
-    for row in state.plan:
-        day = values.stored_day(row.get("tid")) if isinstance(row, dict) else None
-        if day is not None and row.get("progress") != "done":
-            found.append((f"p:{row.get('id')}", day))
+    for row in plan_items(state):
+        day = time_due(row.time)
+        if day is not None and row.progress != "done":
+            found.append((f"p:{row.id}", day))
     if not state.checklists:
         return found
     for flow_id, node in checklists(content):
-        for item, record in checklist.records(state, flow_id, node):
-            day = values.stored_day(record.get("when"))
-            if record.get("status") == "planned" and day and record.get("progress") != "done":
+        for item, mark in checklist.marks(state, flow_id, node):
+            day = time_due(mark.when)
+            if mark.status == "planned" and day and mark.progress != "done":
                 found.append((f"s:{checklist.record_key(flow_id, node.id, item.id)}", day))
     return found
 
@@ -163,13 +165,14 @@ def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) 
     steps = [
         moment
         for k, r in state.checklists.items()
-        if evaluation is not None and k.startswith(f"{evaluation.id}/") and isinstance(r, dict)
-        if (moment := values.stored_moment(r.get("at"))) is not None
+        if evaluation is not None and k.startswith(f"{evaluation.id}/")
+        if isinstance(mark := ChecklistMark.from_json(r), ChecklistMark)
+        if (moment := mark.author.moment) is not None
     ]
     if steps and evaluation is not None:
         day = dates.today(min(steps)) + timedelta(days=EVALUATION_DAYS)
         yield Nudge(chat_id, "evaluation", f"e:{evaluation.id}", on_day(day))
-    chosen = values.stored_moment(schedule.followup(state).get("at"))
+    chosen = schedule.settings(state).author.moment
     followup = content.role("followup")  # its schedule node chose the rhythm: the nudge's ref
     if chosen and followup is not None:
         day = dates.today(chosen) + timedelta(days=REPEAT_DAYS)

@@ -10,7 +10,8 @@ from dialogues import dates, values
 from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node, PlanTemplate
-from dialogues.state import JSON
+from dialogues.records import PlanItem, time_label
+from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
 FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
@@ -23,6 +24,11 @@ def focus_label(node: Node | None, fokus: str) -> str:
         return fokus[4:]
     option = next((o for o in node.focus_options if o.id == fokus), None) if node else None
     return option.label if option else fokus
+
+
+def plan_items(state: ChatState) -> list[PlanItem]:
+    """Return the rows built in the plan node as records (one of the wrong shape skipped)."""
+    return [item for row in state.plan if isinstance(item := PlanItem.from_json(row), PlanItem)]
 
 
 def find_row(turn: Turn, row_id: object) -> JSON | None:
@@ -53,12 +59,34 @@ def _who(turn: Turn) -> JSON:
     return {"id": turn.event.user_id, "name": turn.event.user_name}
 
 
+def shown_item(row: JSON) -> PlanItem:
+    """Read a row to show it; one of the wrong shape shows as an empty row, to fix or delete."""
+    item = PlanItem.from_json(row)
+    if isinstance(item, PlanItem):
+        return item
+    return PlanItem(str(row.get("id")) if isinstance(row, dict) else "")
+
+
+def field_values(turn: Turn, node: Node | None, row: JSON) -> dict[str, str | tuple[str, ...]]:
+    """Return what each field of a row holds, as people read it (not escaped)."""
+    item = shown_item(row)
+    return {
+        "fokus": focus_label(node, item.focus),
+        "maal": item.goal,
+        "delmaal": item.sub_goals,
+        "handlinger": item.actions,
+        "tid": time_label(item.time, turn.content.lang),
+        "roller": item.roles,
+    }
+
+
 def row_line(turn: Turn, node: Node | None, number: int, row: JSON) -> str:
     """Return one overview line: number, focus, goal and time."""
-    goal = escape(shorten(row["maal"], 80)) if row["maal"] else "…"
-    label = dates.when_label(row.get("tid"), turn.content.lang)
+    item = shown_item(row)
+    goal = escape(shorten(item.goal, 80)) if item.goal else "…"
+    label = time_label(item.time, turn.content.lang)
     when = f" · {escape(label)}" if label else ""
-    return f"{number}. <b>{escape(focus_label(node, row['fokus']) or '…')}</b>: {goal}{when}"
+    return f"{number}. <b>{escape(focus_label(node, item.focus) or '…')}</b>: {goal}{when}"
 
 
 def render(turn: Turn, node: Node) -> None:
@@ -104,17 +132,13 @@ def _render_row(turn: Turn, node: Node, row: JSON) -> None:
 def row_details(turn: Turn, node: Node | None, row: JSON) -> list[str]:
     """Return the row as labelled lines (used by the row page and the whole plan)."""
 
-    def show(field: str) -> str:
-        value = row.get(field)
-        if field == "fokus":
-            return escape(focus_label(node, str(value or ""))) or "–"
-        if field == "tid":
-            return escape(dates.when_label(value, turn.content.lang)) or "–"
-        if field in LIST_FIELDS:
-            return "".join(f"\n  • {escape(v)}" for v in value or []) or "–"
-        return escape(str(value)) if value else "–"
+    def show(value: str | tuple[str, ...]) -> str:
+        if isinstance(value, tuple):
+            return "".join(f"\n  • {escape(v)}" for v in value) or "–"
+        return escape(value) or "–"
 
-    return [f"<b>{turn.t('plan_' + f)}:</b> {show(f)}" for f in FIELDS]
+    found = field_values(turn, node, row)
+    return [f"<b>{turn.t('plan_' + f)}:</b> {show(found[f])}" for f in FIELDS]
 
 
 def _render_templates(turn: Turn, node: Node) -> None:
@@ -149,17 +173,10 @@ def _current_value(turn: Turn, node: Node, stage: str) -> str:
     copy and change); '' for a new row or an empty field."""
     row = find_row(turn, turn.state.widget.get("row"))
     field = stage.removesuffix("_text")
-    if row is None or turn.state.widget.get("wizard") or not row.get(field):
+    if row is None or turn.state.widget.get("wizard") or field not in FIELDS:
         return ""
-    value = row[field]
-    if field == "fokus":
-        shown = focus_label(node, str(value))
-    elif field == "tid":
-        shown = dates.when_label(value, turn.content.lang)
-    elif field in LIST_FIELDS:
-        shown = "\n".join(str(v) for v in value) if isinstance(value, list) else ""
-    else:
-        shown = str(value)
+    value = field_values(turn, node, row)[field]
+    shown = "\n".join(value) if isinstance(value, tuple) else value
     return "\n\n" + turn.t("field_now", value=escape(shown)) if shown else ""
 
 

@@ -9,28 +9,34 @@ from dialogues import answers, dates, values
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Content, Node
+from dialogues.records import Cadence, FollowUp, time_due, time_label
 from dialogues.rules import permitted
 from dialogues.state import JSON, ChatState
 from dialogues.turn import Turn
 
-CADENCES = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months between follow-ups
+CADENCES: dict[Cadence, int] = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months apart
 
 
 def followup(state: ChatState) -> JSON:
-    """Return the stored follow-up settings (empty when none were chosen)."""
+    """Return the stored follow-up settings as stored, to change them (empty when none)."""
     value = state.settings.get("followup")
     return value if isinstance(value, dict) else {}
 
 
-def cadence(state: ChatState) -> str | None:
+def settings(state: ChatState) -> FollowUp:
+    """Return the follow-up settings as a record (empty when none, or of the wrong shape)."""
+    found = FollowUp.from_json(state.settings.get("followup"))
+    return found if isinstance(found, FollowUp) else FollowUp()
+
+
+def cadence(state: ChatState) -> Cadence | None:
     """Return the chosen cadence (None when none was chosen, or a stored one is unknown)."""
-    chosen = followup(state).get("cadence")
-    return chosen if isinstance(chosen, str) and chosen in CADENCES else None
+    return settings(state).cadence
 
 
 def next_meeting(state: ChatState) -> date | None:
     """Return the stored date of the next meeting (None when none, or one out of range)."""
-    return values.stored_day(followup(state).get("next_meeting"))
+    return time_due(settings(state).next_meeting)
 
 
 def add_months(day: date, months: int) -> date:
@@ -48,8 +54,8 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
     A stored meeting date that reminders cannot work with (junk, or one stored before dates
     were bounded) is skipped as if none had been given.
     """
-    settings = followup(state)
-    months = CADENCES.get(str(settings.get("cadence")), 0)
+    chosen = cadence(state)
+    months = CADENCES[chosen] if chosen else 0
     today = dates.today(at)
     first = next_meeting(state)
     if first is None and months:
@@ -68,13 +74,11 @@ def guide_meeting(content: Content, state: ChatState) -> date | None:
     """Return the day of the meeting typed in the meeting guide (the question whose role is
     meeting_date), read as of when it was typed; None when there is none or it is no date."""
     found = content.node_role("meeting_date")
-    record = answers.get(state, found[0].id, found[1].id) if found else None
+    record = answers.first(state, found[0].id, found[1].id) if found else None
     if not record:
         return None
-    typed_at = values.stored_moment(record.get("at"))
-    parsed = (
-        dates.parse(str(record.get("text") or ""), typed_at, content.lang) if typed_at else None
-    )
+    typed_at = record.author.moment
+    parsed = dates.parse(record.text, typed_at, content.lang) if typed_at else None
     day = parsed[1] if parsed else None
     return day if values.stored_day(day.isoformat() if day else None) else None
 
@@ -95,13 +99,7 @@ MOVED_LIMIT = 12  # meetings postponed on their own, remembered (about a year at
 
 def moved_meetings(state: ChatState) -> dict[date, date]:
     """Return the meetings postponed on their own: planned day -> the day it moved to."""
-    stored = followup(state).get("moved")
-    found: dict[date, date] = {}
-    for planned, moved in stored.items() if isinstance(stored, dict) else ():
-        old, new = values.stored_day(planned), values.stored_day(moved)
-        if old is not None and new is not None:
-            found[old] = new
-    return found
+    return settings(state).moved_days()
 
 
 def render(turn: Turn, node: Node) -> None:
@@ -152,13 +150,13 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
 
 
 def _store(turn: Turn, **values: object) -> None:
-    settings = dict(followup(turn.state))
-    settings.update(
+    stored = dict(followup(turn.state))
+    stored.update(
         values,
         by={"id": turn.event.user_id, "name": turn.event.user_name},
         at=turn.event.at.isoformat(),
     )
-    turn.state.settings["followup"] = settings
+    turn.state.settings["followup"] = stored
 
 
 def summary_section(turn: Turn, node: Node) -> str:
@@ -166,8 +164,7 @@ def summary_section(turn: Turn, node: Node) -> str:
     chosen = cadence(turn.state)
     if not chosen:
         return ""
-    meeting = followup(turn.state).get("next_meeting")
-    label = dates.when_label(meeting, turn.content.lang)
+    label = time_label(settings(turn.state).next_meeting, turn.content.lang)
     return turn.t(
         "schedule_now",
         cadence=turn.t(f"cad_{chosen}"),

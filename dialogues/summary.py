@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dialogues import answers, checklist
-from dialogues.custom import own_answers
+from dialogues.custom import own_questions
 from dialogues.events import Button
 from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Flow, Node
-from dialogues.state import JSON, ChatState
+from dialogues.records import Answer
+from dialogues.state import ChatState
 from dialogues.turn import Turn
 
 ANSWER_SCREEN = "@svar"
@@ -21,13 +22,14 @@ def answered_nodes(flow: Flow) -> list[Node]:
 
 def authors(state: ChatState) -> set[int]:
     """Return the ids of everyone who answered in this chat."""
-    return {a["by"]["id"] for a in state.answers.values() if a.get("by")}
+    found = (Answer.from_json(raw) for raw in state.answers.values())  # own questions too
+    return {a.author.by.id for a in found if isinstance(a, Answer) and a.author.by}
 
 
-def shown_value(node: Node, record: JSON) -> str:
+def shown_value(node: Node, record: Answer) -> str:
     """Return an answer as people read it: a choice's label, else the text."""
-    option = node.option(record["text"]) if node.kind == "choice" else None
-    return option.label if option else str(record["text"])
+    option = node.option(record.text) if node.kind == "choice" else None
+    return option.label if option else record.text
 
 
 def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
@@ -36,20 +38,20 @@ def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
     blocks = []
     for number, node in enumerate(answered_nodes(flow), 1):
         title = f"{number}. {node.text}" if numbered else node.text
-        found = answers.voices(turn.state, flow.id, node.id)
+        found = answers.read(turn.state, flow.id, node.id)
         if not found:
             blocks.append(f"<b>{title}</b>\n<i>{turn.t('summary_skipped')}</i>")
             continue
         lines = [f"<b>{title}</b>"]
         for _, record in found:
-            name = (record.get("by") or {}).get("name", "")
+            name = record.author.name
             by = f"\n<i>– {escape(name)}</i>" if show_names and name else ""
             lines.append(f"{escape(shown_value(node, record))}{by}")
         blocks.append("\n".join(lines))
     first = len(answered_nodes(flow)) + 1  # own questions are numbered on
-    for number, (_, own) in enumerate(own_answers(turn.state, flow.id), first):
-        title = f"{number}. {escape(own['question'])}" if numbered else escape(own["question"])
-        blocks.append(f"<b>{title}</b>\n{escape(own['text'])}")
+    for number, (_, own) in enumerate(own_questions(turn.state, flow.id), first):
+        title = f"{number}. {escape(own.question)}" if numbered else escape(own.question)
+        blocks.append(f"<b>{title}</b>\n{escape(own.text)}")
     return blocks
 
 
@@ -62,7 +64,7 @@ def step_lines(turn: Turn, flow: Flow) -> list[str]:
     when for planned ones."""
     lines = []
     for node in _checklists(flow):
-        marked = dict(checklist.records(turn.state, flow.id, node))
+        marked = dict(checklist.marks(turn.state, flow.id, node))
         for number, item in enumerate(node.items, 1):
             if item in marked:
                 lines.append(f"{number}. {item.text}\n{checklist.describe(turn, marked[item])}")
@@ -73,8 +75,8 @@ def _step_buttons(turn: Turn, flow: Flow) -> list[tuple[Button, ...]]:
     """A button per first step, showing its mark (▫️ none yet): a press changes that step."""
     found = []
     for node in _checklists(flow):
-        marked = dict(checklist.records(turn.state, flow.id, node))
-        icons = [checklist.ICONS.get(str(marked.get(i, {}).get("status")), "▫️") for i in node.items]
+        marked = dict(checklist.marks(turn.state, flow.id, node))
+        icons = [checklist.ICONS[m.status] if (m := marked.get(i)) else "▫️" for i in node.items]
         found.append(tuple(turn.button(f"{icon} {n}", f"k:{node.id}:{n - 1}")
                            for n, icon in enumerate(icons, 1)))  # fmt: skip
     return found

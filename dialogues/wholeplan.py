@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from dialogues import answers, checklist, dates, schedule, values
-from dialogues.custom import own_answers
+from dialogues import answers, checklist, dates, records, schedule
+from dialogues.custom import own_questions
 from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
 from dialogues.model import Content, Flow, Node
-from dialogues.plan import focus_label
-from dialogues.state import JSON, ChatState
+from dialogues.plan import focus_label, plan_items
+from dialogues.records import PlanItem, Progress, time_due, time_label
+from dialogues.state import ChatState
 from dialogues.summary import answered_nodes, shown_value
 
 LABELS = (
@@ -43,10 +44,10 @@ def plain(text: str) -> str:
     return _TAGS.sub("", text)
 
 
-def role_answer(content: Content, state: ChatState, role: str) -> JSON | None:
+def role_answer(content: Content, state: ChatState, role: str) -> records.Answer | None:
     """Return the answer to the question node with this role (see NODE_ROLES), or None."""
     found = content.node_role(role)
-    return answers.get(state, found[0].id, found[1].id) if found else None
+    return answers.first(state, found[0].id, found[1].id) if found else None
 
 
 def plan_node(content: Content) -> tuple[Flow, Node] | None:
@@ -58,20 +59,29 @@ def plan_node(content: Content) -> tuple[Flow, Node] | None:
     return None
 
 
-def _due(value: JSON | None) -> date | None:
-    return values.stored_day(value)
-
-
-def _progress(record: JSON, done: bool = False) -> str:
-    """Return an item's progress (from reminders) as a key, "" while not started."""
-    progress = record.get("progress") or ("done" if done else "")
-    return progress if progress in PROGRESS else ""
-
-
-def _status(content: Content, record: JSON, done: bool = False) -> str:
+def _status(content: Content, progress: Progress) -> str:
     """Return the label of an item's progress (from reminders), "not started" until then."""
-    progress = _progress(record, done)
     return content.text(f"status_{progress}" if progress else "status_not_started")
+
+
+def document_row(
+    content: Content, item: PlanItem, uid: str, focus: str, source: str, actions: tuple[str, ...]
+) -> PlanRow:
+    """Return a plan item as a row of the document, its deadline in the document's language
+    (a tool's row and a catalogue step alike; the caller names what the content says)."""
+    return PlanRow(
+        uid=uid,
+        fokus=focus,
+        maal=item.goal,
+        delmaal=item.sub_goals,
+        handlinger=actions,
+        tid=time_label(item.time, content.lang),
+        due=time_due(item.time),
+        roller=item.roles,
+        status=_status(content, item.progress),
+        source=source,
+        progress=item.progress,
+    )
 
 
 def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
@@ -79,20 +89,10 @@ def tool_rows(content: Content, state: ChatState) -> list[PlanRow]:
     found = plan_node(content)
     source, node = (found[0].title, found[1]) if found else ("", None)
     return [
-        PlanRow(
-            uid=f"plan-{r['id']}",
-            fokus=focus_label(node, r.get("fokus", "")),
-            maal=r.get("maal", ""),
-            delmaal=tuple(r.get("delmaal") or ()),
-            handlinger=tuple(r.get("handlinger") or ()),
-            tid=dates.when_label(r.get("tid"), content.lang),
-            due=_due(r.get("tid")),
-            roller=r.get("roller", ""),
-            status=_status(content, r),
-            source=source,
-            progress=_progress(r),
+        document_row(
+            content, item, f"plan-{item.id}", focus_label(node, item.focus), source, item.actions
         )
-        for r in state.plan
+        for item in plan_items(state)
     ]
 
 
@@ -107,24 +107,13 @@ def step_rows(content: Content, state: ChatState) -> list[PlanRow]:
         for node in flow.nodes.values():
             if node.kind != "checklist":
                 continue
-            for item, record in checklist.records(state, flow.id, node):
-                if record["status"] in ("planned", "done"):
-                    done = record["status"] == "done"
-                    found.append(
-                        PlanRow(
-                            uid=f"{flow.id}-{item.id}",
-                            fokus=plain(flow.title),
-                            maal="",
-                            delmaal=(),
-                            handlinger=(item.text,),
-                            tid=dates.when_label(record.get("when"), content.lang),
-                            due=_due(record.get("when")),
-                            roller=record.get("who") or "",
-                            status=_status(content, record, done),
-                            source=plain(flow.title),
-                            progress=_progress(record, done),
-                        )
-                    )
+            for item, mark in checklist.marks(state, flow.id, node):
+                if mark.status in ("planned", "done"):
+                    key = checklist.record_key(flow.id, node.id, item.id)
+                    step = PlanItem.from_mark(key, mark)
+                    title = plain(flow.title)
+                    uid = f"{flow.id}-{item.id}"
+                    found.append(document_row(content, step, uid, title, title, (item.text,)))
     return found
 
 
@@ -142,13 +131,12 @@ def sections(content: Content, state: ChatState) -> list[Section]:
         for node in answered_nodes(flow):
             if node.role in HEADING_ROLES:
                 continue
-            for _, record in answers.voices(state, flow.id, node.id):
-                by = (record.get("by") or {}).get("name", "")
-                at = str(record.get("at") or "")[:10]
+            for _, record in answers.read(state, flow.id, node.id):
+                by, at = record.author.name, (record.author.at or "")[:10]
                 items.append(Answer(plain(node.text), shown_value(node, record), by, at))
-        for _, own in own_answers(state, flow.id):
-            by = (own.get("by") or {}).get("name", "")
-            items.append(Answer(own["question"], own["text"], by, str(own.get("at"))[:10]))
+        for _, own in own_questions(state, flow.id):
+            at = (own.author.at or "")[:10]
+            items.append(Answer(own.question, own.text, own.author.name, at))
         if items:
             result.append(Section(plain(flow.title), tuple(items)))
     return result
@@ -166,7 +154,7 @@ def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocu
     return PlanDocument(
         lang=content.lang,
         title=content.text("plan_title"),
-        organisation=org["text"].strip() if org else "",
+        organisation=org.text.strip() if org else "",
         created=dates.today(at),
         rows=tuple(ordered(tool_rows(content, state) + step_rows(content, state))),
         sections=tuple(sections(content, state)),

@@ -166,6 +166,9 @@ def test_switch_to_english(running: Running, browser: Any) -> None:
     errors: list[str] = []
     page = open_plan(running, browser, 104, errors)
     page.get_by_role("button", name="English").click()
+    # The server's labels follow the page's language: the plan's title and the focus.
+    page.locator("h1").filter(has_text="My plan").wait_for()
+    assert page.locator("h3.group-title").all_inner_texts() == ["FLEXIBLE ORGANISATION"]
     row = card(page, ACTION)
     assert row.locator(".chip").inner_text() == "Not started"
     assert row.locator("dt").all_inner_texts() == ["Who", "When"]
@@ -176,6 +179,8 @@ def test_switch_to_english(running: Running, browser: Any) -> None:
     ]  # fmt: skip
     shot(page, "english")
     page.get_by_role("button", name="Dansk").click()
+    page.locator("h1").filter(has_text="Min plan").wait_for()
+    assert page.locator("h3.group-title").all_inner_texts() == ["FLEKSIBEL ORGANISERING"]
     assert row.locator(".chip").inner_text() == "Ikke startet"
     assert errors == []
 

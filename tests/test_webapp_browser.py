@@ -1,7 +1,8 @@
 """The Mini App in a real browser (headless Debian Chromium via Playwright), served by the
 real bot process, opened with init data signed like Telegram's, checked against the chat.
 
-Each scenario writes a screenshot of what a user sees (360×740) to docs/screenshots/.
+Each scenario takes a screenshot of what a user sees (360×740); with BOT_WRITE_SCREENSHOTS=1
+they are written to docs/screenshots/ (otherwise a run leaves the repository unchanged).
 Without chromium these are skipped with the reason; with BOT_REQUIRE_BROWSER=1 (CI) they fail.
 """
 

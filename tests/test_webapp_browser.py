@@ -113,7 +113,9 @@ def test_edit_the_deadline_and_status_and_the_chat_shows_it(running: Running, br
     week, year = new_due.isocalendar().week, new_due.isocalendar().year
     card(page, ACTION).get_by_role("button", name=re.compile("^Ret")).click()
     page.get_by_label("Frist", exact=True).fill(new_due.isoformat())
-    page.get_by_label("Hvor præcis").select_option("week")
+    precision = page.get_by_label("Hvor præcis")
+    assert precision.locator("option").all_inner_texts() == ["Dag", "Uge"]  # what the bot stores
+    precision.select_option("week")
     page.get_by_role("radio", name="Kørt fast").check()
     assert telegram_events(page, "web_app_setup_main_button")[-1]["text"] == "Gem"
     shot(page, "edit")

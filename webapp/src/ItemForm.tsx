@@ -151,7 +151,7 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
           <label>
             <span>{t("precision")}</span>
             <select value={precision} onChange={(e) => setPrecision(e.currentTarget.value as Precision)}>
-              {(["day", "week", "month"] as const).map((p) => (
+              {(["day", "week"] as const).map((p) => (
                 <option key={p} value={p}>
                   {t(p)}
                 </option>

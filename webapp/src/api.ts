@@ -2,7 +2,7 @@
 // every change a fresh request_id. Errors carry the server's message in the user's language.
 export type Status = "not_started" | "in_progress" | "done" | "stuck";
 export const STATUSES: Status[] = ["not_started", "in_progress", "done", "stuck"];
-export type Precision = "day" | "week" | "month";
+export type Precision = "day" | "week"; // the bot stores no month precision
 
 export interface PlanRef {
   chat: string;

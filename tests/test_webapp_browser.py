@@ -130,6 +130,29 @@ def test_edit_the_deadline_and_status_and_the_chat_shows_it(running: Running, br
     assert errors == []
 
 
+def test_an_overdue_deadline_says_so_in_words_not_only_in_colour(
+    running: Running, browser: Any
+) -> None:
+    from dialogues.dates import date_label
+
+    running.plan_row_by_chat(110)
+    errors: list[str] = []
+    page = open_plan(running, browser, 110, errors)
+    past = date.today() - timedelta(days=14)
+    card(page, ACTION).get_by_role("button", name=re.compile("^Ret")).click()
+    page.get_by_label("Frist", exact=True).fill(past.isoformat())
+    page.get_by_label("Hvor præcis").select_option("day")
+    press_main_button(page)
+    page.get_by_role("status").filter(has_text="Gemt.").wait_for()
+    page.get_by_role("button", name="Tidslinje").click()
+    event = page.locator("li.event-deadline.late")
+    assert event.locator(".event-when").inner_text() == f"{date_label(past, 'da')} · overskredet"
+    page.get_by_role("button", name="English").click()
+    page.locator("h1").filter(has_text="My plan").wait_for()
+    assert event.locator(".event-when").inner_text() == f"{date_label(past, 'en')} · overdue"
+    assert errors == []
+
+
 def test_add_and_delete_an_item(running: Running, browser: Any) -> None:
     running.plan_row_by_chat(103)
     errors: list[str] = []

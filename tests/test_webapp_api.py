@@ -267,6 +267,28 @@ async def test_values_out_of_bounds_are_refused_and_change_nothing(page: Page) -
     assert (await page.plan(ANE)).json() == before
 
 
+async def test_the_page_may_ask_for_its_language_and_nothing_else(page: Page) -> None:
+    due = in_weeks(6)
+    response = await page.call("POST", "/app/api/change?lang=en", json={"chat": str(ANE), "request_id": "lang-request-0001", "op": "add", "fields": {"goal": "Nye frivillige", "due": due.isoformat(), "precision": "week", "focus": "rekruttering"}})
+    assert response.status_code == 201
+    plan = response.json()
+    assert (plan["lang"], plan["title"], plan["items"][0]["due_label"]) == ("en", "My plan", dates.week_label(due, "en"))
+    english = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=en")).json()
+    danish = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=da")).json()
+    assert english == plan and danish == (await page.plan(ANE)).json()  # Ane's chat is Danish
+    assert danish["title"] == "Min plan" and danish["items"][0]["due_label"] == dates.week_label(due, "da")
+    assert english["focus_options"] != danish["focus_options"]  # server-made labels follow
+    assert [o["id"] for o in english["focus_options"]] == [o["id"] for o in danish["focus_options"]]
+    plans = (await page.call("GET", "/app/api/plans?lang=en")).json()
+    assert (plans["lang"], [p["title"] for p in plans["plans"]]) == ("en", ["My plan", "Bestyrelsen"])
+    for path in ("/app/api/plans?lang=fr", f"/app/api/plan?chat={ANE}&lang=", f"/app/api/plan?chat={ANE}&lang=EN"):
+        response = await page.call("GET", path)
+        assert (response.status_code, response.json()) == (400, {"error": "bad_value", "message": "En af værdierne går ikke. Intet er ændret.", "field": "lang"}), path
+    response = await page.call("POST", "/app/api/change?lang=de", json={"chat": str(ANE), "request_id": "lang-request-0002", "op": "add", "fields": {"goal": "Nej"}})
+    assert (response.status_code, response.json()["field"]) == (400, "lang")
+    assert [i["goal"] for i in (await page.plan(ANE)).json()["items"]] == ["Nye frivillige"]
+
+
 async def test_too_large_and_too_fast(page: Page) -> None:
     response = await page.call("POST", "/app/api/change", content=b"x" * (16 * 1024 + 1))
     assert (response.status_code, response.json()["error"]) == (413, "too_large")

@@ -1,7 +1,8 @@
 """The Mini App in a real browser (headless Debian Chromium via Playwright), served by the
 real bot process, opened with init data signed like Telegram's, checked against the chat.
 
-Each scenario writes a screenshot of what a user sees (360×740) to docs/screenshots/.
+Each scenario takes a screenshot of what a user sees (360×740); with BOT_WRITE_SCREENSHOTS=1
+they are written to docs/screenshots/ (otherwise a run leaves the repository unchanged).
 Without chromium these are skipped with the reason; with BOT_REQUIRE_BROWSER=1 (CI) they fail.
 """
 
@@ -112,7 +113,9 @@ def test_edit_the_deadline_and_status_and_the_chat_shows_it(running: Running, br
     week, year = new_due.isocalendar().week, new_due.isocalendar().year
     card(page, ACTION).get_by_role("button", name=re.compile("^Ret")).click()
     page.get_by_label("Frist", exact=True).fill(new_due.isoformat())
-    page.get_by_label("Hvor præcis").select_option("week")
+    precision = page.get_by_label("Hvor præcis")
+    assert precision.locator("option").all_inner_texts() == ["Dag", "Uge"]  # what the bot stores
+    precision.select_option("week")
     page.get_by_role("radio", name="Kørt fast").check()
     assert telegram_events(page, "web_app_setup_main_button")[-1]["text"] == "Gem"
     shot(page, "edit")
@@ -124,6 +127,29 @@ def test_edit_the_deadline_and_status_and_the_chat_shows_it(running: Running, br
     shot(page, "edited")
     text = running.plan_text(102, f"uge {week} ({year})")
     assert "<b>Status:</b> Kørt fast" in text
+    assert errors == []
+
+
+def test_an_overdue_deadline_says_so_in_words_not_only_in_colour(
+    running: Running, browser: Any
+) -> None:
+    from dialogues.dates import date_label
+
+    running.plan_row_by_chat(110)
+    errors: list[str] = []
+    page = open_plan(running, browser, 110, errors)
+    past = date.today() - timedelta(days=14)
+    card(page, ACTION).get_by_role("button", name=re.compile("^Ret")).click()
+    page.get_by_label("Frist", exact=True).fill(past.isoformat())
+    page.get_by_label("Hvor præcis").select_option("day")
+    press_main_button(page)
+    page.get_by_role("status").filter(has_text="Gemt.").wait_for()
+    page.get_by_role("button", name="Tidslinje").click()
+    event = page.locator("li.event-deadline.late")
+    assert event.locator(".event-when").inner_text() == f"{date_label(past, 'da')} · overskredet"
+    page.get_by_role("button", name="English").click()
+    page.locator("h1").filter(has_text="My plan").wait_for()
+    assert event.locator(".event-when").inner_text() == f"{date_label(past, 'en')} · overdue"
     assert errors == []
 
 
@@ -166,6 +192,9 @@ def test_switch_to_english(running: Running, browser: Any) -> None:
     errors: list[str] = []
     page = open_plan(running, browser, 104, errors)
     page.get_by_role("button", name="English").click()
+    # The server's labels follow the page's language: the plan's title and the focus.
+    page.locator("h1").filter(has_text="My plan").wait_for()
+    assert page.locator("h3.group-title").all_inner_texts() == ["FLEXIBLE ORGANISATION"]
     row = card(page, ACTION)
     assert row.locator(".chip").inner_text() == "Not started"
     assert row.locator("dt").all_inner_texts() == ["Who", "When"]
@@ -176,6 +205,8 @@ def test_switch_to_english(running: Running, browser: Any) -> None:
     ]  # fmt: skip
     shot(page, "english")
     page.get_by_role("button", name="Dansk").click()
+    page.locator("h1").filter(has_text="Min plan").wait_for()
+    assert page.locator("h3.group-title").all_inner_texts() == ["FLEKSIBEL ORGANISERING"]
     assert row.locator(".chip").inner_text() == "Ikke startet"
     assert errors == []
 

@@ -18,6 +18,7 @@ from tests.test_webapp_browser_rig import (
     bot_serving_the_page,
     chromium_or_skip,
     open_plan,
+    telegram_events,
 )
 
 pytestmark = pytest.mark.slow  # a bot process and a browser
@@ -94,7 +95,10 @@ def test_every_text_has_aa_contrast_in_telegrams_themes(
 def test_the_whole_edit_can_be_done_with_the_keyboard(running: Running, browser: Any) -> None:
     running.plan_row_by_chat(203)
     errors: list[str] = []
+    from playwright.sync_api import expect  # waits until the page has moved the focus
+
     page = open_plan(running, browser, 203, errors)
+    edit = page.locator("#edit-plan-r1")
     seen = []
     for _ in range(12):  # Tab through the page until the card's edit button
         page.keyboard.press("Tab")
@@ -105,6 +109,12 @@ def test_the_whole_edit_can_be_done_with_the_keyboard(running: Running, browser:
     assert seen[-1] == "Ret", seen
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"  # the focus is visible
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Ret punkt").wait_for()
+    page.keyboard.press("Escape")  # leaves the form as Telegram's Back button does
+    page.get_by_role("heading", name="Ret punkt").wait_for(state="detached")
+    expect(edit).to_be_focused()  # back where it began
+    assert telegram_events(page, "web_app_setup_back_button")[-1] == {"is_visible": False}
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Ret punkt").wait_for()
     page.get_by_role("radio", name="Ikke startet").focus()
@@ -119,4 +129,24 @@ def test_the_whole_edit_can_be_done_with_the_keyboard(running: Running, browser:
     assert card.locator(".chip").inner_text() == "I gang"
     assert card.locator("dd").first.inner_text() == "Ane og Bo"
     running.plan_text(203, "Ane og Bo")
+    expect(page.locator("article#card-plan-r1")).to_be_focused()  # on the edited card
+    # Delete: Escape answers the question "no" and keeps the form; after the delete the
+    # focus is on the list's heading.
+    page.keyboard.press("Tab")
+    expect(edit).to_be_focused()
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Ret punkt").wait_for()
+    page.get_by_role("button", name="Slet punkt").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Ja, slet det")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Slet punkt")).to_be_focused()
+    assert page.get_by_role("heading", name="Ret punkt").is_visible()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Ja, slet det")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.get_by_role("status").filter(has_text="Slettet.").wait_for()
+    expect(page.locator("h2#plan-heading")).to_be_focused()
+    assert page.locator("article.card").count() == 0
     assert errors == []
+

@@ -33,6 +33,8 @@ from dialogues import ChatState, Event, Reply
 from dialogues.planchange import Change, Refusal, parse
 from dialogues.planview import Reader, build
 
+LANGS = ("da", "en")  # what the page may ask for with `?lang=`
+
 if TYPE_CHECKING:
     from bot.webapp.server import MiniApp
 
@@ -45,6 +47,8 @@ async def get(handler: MiniApp, route: str, user: WebUser) -> None:
     app = handler.webapp
     own = await load(app, user.id)
     handler.lang = reader_lang(app, user, own)
+    if not asked_lang(handler):
+        return
     if route == "/api/plans":
         plans = await plans_of(app, user)
         content = app.conversations.library.get(handler.lang)
@@ -77,6 +81,19 @@ async def get(handler: MiniApp, route: str, user: WebUser) -> None:
     handler.send_json(view(handler, user, opened, opened.state))
 
 
+def asked_lang(handler: MiniApp) -> bool:
+    """Take the page's `?lang=da|en` (the language it shows) over the chat's; refuse any
+    other value with 400. Return False when refused."""
+    asked = handler.get_query_argument("lang", None)
+    if asked is None:
+        return True
+    if asked not in LANGS or asked not in handler.webapp.conversations.library.languages:
+        handler.fail(400, "bad_value", "lang")
+        return False
+    handler.lang = asked
+    return True
+
+
 def view(handler: MiniApp, user: WebUser, opened: Opened, state: ChatState) -> dict[str, object]:
     """Return the plan's JSON for this reader."""
     app = handler.webapp
@@ -91,6 +108,8 @@ async def change(handler: MiniApp, user: WebUser) -> None:
     """POST /app/api/change: parse, check who may, hand to the engine, answer the plan."""
     app = handler.webapp
     handler.lang = reader_lang(app, user, await load(app, user.id))
+    if not asked_lang(handler):
+        return
     try:
         body = json.loads(handler.body)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason

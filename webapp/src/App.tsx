@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Api, ApiError, type Fields, type Item, type Plan, type Plans } from "./api";
 import { asLang, type Key, type Lang, texts } from "./i18n";
 import { FORM_ID, ItemForm } from "./ItemForm";
-import { type Filters, PlanView } from "./PlanView";
+import { type Filters, PLAN_HEADING, PlanView } from "./PlanView";
 import { Reflections } from "./Reflections";
 import type { Bridge } from "./tg";
 import { Timeline } from "./Timeline";
@@ -27,6 +27,8 @@ export function App({ bridge }: { bridge: Bridge }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ text: string; field: string | null } | null>(null);
   const [notice, setNotice] = useState("");
+  // An element's id to focus once the plan shows again (after a save, a delete, a Back).
+  const [focusTo, setFocusTo] = useState<string | null>(null);
   const t = (k: Key) => texts[lang][k];
 
   const fail = (e: unknown) => {
@@ -53,7 +55,8 @@ export function App({ bridge }: { bridge: Bridge }) {
       .plans()
       .then((p) => {
         setPlans(p);
-        setLang(asLang(p.lang));
+        api.lang = asLang(p.lang);
+        setLang(api.lang);
         const first = p.start || p.plans[0]?.chat;
         if (first) void openPlan(first);
       })
@@ -73,6 +76,7 @@ export function App({ bridge }: { bridge: Bridge }) {
   }
 
   function back() {
+    if (view === "form" && editing) setFocusTo(`edit-${editing.id}`); // where the edit began
     setView("plan");
     setEditing(null);
     setError(null);
@@ -84,6 +88,9 @@ export function App({ bridge }: { bridge: Bridge }) {
     setError(null);
     try {
       const next = await api.change({ chat: plan.chat, op, item: editing?.id, fields });
+      const added = next.items.find((i) => !plan.items.some((old) => old.id === i.id));
+      const target = op === "delete" ? null : op === "add" ? added?.id : editing?.id;
+      setFocusTo(target ? `card-${target}` : PLAN_HEADING);
       setPlan(next);
       setNotice(t(op === "add" ? "added" : op === "delete" ? "deleted" : "saved"));
       setView("plan");
@@ -95,6 +102,26 @@ export function App({ bridge }: { bridge: Bridge }) {
     }
   }
 
+  // Keyboard: Escape leaves the form or a tab, as Telegram's Back button does (an open
+  // question inside the form takes its Escape first and prevents this).
+  useEffect(() => {
+    if (view === "plan") return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || busy) return;
+      e.preventDefault();
+      back();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [view, editing, busy]);
+
+  // Focus follows the user back to the list: the edited card, else the list's heading.
+  useEffect(() => {
+    if (!focusTo || view !== "plan" || !plan) return;
+    (document.getElementById(focusTo) ?? document.getElementById(PLAN_HEADING))?.focus();
+    setFocusTo(null);
+  }, [focusTo, view, plan]);
+
   // Telegram's own buttons: Back leaves the form or a tab, Main saves or adds.
   useEffect(() => {
     bridge.setBack(view === "plan" ? null : back);
@@ -105,13 +132,27 @@ export function App({ bridge }: { bridge: Bridge }) {
     else bridge.setMain(null, null);
   }, [view, plan, busy, lang]);
 
-  const switchLang = () => setLang(lang === "da" ? "en" : "da");
+  // The server's labels (plan title, focus, deadlines) follow the page's language.
+  async function switchLang() {
+    const next: Lang = lang === "da" ? "en" : "da";
+    setLang(next);
+    api.lang = next;
+    if (!plan || busy) return;
+    try {
+      const [ps, p] = await Promise.all([api.plans(), api.plan(plan.chat)]);
+      if (api.lang !== next) return; // switched again meanwhile: that answer wins
+      setPlans(ps);
+      setPlan(p);
+    } catch (e) {
+      fail(e);
+    }
+  }
   return (
     <div class="page">
       <header class="top">
         <div class="top-row">
           <h1 class="plan-title">{plan?.title ?? t("title")}</h1>
-          <button type="button" class="lang" onClick={switchLang} lang={lang === "da" ? "en" : "da"}>
+          <button type="button" class="lang" onClick={() => void switchLang()} lang={lang === "da" ? "en" : "da"}>
             {t("language")}
           </button>
         </div>

@@ -1,5 +1,5 @@
 // One item's form: edit (only the fields the server lists as editable) or add a new row.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { STATUSES, type Fields, type Item, type Plan, type Precision, type Status } from "./api";
 import { addDays, type Key } from "./i18n";
 
@@ -38,6 +38,15 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
   const [focus, setFocus] = useState(focusLabel);
   const [asking, setAsking] = useState(false);
   const [missingGoal, setMissingGoal] = useState(false);
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    // The question takes the focus (autofocus works only as a page loads); "no" gives it back.
+    if (asking) confirmButton.current?.focus();
+    else if (asked.current) deleteButton.current?.focus();
+    asked.current = asking;
+  }, [asking]);
 
   function submit(event: Event) {
     event.preventDefault();
@@ -142,7 +151,7 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
           <label>
             <span>{t("precision")}</span>
             <select value={precision} onChange={(e) => setPrecision(e.currentTarget.value as Precision)}>
-              {(["day", "week", "month"] as const).map((p) => (
+              {(["day", "week"] as const).map((p) => (
                 <option key={p} value={p}>
                   {t(p)}
                 </option>
@@ -175,13 +184,22 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
       {item && plan.can_delete && (
         <div class="danger-zone">
           {!asking ? (
-            <button type="button" class="danger" onClick={() => setAsking(true)}>
+            <button type="button" class="danger" ref={deleteButton} onClick={() => setAsking(true)}>
               {t("delete")}
             </button>
           ) : (
-            <div role="alertdialog" aria-labelledby="delete-ask" class="confirm">
+            <div
+              role="alertdialog"
+              aria-labelledby="delete-ask"
+              class="confirm"
+              onKeyDown={(e) => {
+                if (e.key !== "Escape") return;
+                e.preventDefault(); // Escape answers the question "no", the form stays
+                setAsking(false);
+              }}
+            >
               <p id="delete-ask">{t("deleteAsk")}</p>
-              <button type="button" class="danger" disabled={busy} onClick={onDelete} autoFocus>
+              <button type="button" class="danger" disabled={busy} onClick={onDelete} ref={confirmButton}>
                 {t("confirmDelete")}
               </button>
               <button type="button" onClick={() => setAsking(false)}>

@@ -3,6 +3,8 @@ import type { Item, Plan } from "./api";
 import { StatusChip } from "./Chip";
 import { dueLabel, type Key, type Lang } from "./i18n";
 
+export const PLAN_HEADING = "plan-heading";
+
 export interface Filters {
   mine: boolean;
   month: boolean;
@@ -42,7 +44,7 @@ export function PlanView({ plan, lang, t, filters, setFilters, onEdit }: Props) 
   const toggle = (name: keyof Filters) => setFilters({ ...filters, [name]: !filters[name] });
   return (
     <section aria-labelledby="plan-heading">
-      <h2 id="plan-heading" class="visually-hidden">
+      <h2 id={PLAN_HEADING} class="visually-hidden" tabIndex={-1}>
         {t("plan")}
       </h2>
       <div class="filters" role="group" aria-label={t("filters")}>
@@ -81,7 +83,7 @@ function Card({ item, plan, lang, t, onEdit }: { item: Item; plan: Plan; lang: L
   const due = itemDue(item, plan, lang);
   const title = item.actions[0] || item.goal;
   return (
-    <article class={`card status-${item.status}`}>
+    <article id={`card-${item.id}`} class={`card status-${item.status}`} tabIndex={-1}>
       <div class="card-head">
         <h4 class="card-title">{title}</h4>
         <StatusChip status={item.status} t={t} />
@@ -111,7 +113,7 @@ function Card({ item, plan, lang, t, onEdit }: { item: Item; plan: Plan; lang: L
       <div class="card-foot">
         <span class="source">{item.kind === "step" ? t("step") : item.source_label}</span>
         {item.editable.length > 0 && (
-          <button type="button" class="link-button" onClick={() => onEdit(item)} aria-label={`${t("edit")}: ${title}`}>
+          <button type="button" id={`edit-${item.id}`} class="link-button" onClick={() => onEdit(item)} aria-label={`${t("edit")}: ${title}`}>
             {t("edit")}
           </button>
         )}

@@ -50,7 +50,7 @@ export function Timeline({ plan, lang, t }: { plan: Plan; lang: Lang; t: (k: Key
                 <li key={n} class={`event event-${e.kind}${e.late ? " late" : ""}`}>
                   <span class="event-kind">{e.kind === "meeting" ? "◆" : "●"}</span>
                   <span class="event-text">{e.text}</span>
-                  <span class="event-when">{e.when}</span>
+                  <span class="event-when">{e.late ? `${e.when} · ${t("late")}` : e.when}</span>
                 </li>
               ))}
             </ul>

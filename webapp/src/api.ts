@@ -2,7 +2,7 @@
 // every change a fresh request_id. Errors carry the server's message in the user's language.
 export type Status = "not_started" | "in_progress" | "done" | "stuck";
 export const STATUSES: Status[] = ["not_started", "in_progress", "done", "stuck"];
-export type Precision = "day" | "week" | "month";
+export type Precision = "day" | "week"; // the bot stores no month precision
 
 export interface PlanRef {
   chat: string;
@@ -89,6 +89,9 @@ export function requestId(): string {
 }
 
 export class Api {
+  /** The language the page shows: the server answers its labels in it (`?lang=`). */
+  lang: "da" | "en" | null = null;
+
   constructor(
     private readonly initData: string,
     private readonly base = "./api/",
@@ -107,6 +110,7 @@ export class Api {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (this.lang) path += `${path.includes("?") ? "&" : "?"}lang=${this.lang}`;
     const headers: Record<string, string> = { Authorization: `tma ${this.initData}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response: Response;

@@ -93,6 +93,19 @@ class Content:
     lang: str
     flows: dict[str, Flow]
     ui: dict[str, str] = field(default_factory=dict)
+    # (flow id, node) of every node, by kind: built once with the content, never mutated
+    _by_kind: dict[str, tuple[tuple[str, Node], ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found: dict[str, list[tuple[str, Node]]] = {}
+        for flow in self.flows.values():
+            for node in flow.nodes.values():
+                found.setdefault(node.kind, []).append((flow.id, node))
+        object.__setattr__(self, "_by_kind", {k: tuple(v) for k, v in found.items()})
+
+    def nodes_of_kind(self, kind: str) -> tuple[tuple[str, Node], ...]:
+        """Return (flow id, node) of every node of a kind, in the content's order."""
+        return self._by_kind.get(kind, ())
 
     def text(self, key: str, **values: object) -> str:
         """Return the interface string `key`, filled with `values`."""

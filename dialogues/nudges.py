@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dialogues import checklist, dates, schedule, values
-from dialogues.model import Content, Node
+from dialogues.model import Content
 from dialogues.plan import plan_items
 from dialogues.records import ChecklistMark, time_due
 from dialogues.state import ChatState
@@ -98,19 +98,6 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-_CHECKLISTS: dict[int, list[tuple[str, Node]]] = {}
-
-
-def checklists(content: Content) -> list[tuple[str, Node]]:
-    """Return (flow id, node) of every checklist, computed once per content."""
-    found = _CHECKLISTS.get(id(content))
-    if found is None:
-        found = [(f.id, n) for f in content.flows.values() for n in f.nodes.values()
-                 if n.kind == "checklist"]  # fmt: skip
-        _CHECKLISTS[id(content)] = found
-    return found
-
-
 def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
     """Return (ref, day) of every open dated action item: plan rows, then planned first steps.
 
@@ -123,7 +110,7 @@ def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
             found.append((f"p:{row.id}", day))
     if not state.checklists:
         return found
-    for flow_id, node in checklists(content):
+    for flow_id, node in content.nodes_of_kind("checklist"):
         for item, mark in checklist.marks(state, flow_id, node):
             day = time_due(mark.when)
             if mark.status == "planned" and day and mark.progress != "done":

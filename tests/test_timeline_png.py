@@ -279,7 +279,7 @@ def test_the_terminal_writes_the_picture_and_prints_its_path(library: Library) -
     _plan_a_step(conversations.store, 1)
     out: list[str] = []
     chat(conversations, ["/plan"], write=out.append)
-    number = next(m.group(1) for line in out if (m := re.search(r"\[(\d+)\] 🗓", line)))
+    number = next(m.group(1) for line in out if (m := re.search(r"\[(\d+)\] 🗓 Tidslinje", line)))
     seen: list[tuple[str, bytes]] = []
 
     def write(line: str) -> None:

@@ -6,6 +6,7 @@ from dialogues import checklist, schedule
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.events import Button
 from dialogues.exporters import dated
+from dialogues.exporters.timeline import meetings_of
 from dialogues.kind import Screen, app_row, nav_row, rows
 from dialogues.markup import escape
 from dialogues.screens import open_answers
@@ -148,7 +149,7 @@ def send_timeline(turn: Turn) -> None:
         "timeline_counts",
         items=len(days),
         late=sum(1 for day in days if day < doc.created),
-        meetings=sum(1 for m in doc.meetings if m.day >= doc.created),
+        meetings=sum(1 for m in meetings_of(doc) if m.day >= doc.created),
     )
     turn.send_file("png", f"{turn.t('timeline_caption')}\n{counts}")
 

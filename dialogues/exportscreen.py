@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dialogues.document import PlanDocument
+from dialogues.exporters import dated
 from dialogues.kind import Screen, nav_row, rows
+from dialogues.planscreen import send_timeline
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 
@@ -18,13 +20,17 @@ def open_export(turn: Turn) -> None:
 
 
 def render(turn: Turn) -> None:
-    """Offer one button per format."""
+    """Offer one button per format, and the time line as a picture."""
     buttons = [(turn.button(turn.t(f"btn_export_{f}"), f),) for f in FORMATS]
-    turn.say(turn.t("export_pick"), rows(*buttons, nav_row(turn)))
+    picture = (turn.button(turn.t("btn_timeline"), "timeline"),)
+    turn.say(turn.t("export_pick"), rows(*buttons, picture, nav_row(turn)))
 
 
 def press(turn: Turn, option: str) -> bool:
     """Send the chosen file, or say that there is nothing to put in it yet."""
+    if option == "timeline":
+        send_timeline(turn)
+        return True
     if option not in FORMATS:
         return False
     if option != "json":
@@ -37,7 +43,7 @@ def press(turn: Turn, option: str) -> bool:
 
 
 def _has_dates(doc: PlanDocument) -> bool:
-    return any(r.due for r in doc.rows) or bool(doc.meetings)
+    return dated(doc)  # a deadline, a meeting of the rhythm or the meeting guide's meeting
 
 
 SCREEN = Screen(render, press)

@@ -78,7 +78,10 @@ def _stored_before_weeks(
     return _week(content, state, week_of(day), only=nudge.ref)
 
 
-WEEK_BUTTONS = 8  # items with their own row of buttons (four each) in one week's message
+# Items with their own row of buttons (four each) in one week's message. The Bot API docs set
+# no limit on an inline keyboard's rows or buttons; 24 rows (96 buttons, with the Mini App's
+# row 97) stays under the 100 buttons Telegram's servers are reported to accept.
+WEEK_BUTTONS = 24
 
 
 def _week(

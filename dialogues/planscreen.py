@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dialogues import schedule
+from dialogues import checklist, schedule
 from dialogues.document import PlanDocument, PlanRow
+from dialogues.events import Button
 from dialogues.exporters import dated
+from dialogues.exporters.timeline import meetings_of
 from dialogues.kind import Screen, app_row, nav_row, rows
 from dialogues.markup import escape
 from dialogues.screens import open_answers
@@ -20,8 +22,8 @@ def open_plan(turn: Turn) -> None:
     turn.show()
 
 
-def row_html(doc: PlanDocument, row: PlanRow) -> str:
-    """Return one action item as a compact HTML block."""
+def row_html(doc: PlanDocument, row: PlanRow, number: int | None = None) -> str:
+    """Return one action item as a compact HTML block; a first step shows its number."""
     label = doc.labels
     lines = [f"<b>{label['maal']}:</b> {escape(row.maal)}"] if row.maal else []
     if row.delmaal:
@@ -30,7 +32,8 @@ def row_html(doc: PlanDocument, row: PlanRow) -> str:
         lines.append(
             f"<b>{label['handlinger']}:</b> " + "; ".join(escape(h) for h in row.handlinger)
         )
-    lines = [("• " if i == 0 else "  ") + line for i, line in enumerate(lines or ["…"])]
+    bullet = f"{number}. " if number else "• "
+    lines = [(bullet if i == 0 else "  ") + line for i, line in enumerate(lines or ["…"])]
     when = [
         f"<b>{label['tid']}:</b> {escape(row.tid)}" if row.tid else "",
         f"<b>{label['roller']}:</b> {escape(row.roller)}" if row.roller else "",
@@ -41,8 +44,9 @@ def row_html(doc: PlanDocument, row: PlanRow) -> str:
     return "\n".join(lines)
 
 
-def plan_html(doc: PlanDocument) -> str:
-    """Return the whole plan as Telegram HTML (the adapter splits it when long)."""
+def plan_html(doc: PlanDocument, numbers: dict[str, int] | None = None) -> str:
+    """Return the whole plan as Telegram HTML (the adapter splits it when long); `numbers`
+    numbers the first steps that a button can change."""
     head = f"<b>📋 {escape(doc.title)}</b>"
     if doc.organisation:
         head += f"\n<i>{escape(doc.organisation)}</i>"
@@ -50,7 +54,7 @@ def plan_html(doc: PlanDocument) -> str:
         return f"{head}\n\n{doc.labels['empty_plan']}"
     blocks = [head]
     for fokus, group in doc.groups():
-        items = "\n\n".join(row_html(doc, r) for r in group)
+        items = "\n\n".join(row_html(doc, r, (numbers or {}).get(r.uid)) for r in group)
         blocks.append(f"<b>🎯 {escape(fokus)}</b>\n{items}")
     if doc.meetings:
         days = ", ".join(m.day.strftime("%d.%m.%Y") for m in doc.meetings[:3])
@@ -62,10 +66,15 @@ def render(turn: Turn) -> None:
     """Show the plan with buttons to the reflections and to the plan builder."""
     doc = build_document(turn.content, turn.state, turn.event.at)
     cadence = schedule.cadence(turn.state)
-    text = plan_html(doc)
+    steps = _steps(turn, doc)
+    text = plan_html(doc, {uid: n for n, (uid, _, _) in enumerate(steps, 1)})
+    if steps:
+        text += f"\n\n<i>{turn.t('plan_steps_hint')}</i>"
     if cadence:
         text += "\n\n" + turn.t("schedule_cadence", cadence=turn.t(f"cad_{cadence}"))
-    buttons = [(turn.button(turn.t("btn_reflections"), "refl"),)] if doc.sections else []
+    buttons = _step_buttons(turn, steps)
+    if doc.sections:
+        buttons.append((turn.button(turn.t("btn_reflections"), "refl"),))
     if plan_node(turn.content):
         buttons.append((turn.button(turn.t("btn_edit_plan"), "edit"),))
     buttons.append((turn.button(turn.t("btn_export"), "export"),))
@@ -74,9 +83,46 @@ def render(turn: Turn) -> None:
     turn.say(text, rows(*buttons, app, nav_row(turn)))
 
 
+def _steps(turn: Turn, doc: PlanDocument) -> list[tuple[str, str, str]]:
+    """Return the first steps in the plan, in its order: (row uid, its mark, its option)."""
+    places: dict[str, tuple[str, str]] = {}
+    for flow in turn.content.flows.values():
+        for node in flow.nodes.values():
+            if node.kind != "checklist":
+                continue
+            for item, record in checklist.records(turn.state, flow.id, node):
+                at = node.items.index(item)
+                mark = checklist.ICONS.get(str(record.get("status")), "▫️")
+                places[f"{flow.id}-{item.id}"] = (mark, f"k:{flow.id}:{node.id}:{at}")
+    return [(row.uid, *places[row.uid]) for _, group in doc.groups() for row in group
+            if row.uid in places]  # fmt: skip
+
+
+def _step_buttons(turn: Turn, steps: list[tuple[str, str, str]]) -> list[tuple[Button, ...]]:
+    """A button per first step in the plan, showing its mark: a press changes that step."""
+    found = [turn.button(f"{mark} {n}", option) for n, (_, mark, option) in enumerate(steps, 1)]
+    return [tuple(found[i : i + 5]) for i in range(0, len(found), 5)]
+
+
+def _open_step(turn: Turn, option: str) -> bool:
+    """Open one first step named by a button ('k:<flow>:<node>:<index>'), back here after."""
+    _, flow_id, node_id, index = [*option.split(":"), "", "", ""][:4]
+    flow = turn.content.flows.get(flow_id)
+    node = flow.nodes.get(node_id) if flow is not None else None
+    if node is None or node.kind != "checklist" or not index.isdigit():
+        return False
+    if int(index) >= len(node.items):
+        return False
+    checklist.open_one(turn, flow_id, node, int(index))
+    return True
+
+
 def press(turn: Turn, option: str) -> bool:
-    """Open the reflections, the exports or the plan builder, or send the time line."""
+    """Open the reflections, the exports, the plan builder or one first step, or send the
+    time line."""
     found = plan_node(turn.content)
+    if option.startswith("k:"):
+        return _open_step(turn, option)
     if option == "refl":
         open_answers(turn)
     elif option == "export":
@@ -103,7 +149,7 @@ def send_timeline(turn: Turn) -> None:
         "timeline_counts",
         items=len(days),
         late=sum(1 for day in days if day < doc.created),
-        meetings=sum(1 for m in doc.meetings if m.day >= doc.created),
+        meetings=sum(1 for m in meetings_of(doc) if m.day >= doc.created),
     )
     turn.send_file("png", f"{turn.t('timeline_caption')}\n{counts}")
 

@@ -184,6 +184,7 @@ REGISTRY = Registry(
                 "summary_by",
                 "summary_steps",
                 "summary_steps_hint",
+                "plan_steps_hint",
                 "btn_edit_answers",
                 "btn_edit_plan",
                 "btn_whole_plan",

@@ -248,3 +248,18 @@ async def test_an_items_old_reminders_all_due_at_once_come_as_one_message(
         "1. «Fællesmøde med de frivillige» · Formanden"
     ]
     assert {r.kind for r in nudger.nudges.pending(5)} == {"week", "meeting", "evaluation", "repeat"}
+
+
+def test_a_week_with_more_than_eight_items_gives_each_its_row(library: Library) -> None:
+    user = Transcript(library, clock=Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC)))
+    user.send("/start")
+    rows = [row(f"r{n}", f"Opgave {n}", when("2026-12-04"), "Formanden") for n in range(1, 11)]
+    user.conversations.store.put("chat:100", {**user.state.to_dict(), "plan": rows})
+    week = Nudge(100, "week", "w:2026-11-30", user.clock.now)
+    reply = render(library.get("da"), user.state, week, user.clock.now)
+    assert reply is not None
+    assert [r[0].label for r in reply.buttons] == [f"{n}. ✅" for n in range(1, 11)]
+    assert [len(r) for r in reply.buttons] == [4] * 10
+    tenth = reply.buttons[9][0]
+    user.press_data(tenth.data)  # the tenth item is done, from the reminder
+    assert [r["progress"] for r in user.state.plan] == [""] * 9 + ["done"]

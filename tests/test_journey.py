@@ -317,3 +317,35 @@ def test_an_own_question_is_edited_or_deleted_from_the_steps_summary(journey: Jo
     assert counts == [(2, 1), (3, 1), (3, 0)]
     own = {v["question"]: v["text"] for k, v in journey.user.state.answers.items() if "/+" in k}
     assert own == {"Hvem først?": "Næstformanden"}
+
+
+def test_a_first_steps_mark_who_and_when_change_from_the_whole_plan(journey: Journey) -> None:
+    journey.user.press_on("skridt", flow="anbefaling1")
+    journey.press("🗓 Planlæg")
+    journey.type("Formanden")
+    journey.press("Næste uge")
+    journey.command("/plan")
+    plan = "\n".join(r.text for r in journey.user.replies)
+    assert "1. <b>Handlinger:</b>" in plan and "Formanden" in plan  # numbered, who in sight
+    counts = []
+    for what, presses, typed in (
+        ("when", ["🗓 1", "📅 Ret hvornår", "Om en måned"], []),
+        ("who", ["🗓 1", "👤 Ret hvem"], ["Næstformanden"]),
+        ("mark", ["🗓 1", "✅ Gjort"], []),
+    ):
+        journey.presses, journey.typed, journey.log = 0, 0, []
+        for label in presses:
+            journey.press(label)
+            if label == "🗓 1":  # the step opens showing what it holds now
+                assert "🗓 Planlagt – " in journey.user.last.text
+        for text in typed:
+            journey.type(text)
+        assert journey.at() == "@plan/view"  # back at the whole plan
+        counts.append((journey.presses, journey.typed))
+        journey.report(f"/plan → one step's {what}")
+        record = journey.user.state.checklists["anbefaling1/skridt/s1"]
+        if what == "who":
+            assert (record["status"], record["who"]) == ("planned", "Næstformanden")
+    assert counts == [(3, 0), (2, 1), (2, 0)]
+    assert journey.user.state.checklists["anbefaling1/skridt/s1"]["status"] == "done"
+    assert "✅ 1" in [b.label for row in journey.user.keyboard.buttons for b in row]

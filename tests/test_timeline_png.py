@@ -213,9 +213,10 @@ def test_the_picture_has_a_file_name_like_the_other_exports() -> None:
 def test_a_sample_for_the_docs_is_written() -> None:
     """docs/screenshots/timeline.png: the Danish sample plan, as a person sees it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    data = render(plan(), "png")
+    sample = dataclasses.replace(plan(), meeting_day=date(2027, 1, 20))  # the guide's meeting
+    data = render(sample, "png")
     (SHOTS / "timeline.png").write_bytes(data)
-    assert _decode((SHOTS / "timeline.png").read_bytes()).size == (1080, layout(plan()).height)
+    assert _decode((SHOTS / "timeline.png").read_bytes()).size == (1080, layout(sample).height)
 
 
 # ---- the way to it: the /plan button --------------------------------------------------------
@@ -279,7 +280,7 @@ def test_the_terminal_writes_the_picture_and_prints_its_path(library: Library) -
     _plan_a_step(conversations.store, 1)
     out: list[str] = []
     chat(conversations, ["/plan"], write=out.append)
-    number = next(m.group(1) for line in out if (m := re.search(r"\[(\d+)\] 🗓", line)))
+    number = next(m.group(1) for line in out if (m := re.search(r"\[(\d+)\] 🗓 Tidslinje", line)))
     seen: list[tuple[str, bytes]] = []
 
     def write(line: str) -> None:
@@ -388,6 +389,25 @@ async def test_the_fake_refuses_a_photo_over_the_limits_through_ptb(fake: FakeBo
         with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):  # PTB's spelling
             await bot.send_photo(4242, _png(4000, 6500))
     assert [s["method"] for s in fake.sent] == ["sendPhoto"]
+
+
+def test_the_meeting_typed_in_the_meeting_guide_is_among_the_meetings() -> None:
+    rows = (_row(1, "Find to mentorer", date(2026, 12, 11), "uge 50 (2026)"),)
+    alone = dataclasses.replace(plan(rows=rows, meet=False), meeting_day=date(2026, 12, 16))
+    texts = layout(alone).texts
+    assert "Opfølgningsmøder" in texts and "16/12" in texts  # a lane, with the guide's day
+    both = dataclasses.replace(plan(rows=rows), meeting_day=date(2026, 12, 8))
+    assert layout(both).texts.count("8/12") == 1  # the same day as the rhythm's: drawn once
+
+
+def test_the_export_screen_offers_the_picture_too(user: Transcript) -> None:
+    user.send("/start anbefaling1")
+    _plan_a_step(user.conversations.store, user.chat_id)
+    user.send("/eksport")
+    replies = user.press(BUTTON)
+    assert [(r.text, r.export) for r in replies] == [
+        (f"{CAPTION}\nFrister tilbage: 1, heraf for sent: 0. Kommende møder: 0.", "png")
+    ]
 
 
 def test_the_meetings_lane_is_left_out_when_no_meeting_falls_in_the_weeks() -> None:

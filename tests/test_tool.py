@@ -153,7 +153,8 @@ def test_whole_plan_combines_rows_and_first_steps_grouped_and_sorted(
     # within the culture group the row due next week comes before the example's week 39
     assert text.index("At alle føler sig velkomne") < text.index("aktiv del af at styrke")
     assert "<b>Roller:</b> Person 0" in text
-    assert user.labels()[:2] == ["💬 Refleksioner", "✏️ Ret handleplanen"]
+    marks = ["🗓 1", "🗓 2", "🗓 3", "✅ 4"]  # the first steps in the plan, numbered in its order
+    assert user.labels()[:6] == [*marks, "💬 Refleksioner", "✏️ Ret handleplanen"]
 
 
 def test_empty_plan_says_so(user: Transcript) -> None:

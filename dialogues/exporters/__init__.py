@@ -214,7 +214,7 @@ def grouped_rows(doc: PlanDocument) -> list[tuple[str, list[PlanRow]]]:
 
 def dated(doc: PlanDocument) -> bool:
     """Tell whether the plan has anything with a day: an item's deadline or a meeting."""
-    return any(row.due for row in doc.rows) or bool(doc.meetings)
+    return any(row.due for row in doc.rows) or bool(doc.meetings) or doc.meeting_day is not None
 
 
 def ordered_meetings(doc: PlanDocument) -> list[Meeting]:

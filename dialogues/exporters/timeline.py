@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dialogues.dates import MONTHS, week_label
-from dialogues.document import PlanDocument, PlanRow
+from dialogues.document import Meeting, PlanDocument, PlanRow
 from dialogues.exporters import label, made_line, ordered_meetings, time_text
 from dialogues.exporters.pdffont import sanitise
 from dialogues.exporters.timelinedraw import Picture, Shape, Text, box, fit, paint, text_width
 
-__all__ = ["MAX_LANES", "MAX_WEEKS", "MIN_WEEKS", "WIDTH", "layout", "render"]
+__all__ = ["MAX_LANES", "MAX_WEEKS", "MIN_WEEKS", "WIDTH", "layout", "meetings_of", "render"]
 
 WIDTH, MARGIN, EDGE = 1080, 40, 72  # EDGE: the columns for earlier and later deadlines
 MIN_WEEKS, MAX_WEEKS, MAX_LANES = 8, 16, 16
@@ -65,11 +65,21 @@ def render(doc: PlanDocument) -> bytes:
     return paint(layout(doc))
 
 
+def meetings_of(doc: PlanDocument) -> list[Meeting]:
+    """Return the meetings by day: the rhythm's and the one typed in the meeting guide."""
+    found = ordered_meetings(doc)
+    guide = doc.meeting_day
+    if guide is None or any(m.day == guide for m in found):
+        return found
+    typed = Meeting("guide-meeting", label(doc, "guide_meeting"), guide)
+    return sorted([*found, typed], key=lambda m: m.day)
+
+
 def span_of(doc: PlanDocument) -> Span:
     """Return the weeks to show: from this week to the last deadline or meeting, capped."""
     today = doc.created
     monday = today - timedelta(days=today.weekday())
-    days = [row.due for row in doc.rows if row.due] + [m.day for m in doc.meetings]
+    days = [row.due for row in doc.rows if row.due] + [m.day for m in meetings_of(doc)]
     last = max([d for d in days if d >= monday], default=monday)
     weeks = (last - monday).days // 7 + 1
     return Span(monday, min(max(weeks, MIN_WEEKS), MAX_WEEKS))
@@ -139,7 +149,7 @@ def _strip(doc: PlanDocument, span: Span, top: int, bottom: int, parts: list[Tex
     for week in range(1, span.weeks):
         x = _edge(span, span.first + timedelta(weeks=week))
         parts.append(Shape("line", (x, top, x, bottom), LINE, 1))
-    for meeting in ordered_meetings(doc):
+    for meeting in meetings_of(doc):
         if span.first <= meeting.day < span.end:
             x = span.x(meeting.day)
             parts.append(Shape("dashed", (x, top, x, bottom), MEETING, 2))
@@ -188,7 +198,7 @@ def _today(doc: PlanDocument, span: Span, top: int, parts: list[Text | Shape]) -
 def _meetings(doc: PlanDocument, span: Span, y: int, parts: list[Text | Shape]) -> int:
     """Add the meetings' lane, a diamond on each meeting's day, when a meeting falls in the
     weeks shown; return the y below."""
-    meetings = [m for m in ordered_meetings(doc) if span.first <= m.day < span.end]
+    meetings = [m for m in meetings_of(doc) if span.first <= m.day < span.end]
     if not meetings:
         return y
     parts.append(Shape("meeting", box(MARGIN + MARK // 2, y + 28), MEETING))

@@ -86,14 +86,13 @@ def render(turn: Turn) -> None:
 def _steps(turn: Turn, doc: PlanDocument) -> list[tuple[str, str, str]]:
     """Return the first steps in the plan, in its order: (row uid, its mark, its option)."""
     places: dict[str, tuple[str, str]] = {}
-    for flow in turn.content.flows.values():
-        for node in flow.nodes.values():
-            if node.kind != "checklist":
-                continue
-            for item, record in checklist.records(turn.state, flow.id, node):
-                at = node.items.index(item)
-                mark = checklist.ICONS.get(str(record.get("status")), "▫️")
-                places[f"{flow.id}-{item.id}"] = (mark, f"k:{flow.id}:{node.id}:{at}")
+    for flow_id, node in turn.content.nodes_of_kind("checklist"):
+        for item, record in checklist.marks(turn.state, flow_id, node):
+            at = node.items.index(item)
+            places[f"{flow_id}-{item.id}"] = (
+                checklist.ICONS[record.status],
+                f"k:{flow_id}:{node.id}:{at}",
+            )
     return [(row.uid, *places[row.uid]) for _, group in doc.groups() for row in group
             if row.uid in places]  # fmt: skip
 

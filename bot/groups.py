@@ -19,7 +19,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import memberindex
-from bot.service import Conversations, chat_key
+from bot.chats import chat_key
+from bot.service import Conversations
 from dialogues import ChatState
 from dialogues.kind import shorten
 from dialogues.markup import split_message

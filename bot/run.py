@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import lock, ops
+from bot.chats import chat_key
 from bot.config import Config, ConfigError, StartupError
-from bot.service import Conversations, chat_key
+from bot.service import Conversations
 from bot.stores import database_url, open_stores
 from bot.terminal import chat
 from dialogues import Library

@@ -3,8 +3,9 @@
 Each update becomes an Event and goes through `Conversations` (step, save, send through
 the outbox). Around that: the command menus registered at start-up (retried when Telegram
 refuses), the nudge job, a group's admins asked of Telegram, a group that became a
-supergroup, the bot added to or removed from a group, /grupper in a private chat, and an
-error handler that logs metadata only.
+supergroup, the bot added to or removed from a group, what /grupper may show (checked before
+the turn, bot/groups.py), and an error handler that logs metadata only. Reading an update
+into an Event is bot/updates.py.
 """
 
 from __future__ import annotations
@@ -27,14 +28,12 @@ from telegram.ext import (
 
 from bot.config import Config
 from bot.groups import (
-    GROUP_PLAN,
     Members,
     bot_joined,
+    groups_view,
     known_member,
     migrate_index,
-    my_groups,
     remember_member,
-    show_group_plan,
 )
 from bot.nudger import TICK_SECONDS, Nudger
 from bot.processor import ChatOrderedProcessor
@@ -42,7 +41,7 @@ from bot.ratelimit import ChatRateLimiter
 from bot.sending import Outbox, Where
 from bot.service import Conversations
 from bot.updates import for_another_bot, to_event
-from dialogues import Event, parse_command
+from dialogues import Event
 from dialogues.registry import REGISTRY
 
 log = logging.getLogger("inklusionsguiden.telegram")
@@ -149,8 +148,11 @@ async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if event is None:
         return
     event = dataclasses.replace(event, chat_id=conversations.resolve(event.chat_id))
-    if await _private_group_view(update, context, event):
-        return
+    view = await groups_view(
+        context.bot, conversations, context.bot_data["members"], event
+    )  # /grupper: the member index and Telegram asked now, before the turn
+    if view is not None:
+        event = dataclasses.replace(event, groups=view)
     if event.in_group:
         event = await _group_event(context, event, update)
     replies = await conversations.handle_async(event)  # state is committed here
@@ -183,28 +185,6 @@ async def _group_event(context: ContextTypes.DEFAULT_TYPE, event: Event, update:
         await asyncio.to_thread(remember_member, conversations, user.id, event.chat_id)
     admin = await members.is_admin(context.bot, event.chat_id, user.id)
     return dataclasses.replace(event, is_admin=admin)
-
-
-async def _private_group_view(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event
-) -> bool:
-    """Handle /grupper and its buttons in a private chat; False for everything else."""
-    if event.chat_type != "private":
-        return False
-    conversations: Conversations = context.bot_data["conversations"]
-    members: Members = context.bot_data["members"]
-    command = parse_command(event.text) if event.kind == "command" else None
-    found = REGISTRY.command(command[0]) if command else None
-    if found is not None and found.name == "grupper":
-        await my_groups(context.bot, conversations, members, event.user_id, event.chat_id)
-        return True
-    if event.kind == "button" and event.data.startswith(GROUP_PLAN):
-        raw = event.data[len(GROUP_PLAN) :]  # checked there: odd or forged data is refused
-        await show_group_plan(
-            context.bot, conversations, members, event.user_id, event.chat_id, raw
-        )
-        return True
-    return False
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dialogues.events import Button
 from dialogues.kind import Screen, shorten
-from dialogues.planscreen import plan_html
+from dialogues.planhtml import plan_html
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 

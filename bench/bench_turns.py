@@ -367,7 +367,7 @@ KEY_FUNCTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("  load state (SqliteStore.get)", (("storage/sqlite.py", "get"),)),
     ("  dialogues.step (engine)", (("dialogues/engine.py", "step"),)),
     ("  save state (SqliteStore.put)", (("storage/sqlite.py", "put"),)),
-    ("  nudges (sync_nudges)", (("bot/service.py", "sync_nudges"),)),
+    ("  nudges (sync_nudges)", (("bot/chats.py", "sync_nudges"),)),
     ("    wanted() (which nudges)", (("dialogues/nudges.py", "wanted"),)),
     ("    SqliteNudgeStore.sync", (("storage/nudges.py", "sync"),)),
     ("sending the replies", (("bot/sending.py", "send"), ("bot/telegram_app.py", "send_replies"))),

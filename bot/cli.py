@@ -1,8 +1,9 @@
 """The command line `python -m bot [COMMAND]`: parse it, load the settings and the content.
 
-`check` and `graph` run here; every other command (the bot, the terminal chat, export,
-backup, status, stats, the key and database commands) is handed to `bot.run`, imported
-only then. Every fault is one line on stderr and exit code 2, never a traceback.
+`check` and `graph` run here; the bot and the terminal chat are handed to `bot.run`, the
+operator's commands (export, backup, status, stats, the key and database commands) to
+`bot.maintenance`, each imported only then. Every fault is one line on stderr and exit
+code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -96,18 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _operate(config: Config, library: Library, command: str, args: argparse.Namespace) -> int:
     """Run a command that opens the database (each takes the lock it needs)."""
+    from bot import maintenance as operator
     from bot import run as runner  # imports telegram only when needed
 
     if command == "export":
-        return runner.export(config, library, args.chat, args.format, args.out)
+        return operator.export(config, library, args.chat, args.format, args.out)
     if command == "migrate-to":
-        return runner.migrate_to(config, args.url)
+        return operator.migrate_to(config, args.url)
     if command in ("backup", "status", "stats"):
-        return runner.operate(config, library, command, getattr(args, "file", None))
+        return operator.operate(config, library, command, getattr(args, "file", None))
     simple = {
-        "rotate-key": runner.rotate_key,
-        "init-key": runner.init_key,
-        "encrypt": runner.encrypt,
+        "rotate-key": operator.rotate_key,
+        "init-key": operator.init_key,
+        "encrypt": operator.encrypt,
     }
     if command in simple:
         return simple[command](config)

@@ -1,5 +1,7 @@
 """Groups: who is an admin (asked of Telegram, cached briefly), the bot joining or leaving,
-a group becoming a supergroup, and a member's private view of their groups' plans.
+a group becoming a supergroup, and what a member's private view of their groups' plans may
+show (checked before the turn; the engine's /grupper screen, dialogues/groupscreen.py,
+renders it).
 
 The private view trusts nothing it is handed: a plan is shown only for a group id the user
 is indexed in (bot/memberindex.py), whose data exists, and only after Telegram says, at that
@@ -14,23 +16,22 @@ import re
 import time
 from collections.abc import Callable
 
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import ChatMember, Update
 from telegram.error import TelegramError
 
 from bot import memberindex
-from bot.service import Conversations, chat_key
-from dialogues import ChatState
-from dialogues.kind import shorten
-from dialogues.markup import split_message
-from dialogues.planscreen import plan_html
-from dialogues.wholeplan import build_document
+from bot.chats import chat_key
+from bot.service import Conversations
+from dialogues import ChatState, Event, parse_command
+from dialogues.events import GroupsView
+from dialogues.groupscreen import GROUP_PLAN as GROUP_PREFIX
+from dialogues.registry import REGISTRY
 
 log = logging.getLogger("inklusionsguiden.groups")
 ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 GONE = (ChatMember.LEFT, ChatMember.BANNED)
 ADMIN_TTL = 300.0  # seconds an answer from getChatMember is trusted
-GROUP_PLAN = "grp:"  # callback data of a private 'show this group's plan' button
+GROUP_PLAN = f"{GROUP_PREFIX}:"  # callback data of a private 'show this group's plan' button
 GROUP_ID = re.compile(r"-[1-9][0-9]{0,15}")  # a group's or supergroup's id
 
 
@@ -124,41 +125,47 @@ async def is_member_now(bot: object, members: Members, chat_id: int, user_id: in
     return status == ChatMember.RESTRICTED and getattr(member, "is_member", False) is True
 
 
-async def my_groups(
-    bot: object, conversations: Conversations, members: Members, user_id: int, chat_id: int
-) -> None:
-    """Privately list the groups whose plans this user may see (a member right now)."""
-    store = conversations.store
-    group_ids = await asyncio.to_thread(memberindex.groups_of, store, user_id)
-    checks = [is_member_now(bot, members, g, user_id) for g in group_ids]
-    buttons = []
-    for group_id, member in zip(group_ids, await asyncio.gather(*checks), strict=True):
-        if not member:
-            continue
-        state = await asyncio.to_thread(conversations.load, group_id)
-        title = shorten(str(state.settings.get("title") or group_id))
-        buttons.append([InlineKeyboardButton(title, callback_data=f"{GROUP_PLAN}{group_id}")])
-    content = conversations.library.get((await asyncio.to_thread(conversations.load, chat_id)).lang)
-    text = content.text("groups_pick" if buttons else "groups_none")
-    markup = InlineKeyboardMarkup(buttons) if buttons else None
-    await bot.send_message(chat_id, text, reply_markup=markup)  # type: ignore[attr-defined]
+async def groups_view(
+    bot: object, conversations: Conversations, members: Members, event: Event
+) -> GroupsView | None:
+    """Find out, before the turn, what /grupper or a 'show this plan' press may show.
 
-
-async def show_group_plan(
-    bot: object,
-    conversations: Conversations,
-    members: Members,
-    user_id: int,
-    chat_id: int,
-    raw: str,
-) -> None:
-    """Send a group's whole plan privately, if the user is a member of the group right now.
-
-    `raw` is what followed 'grp:' in the button's data, as Telegram delivered it: anything
-    but the id of a group the user took part in, whose data exists, is refused with a notice.
+    Only in a private chat: the person's groups from the member index, each asked of
+    Telegram now (never the cache). For a press, what followed 'grp:' in the button's data,
+    as Telegram delivered it: anything but the id of a group the person took part in, is in
+    right now, and whose data exists is refused. None for every other event.
     """
-    own = await asyncio.to_thread(conversations.load, chat_id)
-    content = conversations.library.get(own.lang)
+    if event.chat_type != "private":
+        return None
+    command = parse_command(event.text) if event.kind == "command" else None
+    found = REGISTRY.command(command[0]) if command else None
+    if found is not None and found.name == "grupper":
+        return GroupsView(groups=await _groups_now(bot, conversations, members, event.user_id))
+    if event.kind == "button" and event.data.startswith(GROUP_PLAN):
+        raw = event.data[len(GROUP_PLAN) :]
+        return await _plan_view(bot, conversations, members, event, raw)
+    return None
+
+
+async def _groups_now(
+    bot: object, conversations: Conversations, members: Members, user_id: int
+) -> tuple[tuple[int, str], ...]:
+    """Return (id, title) of the groups in the person's index they are a member of now."""
+    group_ids = await asyncio.to_thread(memberindex.groups_of, conversations.store, user_id)
+    checks = [is_member_now(bot, members, g, user_id) for g in group_ids]
+    found = []
+    for group_id, member in zip(group_ids, await asyncio.gather(*checks), strict=True):
+        if member:
+            state = await asyncio.to_thread(conversations.load, group_id)
+            found.append((group_id, str(state.settings.get("title") or "")))
+    return tuple(found)
+
+
+async def _plan_view(
+    bot: object, conversations: Conversations, members: Members, event: Event, raw: str
+) -> GroupsView:
+    """Check a 'show this group's plan' press; the view says what the turn may answer."""
+    user_id, chat_id = event.user_id, event.chat_id
     group_id = group_id_of(raw)
     if group_id is None:
         reason = "malformed"
@@ -168,23 +175,11 @@ async def show_group_plan(
         reason = "not_in_index"
     elif not await is_member_now(bot, members, group_id, user_id):
         log.info("group plan refused chat=%s group=%s reason=not_member", chat_id, group_id)
-        await bot.send_message(chat_id, content.text("groups_not_member"))  # type: ignore[attr-defined]
-        return
+        return GroupsView(outcome="not_member")
     else:
         stored = await asyncio.to_thread(conversations.store.get, chat_key(group_id))
         if stored is not None:
-            await _send_plan(bot, conversations, chat_id, ChatState.from_dict(stored))
-            return
+            return GroupsView(outcome="plan", plan=ChatState.from_dict(stored))
         reason = "no_data"
     log.info("group plan refused chat=%s reason=%s", chat_id, reason)
-    await bot.send_message(chat_id, content.text("groups_refused"))  # type: ignore[attr-defined]
-
-
-async def _send_plan(
-    bot: object, conversations: Conversations, chat_id: int, state: ChatState
-) -> None:
-    """Send the plan of a group's state (one read: the document is built from it)."""
-    group_content = conversations.library.get(state.lang)
-    text = plan_html(build_document(group_content, state, conversations.clock()))
-    for part in split_message(text):
-        await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)  # type: ignore[attr-defined]
+    return GroupsView(outcome="refused")

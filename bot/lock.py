@@ -14,7 +14,7 @@ processes lock two different files); it only carries the holder's pid and comman
 message the next process prints.
 
 With PostgreSQL (`BOT_DATABASE_URL`) this lock is not taken: several workers share the
-database by design, and the database keeps them apart (bot/run.py `writer_lock`): a chat's
+database by design, and the database keeps them apart (bot/stores.py `writer_lock`): a chat's
 turn holds an advisory lock on its id, reminders are claimed by one worker, and every
 worker holds a shared advisory lock that `rotate-key` must take exclusively.
 """

@@ -96,7 +96,7 @@ def _read(store: Store, key: str) -> Document:
 def _exists(store: Store, chat_id: int) -> bool | None:
     """Tell whether a chat's state is stored: None when it is there but cannot be read."""
     try:
-        return store.get(f"chat:{chat_id}") is not None  # service.chat_key
+        return store.get(f"chat:{chat_id}") is not None  # chats.chat_key
     except DamagedValue:
         return None
 

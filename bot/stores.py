@@ -6,6 +6,7 @@ for the folder and the file), never a traceback: the command line prints it and 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot import lock
 from bot.config import Config, ConfigError, StartupError
 from storage import SqliteStore, Store
 from storage.crypto import DataKeyError, check_key, read_key_file, read_or_create_key_file
@@ -261,3 +263,11 @@ def _pg_with_key(config: Config, db: PgDatabase, read_only: bool) -> tuple[PgSto
         if not read_only:
             os.replace(pending, config.key_file)  # finish the interrupted hand-over
     return store, PgNudgeStore(db)
+
+
+def writer_lock(config: Config) -> contextlib.AbstractContextManager[object]:
+    """The embedded mode's single-writer lock on the data folder; with PostgreSQL none:
+    there the database keeps turns, reminders and migrations apart across processes."""
+    if database_url() is not None:
+        return contextlib.nullcontext()
+    return lock.acquire(config.data_dir)

@@ -3,8 +3,9 @@
 Each update becomes an Event and goes through `Conversations` (step, save, send through
 the outbox). Around that: the command menus registered at start-up (retried when Telegram
 refuses), the nudge job, a group's admins asked of Telegram, a group that became a
-supergroup, the bot added to or removed from a group, /grupper in a private chat, and an
-error handler that logs metadata only.
+supergroup, the bot added to or removed from a group, what /grupper may show (checked before
+the turn, bot/groups.py), and an error handler that logs metadata only. Reading an update
+into an Event is bot/updates.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 
 from telegram import BotCommand, Message, Update
 from telegram.error import NetworkError, TelegramError
@@ -28,27 +28,23 @@ from telegram.ext import (
 
 from bot.config import Config
 from bot.groups import (
-    GROUP_PLAN,
     Members,
     bot_joined,
+    groups_view,
     known_member,
     migrate_index,
-    my_groups,
     remember_member,
-    show_group_plan,
 )
 from bot.nudger import TICK_SECONDS, Nudger
 from bot.processor import ChatOrderedProcessor
 from bot.ratelimit import ChatRateLimiter
 from bot.sending import Outbox, Where
 from bot.service import Conversations
-from dialogues import Event, parse_command
+from bot.updates import for_another_bot, to_event
+from dialogues import Event
 from dialogues.registry import REGISTRY
 
 log = logging.getLogger("inklusionsguiden.telegram")
-# A message a group's anonymous admin posts comes "from" this bot, with sender_chat the group.
-ANONYMOUS_ADMIN = 1087968824
-_ADDRESSED = re.compile(r"^/[A-Za-z0-9_]+@([A-Za-z0-9_]+)")
 COMMANDS_RETRY = (60.0, 3600.0)  # seconds: the first retry of setMyCommands, the longest
 
 
@@ -122,70 +118,6 @@ async def _retry_commands(context: ContextTypes.DEFAULT_TYPE) -> None:
     await _register_commands(context.application, float(context.job.data))  # type: ignore[arg-type]
 
 
-def _sender(update: Update, message: Message | None) -> tuple[int, str, bool] | None:
-    """Return (voice id, name, is an anonymous admin) of who sent the update."""
-    user, chat = update.effective_user, update.effective_chat
-    sender_chat = message.sender_chat if message is not None else None
-    if sender_chat is not None and (chat is None or chat.type not in ("group", "supergroup")):
-        return None  # only a group has anonymous admins and members posting as a channel
-    if sender_chat is not None and chat is not None:
-        if sender_chat.id == chat.id:  # an admin posting anonymously as the group
-            return chat.id, chat.title or "Admin", True
-        # A member posting as a channel: a voice of its own, keyed by the channel.
-        return sender_chat.id, sender_chat.title or sender_chat.username or "?", False
-    if user is None:
-        return None
-    return user.id, user.first_name or "", False
-
-
-def for_another_bot(text: str, bot_username: str | None) -> bool:
-    """Tell whether a command names another bot (/start@OtherBot): not ours to obey."""
-    match = _ADDRESSED.match(text)
-    return bool(match and bot_username and match.group(1).lower() != bot_username.lower())
-
-
-def to_event(update: Update, conversations: Conversations, bot_id: int = 0) -> Event | None:
-    """Turn a message or button update into an engine Event; None for anything else."""
-    chat, user = update.effective_chat, update.effective_user
-    query = update.callback_query
-    message = update.message or update.edited_message
-    shown = query.message if query is not None and isinstance(query.message, Message) else None
-    sender = _sender(update, message)
-    if chat is None or sender is None:
-        return None
-    voice, name, anonymous_admin = sender
-    replied = message.reply_to_message if message is not None else None
-    to_bot = bool(replied and replied.from_user and replied.from_user.id == bot_id)
-    placed = message or shown
-    base = {
-        "chat_id": chat.id,
-        "user_id": voice,
-        "user_name": name,
-        "at": conversations.clock(),
-        "chat_type": chat.type,
-        "user_lang": (user.language_code if user else None) or "",
-        "update_id": update.update_id,
-        "chat_title": chat.title or "",
-        "reply_to_bot": to_bot,
-        # a message's own id; for a press, the id of the message that carries the button
-        "message_id": placed.message_id if placed is not None else 0,
-        "reply_to_message_id": replied.message_id if replied is not None and to_bot else 0,
-        "thread_id": (placed.message_thread_id or 0) if placed and placed.is_topic_message else 0,
-        "user_handle": (user.username or "") if user and not anonymous_admin else "",
-        "is_admin": True,
-    }
-    if query is not None:
-        return Event(kind="button", data=query.data or "", **base)  # type: ignore[arg-type]
-    if update.edited_message is not None:
-        return Event(kind="edited", **base) if chat.type == "private" else None  # type: ignore[arg-type]
-    if message is None or message.is_automatic_forward:
-        return None  # a linked channel's post copied into its discussion group
-    if message.text is None:
-        return Event(kind="media", **base)  # type: ignore[arg-type]
-    kind = "command" if message.text.startswith("/") else "text"
-    return Event(kind=kind, text=message.text, **base)  # type: ignore[arg-type]
-
-
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Handle a message: text, command or anything else."""
     await _turn(update, context)
@@ -216,8 +148,11 @@ async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if event is None:
         return
     event = dataclasses.replace(event, chat_id=conversations.resolve(event.chat_id))
-    if await _private_group_view(update, context, event):
-        return
+    view = await groups_view(
+        context.bot, conversations, context.bot_data["members"], event
+    )  # /grupper: the member index and Telegram asked now, before the turn
+    if view is not None:
+        event = dataclasses.replace(event, groups=view)
     if event.in_group:
         event = await _group_event(context, event, update)
     replies = await conversations.handle_async(event)  # state is committed here
@@ -250,28 +185,6 @@ async def _group_event(context: ContextTypes.DEFAULT_TYPE, event: Event, update:
         await asyncio.to_thread(remember_member, conversations, user.id, event.chat_id)
     admin = await members.is_admin(context.bot, event.chat_id, user.id)
     return dataclasses.replace(event, is_admin=admin)
-
-
-async def _private_group_view(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event
-) -> bool:
-    """Handle /grupper and its buttons in a private chat; False for everything else."""
-    if event.chat_type != "private":
-        return False
-    conversations: Conversations = context.bot_data["conversations"]
-    members: Members = context.bot_data["members"]
-    command = parse_command(event.text) if event.kind == "command" else None
-    found = REGISTRY.command(command[0]) if command else None
-    if found is not None and found.name == "grupper":
-        await my_groups(context.bot, conversations, members, event.user_id, event.chat_id)
-        return True
-    if event.kind == "button" and event.data.startswith(GROUP_PLAN):
-        raw = event.data[len(GROUP_PLAN) :]  # checked there: odd or forged data is refused
-        await show_group_plan(
-            context.bot, conversations, members, event.user_id, event.chat_id, raw
-        )
-        return True
-    return False
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,7 +20,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.service import Conversations, chat_key
+from bot.chats import chat_key
+from bot.service import Conversations
 from dialogues import Event, Reply
 
 TERMINAL_CHAT_ID = 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, followup, planedit, privacy, reading
+from dialogues import callbacks, followup, groupscreen, planedit, privacy, reading
 from dialogues.events import Event, Reply
 from dialogues.kind import nav_row
 from dialogues.model import Library
@@ -76,11 +76,6 @@ def _help(turn: Turn) -> None:
         turn.show()
 
 
-def _groups(turn: Turn) -> None:
-    """/grupper outside a private chat (the Telegram adapter answers it in one)."""
-    turn.say(turn.t("groups_none"))
-
-
 def _deep_link(turn: Turn, payload: str) -> str | None:
     if not _DEEP_LINK.match(payload):
         return None
@@ -128,6 +123,9 @@ def _on_button(turn: Turn) -> None:
     prefix, _, name = turn.event.data.partition(":")
     if prefix == privacy.GLOBAL and name in privacy.GLOBALS:
         privacy.GLOBALS[name](turn)
+        return
+    if prefix == groupscreen.GROUP_PLAN:  # a group's plan: what the adapter checked decides
+        groupscreen.show_group_plan(turn, name)
         return
     nudge_press = followup.decode(turn.event.data)
     if nudge_press is not None:
@@ -280,5 +278,5 @@ HANDLERS = {
     "edited": _on_edited,
     "app": planedit.on_change,
 }
-OWN_COMMANDS = {"menu": _to_menu, "annuller": _cancel, "hjaelp": _help, "grupper": _groups}
+OWN_COMMANDS = {"menu": _to_menu, "annuller": _cancel, "hjaelp": _help}
 """The commands the registry leaves to the engine (`run` None), but /start, which takes args."""

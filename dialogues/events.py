@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from dialogues.state import ChatState
 
 EventKind = Literal["text", "command", "button", "media", "joined", "edited", "app"]
 """`app`: a change from the Mini App; `data` holds it as parsed JSON (dialogues/planedit.py)."""
+
+
+GroupsOutcome = Literal["list", "plan", "not_member", "refused"]
+
+
+@dataclass(frozen=True)
+class GroupsView:
+    """What the adapter found out just before a turn, for /grupper in a private chat.
+
+    The adapter asks its member index and Telegram (is the person in the group right now?);
+    the engine only shows what this says and never reads a group id from callback data.
+    `groups`: the person's groups they are in now, as (id, title), for the list; `outcome`
+    of a 'show this plan' press; `plan`: the group's stored state when it may be shown.
+    """
+
+    groups: tuple[tuple[int, str], ...] = ()
+    outcome: GroupsOutcome = "list"
+    plan: ChatState | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,7 @@ class Event:
     reply_to_message_id: int = 0  # the bot's message this message replies to (0: none)
     thread_id: int = 0  # the forum topic the event came from (0: none, or not a forum)
     user_handle: str = ""  # the sender's @username without the @, if they have one
+    groups: GroupsView | None = None  # for /grupper: what the adapter checked (None: nothing)
 
     @property
     def in_group(self) -> bool:

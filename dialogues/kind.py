@@ -38,9 +38,8 @@ Run = Callable[[Turn], None]
 class Command:
     """A slash command: its Danish and English names and what it does.
 
-    `run` None means the engine answers it itself (/start, /menu, /hjaelp, /annuller, and
-    /grupper, which the Telegram adapter answers in a private chat). The Danish name keys
-    its menu description, `cmd_<name>`. With `help`, /hjaelp's text must name it.
+    `run` None means the engine answers it itself (/start, /menu, /hjaelp, /annuller). The
+    Danish name keys its menu description, `cmd_<name>`. With `help`, /hjaelp's text must name it.
     """
 
     name: str

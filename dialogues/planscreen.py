@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dialogues import checklist, schedule
-from dialogues.document import PlanDocument, PlanRow
+from dialogues.document import PlanDocument
 from dialogues.events import Button
 from dialogues.exporters import dated
 from dialogues.exporters.timeline import meetings_of
 from dialogues.kind import Screen, app_row, nav_row, rows
-from dialogues.markup import escape
+from dialogues.planhtml import plan_html
 from dialogues.screens import open_answers
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document, plan_node
@@ -20,46 +20,6 @@ def open_plan(turn: Turn) -> None:
     """Show the whole plan."""
     turn.open(PLAN_SCREEN, "view")
     turn.show()
-
-
-def row_html(doc: PlanDocument, row: PlanRow, number: int | None = None) -> str:
-    """Return one action item as a compact HTML block; a first step shows its number."""
-    label = doc.labels
-    lines = [f"<b>{label['maal']}:</b> {escape(row.maal)}"] if row.maal else []
-    if row.delmaal:
-        lines.append(f"<b>{label['delmaal']}:</b> " + "; ".join(escape(d) for d in row.delmaal))
-    if row.handlinger:
-        lines.append(
-            f"<b>{label['handlinger']}:</b> " + "; ".join(escape(h) for h in row.handlinger)
-        )
-    bullet = f"{number}. " if number else "• "
-    lines = [(bullet if i == 0 else "  ") + line for i, line in enumerate(lines or ["…"])]
-    when = [
-        f"<b>{label['tid']}:</b> {escape(row.tid)}" if row.tid else "",
-        f"<b>{label['roller']}:</b> {escape(row.roller)}" if row.roller else "",
-        f"<b>{label['status']}:</b> {escape(row.status)}" if row.status else "",
-    ]
-    if any(when):
-        lines.append("  " + " · ".join(w for w in when if w))
-    return "\n".join(lines)
-
-
-def plan_html(doc: PlanDocument, numbers: dict[str, int] | None = None) -> str:
-    """Return the whole plan as Telegram HTML (the adapter splits it when long); `numbers`
-    numbers the first steps that a button can change."""
-    head = f"<b>📋 {escape(doc.title)}</b>"
-    if doc.organisation:
-        head += f"\n<i>{escape(doc.organisation)}</i>"
-    if not doc.rows:
-        return f"{head}\n\n{doc.labels['empty_plan']}"
-    blocks = [head]
-    for fokus, group in doc.groups():
-        items = "\n\n".join(row_html(doc, r, (numbers or {}).get(r.uid)) for r in group)
-        blocks.append(f"<b>🎯 {escape(fokus)}</b>\n{items}")
-    if doc.meetings:
-        days = ", ".join(m.day.strftime("%d.%m.%Y") for m in doc.meetings[:3])
-        blocks.append(f"<b>{doc.labels['meetings']}:</b> {days}")
-    return "\n\n".join(blocks)
 
 
 def render(turn: Turn) -> None:

@@ -28,9 +28,8 @@ CORE_UI = (
     "followup_agenda", "nudge_unfinished", "nudge_evaluation", "nudge_repeat",
     "nudge_switched_off", "nudge_gone", "nudge_postponed", "nudge_noted", "nudge_stuck_advice",
     "nudge_meeting_moved", "meeting_unknown", "retention_warning", "btn_keep_data",
-    # the Telegram adapter: /grupper, and a turn that failed or found its data damaged
-    "groups_pick", "groups_none", "groups_not_member", "groups_refused", "turn_failed",
-    "data_damaged", "data_set_aside",
+    # the Telegram adapter: a turn that failed or found its data damaged
+    "turn_failed", "data_damaged", "data_set_aside",
     # the Mini App (issue 21): its button, the notices to a group, the page's refusals
     "btn_open_plan", "app_my_plan", "app_added", "app_changed", "app_moved", "app_status",
     "app_deleted", "app_error_auth_missing", "app_error_auth_invalid", "app_error_auth_expired",

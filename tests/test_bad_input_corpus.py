@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bot.service import chat_key
+from bot.chats import chat_key
 from dialogues import Library
 from tests.fakebotapi import FakeBotAPI
 from tests.test_faults import (

@@ -18,9 +18,10 @@ import pytest
 from telegram.ext import ExtBot
 
 from bot import memberindex
+from bot.chats import chat_key
 from bot.groups import remember_member
 from bot.nudger import Nudger
-from bot.service import Conversations, chat_key
+from bot.service import Conversations
 from dialogues import ChatState, Library
 from storage import SqliteStore
 from storage.crypto import new_key

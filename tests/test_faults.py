@@ -36,7 +36,8 @@ from typing import Any
 
 import pytest
 
-from bot.service import Conversations, chat_key
+from bot.chats import chat_key
+from bot.service import Conversations
 from dialogues import Library
 from storage import SqliteStore
 from tests.conftest import bot_against

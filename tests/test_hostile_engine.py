@@ -18,7 +18,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bot.service import chat_key
+from bot.chats import chat_key
 from dialogues import ChatState, Event, Library, callbacks, step, values
 from dialogues.markup import is_valid_telegram_html
 from dialogues.nudges import wanted

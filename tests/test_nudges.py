@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter, ExtBot
 
+from bot.chats import to_row
 from bot.nudger import Nudger
-from bot.service import Conversations, to_row
+from bot.service import Conversations
 from dialogues import ChatState, Library, dates, schedule
 from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore

@@ -40,7 +40,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.service import Conversations, chat_key
+from bot.chats import chat_key
+from bot.service import Conversations
 from dialogues import CONTENT_DIR, Button, ChatState, Event, Reply, callbacks, engine, load_library
 from dialogues import followup as nudge_buttons
 from dialogues.markup import TELEGRAM_LIMIT, is_valid_telegram_html, split_message

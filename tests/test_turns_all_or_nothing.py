@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-import bot.service
-from bot.service import chat_key
+import bot.chats
+from bot.chats import chat_key
 from dialogues import Library
 from storage import SqliteStore
 from storage.nudges import SqliteNudgeStore
@@ -44,7 +44,7 @@ def test_a_turn_that_raises_commits_nothing_and_is_answered(
     def broken(*_: object) -> object:
         raise OverflowError("date value out of range")
 
-    monkeypatch.setattr(bot.service, "wanted", broken)  # reminders fail after the engine ran
+    monkeypatch.setattr(bot.chats, "wanted", broken)  # reminders fail after the engine ran
     replies = anna.send("/menu")
     assert replies[-1].buttons  # the menu, from the safe path
     after = anna.state.to_dict()

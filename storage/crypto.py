@@ -9,6 +9,8 @@ used: the HMAC is what makes the encryption an integrity check too.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -66,21 +68,52 @@ def read_key_file(path: Path) -> bytes:
 
 def create_key_file(path: Path) -> bytes:
     """Create a new key file (0600, in a 0700 folder); raise DataKeyError if impossible."""
+    # Written whole to a private temporary file first, then linked into place: a process
+    # killed at any moment leaves either no key file or a whole one, never an empty one
+    # that would refuse every later start (link, unlike rename, fails if the file exists).
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = new_key()
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a killed process
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        _write_new(temporary, key)
+        try:
+            os.link(temporary, path)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            _write_new(path, key)  # a file system without hard links: written in place
+        _fsync_folder(path.parent)
     except OSError as exc:
         raise DataKeyError(
             f"cannot create the key file {path} ({exc.strerror}): create it once with "
             "`python -m bot init-key` as a user who may write there, or set BOT_KEY_FILE to "
             "a folder the bot may write (outside BOT_DATA_DIR)"
         ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
     return key
+
+
+def _write_new(path: Path, key: bytes) -> None:
+    """Write the key into a new file (0600) and make it durable; fail if the file exists."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a new directory entry durable (the key must outlive a power cut)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_or_create_key_file(path: Path, create: bool) -> bytes:

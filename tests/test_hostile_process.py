@@ -197,6 +197,29 @@ def test_a_stale_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None
     assert bot("rotate-key", data=data, key=key).returncode == 0
 
 
+def test_a_process_killed_while_it_writes_a_new_key_leaves_no_half_key(tmp_path: Path) -> None:
+    # The first start creates the key file. Killed after the key was written to disk but
+    # before it was in place (the worst moment: an empty or partial key file would refuse
+    # every later start with "does not hold a key"), it must leave no key file at all.
+    data, key = tmp_path / "data", tmp_path / "keys" / "data.key"
+    killer = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from storage.crypto import create_key_file\n"
+        "os.link = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "create_key_file(Path(sys.argv[1]))\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", killer, str(key)], cwd=ROOT, capture_output=True, timeout=60
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert not key.exists()
+    result = bot("chat", data=data, key=key, stdin="/start\n")
+    assert result.returncode == 0, result.stderr
+    assert len(key.read_bytes().strip()) == 44  # a whole key
+    assert sorted(p.name for p in key.parent.iterdir()) == ["data.key"]  # no stray copy
+
+
 # --- 6. storage faults at start-up -----------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.config import Config, ConfigError, StartupError, setup_logging
 from bot.graph import mermaid
 from dialogues import ContentError, Library, dates, load_library
+from dialogues.exporters import FORMATS, PICTURES
 from dialogues.readability import content_lix, flow_texts, sent_lix
 from dialogues.validate import reachable
 from storage.rows import DamagedRow
@@ -50,9 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate_cmd.add_argument("url", help="postgresql://user@host/database (an empty one)")
     export_cmd = sub.add_parser("export", help="write one chat's plan or data to a file")
     export_cmd.add_argument("--chat", type=int, required=True, help="the chat id")
-    export_cmd.add_argument(
-        "--format", required=True, choices=["pdf", "docx", "ics", "md", "png", "json"]
-    )
+    export_cmd.add_argument("--format", required=True, choices=[*FORMATS, *PICTURES, "json"])
     export_cmd.add_argument("--out", type=Path, required=True, help="the file to write")
     args = parser.parse_args(argv)
     try:

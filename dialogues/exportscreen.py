@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialogues import exporters
 from dialogues.document import PlanDocument
 from dialogues.exporters import dated
 from dialogues.kind import Screen, nav_row, rows
@@ -10,7 +11,7 @@ from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 
 EXPORT_SCREEN = "@eksport"
-FORMATS = ("pdf", "docx", "ics", "md", "json")
+FORMATS = (*exporters.FORMATS, "json")  # the plan's formats, and all stored data
 
 
 def open_export(turn: Turn) -> None:

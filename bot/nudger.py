@@ -18,7 +18,7 @@ from bot.sending import Outbox, Where
 from bot.service import Conversations
 from dialogues import followup
 from dialogues.kind import app_row, rows
-from dialogues.nudges import Nudge, deadlines, in_quiet_hours, week_of
+from dialogues.nudges import Nudge, deadlines, in_quiet_hours, switched_off, week_of
 from dialogues.state import ChatState
 from storage.nudges import NudgeRow
 
@@ -78,7 +78,7 @@ class Nudger:
             return await self._purge(row)
         state = await asyncio.to_thread(self.conversations.load, row.chat_id)
         nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
-        off = set(state.settings.get("nudges_off") or ())
+        off = switched_off(state)
         muted = nudge.category != "retention" and (
             state.settings.get("inactive") or state.settings.get("nudges_off_all")
         )

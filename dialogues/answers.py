@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dialogues.events import Event
 from dialogues.records import Answer
-from dialogues.state import JSON, ChatState
+from dialogues.state import JSON, ChatState, JsonObject
 
 GROUP_TYPES = ("group", "supergroup")
 
@@ -64,7 +64,7 @@ def put(state: ChatState, flow_id: str, node_id: str, text: str, event: Event) -
 
 def put_key(state: ChatState, target: str, text: str, event: Event) -> None:
     """Store or change the answer under one key."""
-    who = {"id": event.user_id, "name": event.user_name}
+    who: JsonObject = {"id": event.user_id, "name": event.user_name}
     at = event.at.isoformat()
     old = state.answers.get(target)
     if old is None:

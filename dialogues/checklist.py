@@ -8,7 +8,7 @@ from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import ChecklistItem, Node
 from dialogues.records import ChecklistMark, Status, time_label
-from dialogues.state import JSON, ChatState
+from dialogues.state import JSON, ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
 
 MARKS: dict[str, Status] = {"d": "done", "p": "planned", "n": "na"}
@@ -113,9 +113,9 @@ def _to(turn: Turn, index: int, stage: str, only: object = None) -> None:
     turn.show()
 
 
-def _save(turn: Turn, node: Node, item: ChecklistItem, **changes: object) -> None:
+def _save(turn: Turn, node: Node, item: ChecklistItem, **changes: JsonValue) -> None:
     key = record_key(turn.state.flow or "", node.id, item.id)
-    who = {"id": turn.event.user_id, "name": turn.event.user_name}
+    who: JsonObject = {"id": turn.event.user_id, "name": turn.event.user_name}
     record = turn.state.checklists.setdefault(key, {})
     record.update(changes, by=who, at=turn.event.at.isoformat())
 

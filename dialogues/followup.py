@@ -14,7 +14,7 @@ from dialogues.markup import escape
 from dialogues.model import Content
 from dialogues.nudges import CATEGORIES, Nudge, deadlines, on_day, switched_off, week_of
 from dialogues.rules import permitted
-from dialogues.state import JSON, ChatState
+from dialogues.state import JSON, ChatState, json_list
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 
@@ -179,7 +179,7 @@ def press(turn: Turn, option: str, ref: str) -> None:
             _postpone_meeting(turn, ref)
     elif option == "o" and ref in CATEGORIES:
         if permitted(turn, "reminder_kinds"):
-            turn.state.settings["nudges_off"] = sorted(switched_off(turn.state) | {ref})
+            turn.state.settings["nudges_off"] = json_list(sorted(switched_off(turn.state) | {ref}))
             turn.say(turn.t("nudge_switched_off"))
     elif option in ("c", "f"):
         flow_id = ref[2:]

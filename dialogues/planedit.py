@@ -22,7 +22,7 @@ from dialogues.markup import escape
 from dialogues.plan import add_row, find_row, focus_label
 from dialogues.planchange import Change, Refusal, parse
 from dialogues.rules import permitted
-from dialogues.state import JSON, JsonValue
+from dialogues.state import JSON, JsonValue, json_list
 from dialogues.turn import Turn
 from dialogues.values import MAX_PLAN_ROWS
 from dialogues.wholeplan import plan_node
@@ -55,7 +55,7 @@ def on_change(turn: Turn) -> None:
     before = len(turn.replies)
     code = APPLY[change.op](turn, change)
     if code in ("ok", "created"):
-        turn.state.settings[REQUESTS_KEY] = [*done, change.request_id][-REQUESTS_LIMIT:]
+        turn.state.settings[REQUESTS_KEY] = json_list([*done, change.request_id][-REQUESTS_LIMIT:])
         turn.state.turn += 1  # buttons on older messages name rows by number: now stale
     else:
         del turn.replies[before:]

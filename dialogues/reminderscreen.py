@@ -8,6 +8,7 @@ from dialogues.kind import Screen, nav_row, rows
 from dialogues.markup import escape
 from dialogues.nudges import CATEGORIES, Nudge, deadlines, switched_off, wanted, week_of
 from dialogues.rules import permitted
+from dialogues.state import json_list
 from dialogues.turn import Turn
 
 REMINDER_SCREEN = "@paamind"
@@ -65,7 +66,7 @@ def press(turn: Turn, option: str) -> bool:
     elif option == "cad" and not permitted(turn, "rhythm"):
         return True
     if option.startswith("t:") and option[2:] in CATEGORIES:
-        settings["nudges_off"] = sorted(switched_off(turn.state) ^ {option[2:]})
+        settings["nudges_off"] = json_list(sorted(switched_off(turn.state) ^ {option[2:]}))
     elif option == "all":
         settings["nudges_off_all"] = not settings.get("nudges_off_all")
     elif option == "cad" and (flow := turn.content.role("followup")) is not None:

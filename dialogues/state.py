@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -15,6 +15,12 @@ JsonObject: TypeAlias = "dict[str, JsonValue]"
 HISTORY_LIMIT = 50
 SEEN_LIMIT = 200  # recent update ids kept per chat to recognise a redelivery
 POSTS_LIMIT = 100  # bot messages per group chat whose meaning is remembered
+
+
+def json_list(items: Iterable[JsonValue]) -> list[JsonValue]:
+    """Return items as a stored list (a list[str] is not a list[JsonValue] to mypy: lists
+    can be changed, so their item type cannot widen)."""
+    return list(items)
 
 
 def _mapping(value: JsonValue) -> JsonObject:
@@ -109,18 +115,19 @@ class ChatState:
     turn: int = 0
     started: bool = False
     history: list[list[str]] = field(default_factory=list)
-    answers: dict[str, JSON] = field(default_factory=dict)
-    widget: JSON = field(default_factory=dict)
-    checklists: dict[str, JSON] = field(default_factory=dict)
-    plan: list[JSON] = field(default_factory=list)
-    settings: JSON = field(default_factory=dict)
+    answers: dict[str, JsonObject] = field(default_factory=dict)
+    widget: JsonObject = field(default_factory=dict)
+    checklists: dict[str, JsonObject] = field(default_factory=dict)
+    plan: list[JsonObject] = field(default_factory=list)
+    settings: JsonObject = field(default_factory=dict)
     updated_at: str | None = None
     # [update id, ISO time] of the chat's recent updates: one seen again is a redelivery
     seen_updates: list[list[int | str]] = field(default_factory=list)
     # In groups: the bot's message id -> what it shows ("q:flow/node" for a question), so a
     # reply lands under the question it answers and gathered answers edit that message
     posts: dict[str, str] = field(default_factory=dict)
-    visits: dict[str, JSON] = field(default_factory=dict)  # per flow: started, last node, finished
+    # per flow: started, last node, finished
+    visits: dict[str, JsonObject] = field(default_factory=dict)
 
     def copy(self) -> ChatState:
         """Return a deep copy, so the engine never changes the caller's state.

@@ -9,7 +9,7 @@ from dialogues import callbacks, reading
 from dialogues.events import Button, Event, Reply
 from dialogues.model import Content, Flow, Library, Node
 from dialogues.rules import permitted
-from dialogues.state import HISTORY_LIMIT, ChatState
+from dialogues.state import HISTORY_LIMIT, ChatState, JsonValue
 from dialogues.values import Problem
 
 if TYPE_CHECKING:  # the registry imports every kind and screen, and they import Turn
@@ -139,17 +139,17 @@ class Turn:
         else:
             self._move(self.state.flow or self.menu_flow, target, remember=True)
 
-    def open(self, flow_id: str, node_id: str, **widget: object) -> None:
+    def open(self, flow_id: str, node_id: str, **widget: JsonValue) -> None:
         """Move to a position by flow and node (also screens such as '@svar'), remembering."""
         self._move(flow_id, node_id, remember=True)
         self.state.widget = dict(widget)
 
-    def jump(self, flow_id: str, node_id: str, **widget: object) -> None:
+    def jump(self, flow_id: str, node_id: str, **widget: JsonValue) -> None:
         """Move to a position without remembering the current one (it was a detour)."""
         self._move(flow_id, node_id, remember=False)
         self.state.widget = dict(widget)
 
-    def set_widget(self, **widget: object) -> None:
+    def set_widget(self, **widget: JsonValue) -> None:
         """Change the current node's inner step; old buttons of the node become stale."""
         self.state.widget = dict(widget)
         self.state.turn += 1

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from dialogues import dates
+from dialogues.state import JsonObject
 
 PAST_DAYS = 365  # a date may lie up to a year back ...
 FUTURE_DAYS = 3653  # ... and up to ten years ahead
@@ -65,7 +66,7 @@ class When:
         """Return 'week' or 'day'."""
         return dates.precision_of(self.label)
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> JsonObject:
         """Return the stored form: {'date': 'YYYY-MM-DD', 'precision': 'week' | 'day'}."""
         return {"date": self.day.isoformat(), "precision": self.precision}
 

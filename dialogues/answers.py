@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dialogues.events import Event
 from dialogues.records import Answer
-from dialogues.state import JSON, ChatState, JsonObject
+from dialogues.state import ChatState, JsonObject
 
 GROUP_TYPES = ("group", "supergroup")
 
@@ -19,14 +19,14 @@ def key(flow_id: str, node_id: str) -> str:
     return f"{flow_id}/{node_id}"
 
 
-def voices(state: ChatState, flow_id: str, node_id: str) -> list[tuple[str, JSON]]:
+def voices(state: ChatState, flow_id: str, node_id: str) -> list[tuple[str, JsonObject]]:
     """Return every stored answer to a question (one, or one per member), oldest first."""
     base = key(flow_id, node_id)
     found = [(k, v) for k, v in state.answers.items() if k == base or k.startswith(base + "#")]
     return sorted(found, key=lambda kv: str(kv[1].get("at") or ""))
 
 
-def get(state: ChatState, flow_id: str, node_id: str) -> JSON | None:
+def get(state: ChatState, flow_id: str, node_id: str) -> JsonObject | None:
     """Return the answer (in a group: the first voice), or None."""
     found = voices(state, flow_id, node_id)
     return found[0][1] if found else None

@@ -8,7 +8,7 @@ from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import ChecklistItem, Node
 from dialogues.records import ChecklistMark, Status, time_label
-from dialogues.state import JSON, ChatState, JsonObject, JsonValue
+from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
 
 MARKS: dict[str, Status] = {"d": "done", "p": "planned", "n": "na"}
@@ -20,7 +20,7 @@ def record_key(flow_id: str, node_id: str, item_id: str) -> str:
     return f"{flow_id}/{node_id}/{item_id}"
 
 
-def mark(record: JSON | None) -> ChecklistMark | None:
+def mark(record: JsonObject | None) -> ChecklistMark | None:
     """Read a stored mark; None for none, or one of the wrong shape."""
     found = ChecklistMark.from_json(record) if record else None
     return found if isinstance(found, ChecklistMark) else None
@@ -45,7 +45,7 @@ def describe(turn: Turn, record: ChecklistMark) -> str:
     return f"{text} – {', '.join(details)}" if details else text
 
 
-def _where(turn: Turn, node: Node) -> tuple[int, str, ChecklistItem, JSON | None]:
+def _where(turn: Turn, node: Node) -> tuple[int, str, ChecklistItem, JsonObject | None]:
     stored = turn.state.widget.get("item", 0)
     index = max(0, min(stored if isinstance(stored, int) else 0, len(node.items) - 1))
     stage = str(turn.state.widget.get("stage", "mark"))
@@ -87,7 +87,7 @@ def _one(turn: Turn) -> bool:
     return bool(turn.state.widget.get("one"))
 
 
-def _change_row(turn: Turn, record: JSON | None) -> tuple[Button, ...]:
+def _change_row(turn: Turn, record: JsonObject | None) -> tuple[Button, ...]:
     """Changing a planned step: its who or its when alone, one press each."""
     if not _one(turn) or not record or record.get("status") != "planned":
         return ()
@@ -105,10 +105,10 @@ def open_one(turn: Turn, flow_id: str, node: Node, index: int) -> None:
     turn.show()
 
 
-def _to(turn: Turn, index: int, stage: str, only: object = None) -> None:
+def _to(turn: Turn, index: int, stage: str, only: JsonValue = None) -> None:
     """Go to a stage of an item; changing one step, stay in that mode (and its `only`)."""
     only = None if stage == "mark" else only or turn.state.widget.get("only")
-    keep: JSON = {"one": True, "only": only} if _one(turn) else {}
+    keep: JsonObject = {"one": True, "only": only} if _one(turn) else {}
     turn.set_widget(item=index, stage=stage, expects_text=stage in ("who", "when_text"), **keep)
     turn.show()
 

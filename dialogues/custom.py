@@ -7,13 +7,13 @@ from dialogues.kind import Kind, nav_row, rows
 from dialogues.markup import escape
 from dialogues.model import Node
 from dialogues.records import OwnQuestion
-from dialogues.state import JSON, ChatState
+from dialogues.state import ChatState, JsonObject
 from dialogues.turn import Turn
 
 PREFIX = "+"
 
 
-def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JSON]]:
+def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JsonObject]]:
     """Return the chat's own questions of a flow with their answers, in the order written."""
     start = f"{flow_id}/{PREFIX}"
     found = [

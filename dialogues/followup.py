@@ -14,7 +14,7 @@ from dialogues.markup import escape
 from dialogues.model import Content
 from dialogues.nudges import CATEGORIES, Nudge, deadlines, on_day, switched_off, week_of
 from dialogues.rules import permitted
-from dialogues.state import JSON, ChatState, json_list
+from dialogues.state import ChatState, JsonObject, json_list, text_at
 from dialogues.turn import Turn
 from dialogues.wholeplan import build_document
 
@@ -36,7 +36,7 @@ def decode(raw: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def item(content: Content, state: ChatState, ref: str) -> tuple[str, JSON] | None:
+def item(content: Content, state: ChatState, ref: str) -> tuple[str, JsonObject] | None:
     """Return (title, record) of the action item a ref names; None once it is gone."""
     kind, _, key = ref.partition(":")
     if kind == "p":
@@ -51,7 +51,7 @@ def item(content: Content, state: ChatState, ref: str) -> tuple[str, JSON] | Non
     return None
 
 
-def _when(record: JSON) -> JSON | None:
+def _when(record: JsonObject) -> JsonObject | None:
     value = record.get("tid") or record.get("when")
     return value if isinstance(value, dict) else None
 
@@ -97,7 +97,7 @@ def _week(
     week = dates.week_label(monday, content.lang)
     lines = [t("nudge_week", week=week)]
     for n, (_, (title, record)) in enumerate(found, start=1):
-        who = record.get("roller") or record.get("who")
+        who = text_at(record, "roller") or text_at(record, "who")
         when = dates.when_label(_when(record), content.lang)  # a day is named; the week is
         details = [escape(when)] if when and when != week else []  # in the heading already
         line = " · ".join([t("nudge_line", n=n, item=escape(title)), *details])

@@ -11,6 +11,7 @@ from dialogues.events import Button, Reply
 from dialogues.kind import Kind, app_row, nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node
+from dialogues.state import by_of, text_at
 from dialogues.turn import Turn
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
@@ -27,7 +28,7 @@ def fill(turn: Turn, text: str) -> str:
 
     def answer(match: re.Match[str]) -> str:
         found = store.get(turn.state, flow_id, match.group(1))
-        return escape(found["text"]) if found else "–"
+        return escape(text_at(found, "text")) if found else "–"
 
     return _PLACEHOLDER.sub(answer, text)
 
@@ -118,7 +119,7 @@ def render_question(turn: Turn, node: Node) -> None:
     lines = _question_lines(turn, node)
     previous = store.get(turn.state, turn.state.flow or "", node.id)
     if previous:
-        lines.append("\n" + turn.t("previous_answer", answer=escape(previous["text"])))
+        lines.append("\n" + turn.t("previous_answer", answer=escape(text_at(previous, "text"))))
         first = turn.button(turn.t("btn_keep"), "_keep")
     else:
         first = turn.button(turn.t("btn_skip"), "_skip")
@@ -154,8 +155,8 @@ def render_board_question(
     if found:
         lines.append("")
         for _, voice in found:
-            name = escape((voice.get("by") or {}).get("name") or "?")
-            lines.append(f"💬 <b>{name}</b>: {escape(shorten(voice['text'], 300))}")
+            name = escape(text_at(by_of(voice), "name") or "?")
+            lines.append(f"💬 <b>{name}</b>: {escape(shorten(text_at(voice, 'text'), 300))}")
     else:
         lines.append("\n" + turn.t("board_how"))
     answer = (

@@ -14,14 +14,14 @@ from dialogues.markup import escape
 from dialogues.model import Flow
 from dialogues.nodes import mention
 from dialogues.rules import permitted_on
-from dialogues.state import JSON
+from dialogues.state import JsonObject, by_of
 from dialogues.summary import ANSWER_SCREEN
 from dialogues.turn import Turn
 
 PAGES = ("own_answer", "own_question", "own_delete")
 
 
-def record(turn: Turn, flow: Flow, ref: str) -> JSON | None:
+def record(turn: Turn, flow: Flow, ref: str) -> JsonObject | None:
     """Return the own question a ref (`+3`) names in this part, or None."""
     found = turn.state.answers.get(f"{flow.id}/{ref}")
     return found if ref.startswith(PREFIX) and isinstance(found, dict) else None
@@ -38,7 +38,7 @@ def buttons(turn: Turn, flow: Flow, first: int) -> list[tuple[Button, ...]]:
     return found
 
 
-def render(turn: Turn, own: JSON) -> None:
+def render(turn: Turn, own: JsonObject) -> None:
     """Show the page for one own question: its answer, its wording, or the deletion."""
     question = escape(str(own.get("question") or ""))
     cancel = turn.button(turn.t("btn_cancel"), "cancel")
@@ -64,7 +64,7 @@ def render(turn: Turn, own: JSON) -> None:
 def press(turn: Turn, flow: Flow, option: str, ref: str) -> bool:
     """Open a page for an own question (✏️, 🗑, reword), or confirm its deletion."""
     own = record(turn, flow, ref)
-    if own is None or not permitted_on(turn, "own_questions", (own.get("by") or {}).get("id")):
+    if own is None or not permitted_on(turn, "own_questions", by_of(own).get("id")):
         return own is not None  # refused (and said so); an unknown one is for the caller
     page = {"e": "own_answer", "d": "own_delete", "q": "own_question"}.get(option)
     if page is not None:  # from the list (Back returns there), or from answer to wording
@@ -84,7 +84,7 @@ def text(turn: Turn, flow: Flow, ref: str, typed: str) -> bool:
     own = record(turn, flow, ref)
     if own is None or turn.state.node not in ("own_answer", "own_question"):
         return False
-    if not permitted_on(turn, "own_questions", (own.get("by") or {}).get("id")):
+    if not permitted_on(turn, "own_questions", by_of(own).get("id")):
         return True
     field = "question" if turn.state.node == "own_question" else "text"
     value: str | values.Problem = typed
@@ -93,7 +93,7 @@ def text(turn: Turn, flow: Flow, ref: str, typed: str) -> bool:
     if not typed.strip() or isinstance(value, values.Problem):
         turn.refuse(value if isinstance(value, values.Problem) else values.Problem("empty_answer"))
         return True
-    who = {"id": turn.event.user_id, "name": turn.event.user_name}
+    who: JsonObject = {"id": turn.event.user_id, "name": turn.event.user_name}
     own[field] = value
     own["edited"] = {"by": who, "at": turn.event.at.isoformat()}
     _back_to_list(

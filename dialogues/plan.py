@@ -11,7 +11,7 @@ from dialogues.kind import nav_row, rows, shorten
 from dialogues.markup import escape
 from dialogues.model import Node, PlanTemplate
 from dialogues.records import PlanItem, time_label
-from dialogues.state import JSON, ChatState
+from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
 
 FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
@@ -31,14 +31,14 @@ def plan_items(state: ChatState) -> list[PlanItem]:
     return [item for row in state.plan if isinstance(item := PlanItem.from_json(row), PlanItem)]
 
 
-def find_row(turn: Turn, row_id: object) -> JSON | None:
+def find_row(turn: Turn, row_id: object) -> JsonObject | None:
     """Return the plan row with this id."""
     return next((r for r in turn.state.plan if r.get("id") == row_id), None)
 
 
-def _new_row(turn: Turn, **fields: object) -> JSON:
+def _new_row(turn: Turn, **fields: JsonValue) -> JsonObject:
     number = 1 + max((values.row_number(r.get("id")) for r in turn.state.plan), default=0)
-    row: JSON = {
+    row: JsonObject = {
         "id": f"r{number}",
         "fokus": "",
         "maal": "",
@@ -55,11 +55,11 @@ def _new_row(turn: Turn, **fields: object) -> JSON:
     return row
 
 
-def _who(turn: Turn) -> JSON:
+def _who(turn: Turn) -> JsonObject:
     return {"id": turn.event.user_id, "name": turn.event.user_name}
 
 
-def shown_item(row: JSON) -> PlanItem:
+def shown_item(row: JsonObject) -> PlanItem:
     """Read a row to show it; one of the wrong shape shows as an empty row, to fix or delete."""
     item = PlanItem.from_json(row)
     if isinstance(item, PlanItem):
@@ -67,7 +67,9 @@ def shown_item(row: JSON) -> PlanItem:
     return PlanItem(str(row.get("id")) if isinstance(row, dict) else "")
 
 
-def field_values(turn: Turn, node: Node | None, row: JSON) -> dict[str, str | tuple[str, ...]]:
+def field_values(
+    turn: Turn, node: Node | None, row: JsonObject
+) -> dict[str, str | tuple[str, ...]]:
     """Return what each field of a row holds, as people read it (not escaped)."""
     item = shown_item(row)
     return {
@@ -80,7 +82,7 @@ def field_values(turn: Turn, node: Node | None, row: JSON) -> dict[str, str | tu
     }
 
 
-def row_line(turn: Turn, node: Node | None, number: int, row: JSON) -> str:
+def row_line(turn: Turn, node: Node | None, number: int, row: JsonObject) -> str:
     """Return one overview line: number, focus, goal and time."""
     item = shown_item(row)
     goal = escape(shorten(item.goal, 80)) if item.goal else "…"
@@ -121,7 +123,7 @@ def _render_overview(turn: Turn, node: Node) -> None:
     turn.say("\n".join(lines), rows(add, examples, *edit_rows, done, nav_row(turn)))
 
 
-def _render_row(turn: Turn, node: Node, row: JSON) -> None:
+def _render_row(turn: Turn, node: Node, row: JsonObject) -> None:
     text = "\n".join(row_details(turn, node, row))
     names = [turn.button(turn.t(f"plan_{f}"), f"f:{f}") for f in FIELDS]
     fields = (tuple(names[:3]), tuple(names[3:]))
@@ -129,7 +131,7 @@ def _render_row(turn: Turn, node: Node, row: JSON) -> None:
     turn.say(text + "\n\n" + turn.t("plan_pick_field"), rows(*fields, end))
 
 
-def row_details(turn: Turn, node: Node | None, row: JSON) -> list[str]:
+def row_details(turn: Turn, node: Node | None, row: JsonObject) -> list[str]:
     """Return the row as labelled lines (used by the row page and the whole plan)."""
 
     def show(value: str | tuple[str, ...]) -> str:
@@ -180,7 +182,7 @@ def _current_value(turn: Turn, node: Node, stage: str) -> str:
     return "\n\n" + turn.t("field_now", value=escape(shown)) if shown else ""
 
 
-def from_template(turn: Turn, template: PlanTemplate) -> JSON:
+def from_template(turn: Turn, template: PlanTemplate) -> JsonObject:
     """Add a row copied from an example; its time is read like a typed one."""
     parsed = dates.parse(template.tid, turn.event.at, turn.content.lang)
     tid = values.When(*parsed).to_json() if parsed else None
@@ -195,7 +197,7 @@ def from_template(turn: Turn, template: PlanTemplate) -> JSON:
     )
 
 
-def add_row(turn: Turn) -> JSON:
+def add_row(turn: Turn) -> JsonObject:
     """Start a new, empty row."""
     return _new_row(turn)
 

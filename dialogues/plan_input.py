@@ -7,14 +7,14 @@ from dialogues.kind import Kind
 from dialogues.model import Node
 from dialogues.plan import FIELDS, LIST_FIELDS, add_row, find_row, from_template, render
 from dialogues.rules import permitted
-from dialogues.state import JSON
+from dialogues.state import JsonObject, JsonValue, json_list
 from dialogues.turn import Turn
 
 FIELD_OF = {"fokus_text": "fokus", "tid_text": "tid"}
 TEXT_STAGES = {"fokus_text", "maal", "delmaal", "handlinger", "tid_text", "roller"}
 
 
-def _go(turn: Turn, stage: str, row: JSON | None = None, wizard: bool | None = None) -> None:
+def _go(turn: Turn, stage: str, row: JsonObject | None = None, wizard: bool | None = None) -> None:
     widget = turn.state.widget
     wizard = bool(widget.get("wizard")) if wizard is None else wizard
     row_id = row["id"] if row else widget.get("row")
@@ -22,7 +22,7 @@ def _go(turn: Turn, stage: str, row: JSON | None = None, wizard: bool | None = N
     turn.show()
 
 
-def _after_field(turn: Turn, row: JSON, field: str, saved: bool = True) -> None:
+def _after_field(turn: Turn, row: JsonObject, field: str, saved: bool = True) -> None:
     """Move on: the next field when adding a row, back to the row page when editing.
 
     One confirmation says one thing: "Saved" for a field, "Skipped" for a skipped one, and
@@ -41,7 +41,7 @@ def _after_field(turn: Turn, row: JSON, field: str, saved: bool = True) -> None:
         _go(turn, "overview", None, wizard=False)
 
 
-def _set(turn: Turn, row: JSON, field: str, value: object) -> None:
+def _set(turn: Turn, row: JsonObject, field: str, value: JsonValue) -> None:
     row[field] = value
     row["edited"] = {
         "by": {"id": turn.event.user_id, "name": turn.event.user_name},
@@ -94,7 +94,7 @@ def _press_templates(turn: Turn, node: Node, option: str) -> bool:
     return True
 
 
-def _press_row(turn: Turn, row: JSON, option: str) -> bool:
+def _press_row(turn: Turn, row: JsonObject, option: str) -> bool:
     if option.startswith("f:") and option[2:] in FIELDS:
         _go(turn, option[2:], row, wizard=False)
     elif option == "ok":
@@ -107,7 +107,7 @@ def _press_row(turn: Turn, row: JSON, option: str) -> bool:
     return True
 
 
-def _press_delete(turn: Turn, row: JSON, option: str) -> bool:
+def _press_delete(turn: Turn, row: JsonObject, option: str) -> bool:
     if option == "yes" and not permitted(turn, "delete_plan_row"):
         _go(turn, "row", row, wizard=False)
     elif option == "yes":
@@ -121,7 +121,7 @@ def _press_delete(turn: Turn, row: JSON, option: str) -> bool:
     return True
 
 
-def _press_field(turn: Turn, row: JSON, stage: str, option: str) -> bool:
+def _press_field(turn: Turn, row: JsonObject, stage: str, option: str) -> bool:
     field = FIELD_OF.get(stage, stage)
     if stage == "fokus" and option.startswith("o:"):
         _set(turn, row, "fokus", option[2:])
@@ -145,7 +145,7 @@ def _press_field(turn: Turn, row: JSON, stage: str, option: str) -> bool:
     return True
 
 
-def _cancel(turn: Turn, row: JSON) -> None:
+def _cancel(turn: Turn, row: JsonObject) -> None:
     """Leave the field. "Fortryd" while a new row is being filled in drops that row, however
     far it got (nothing half-filled is left behind); on an existing row it keeps the row."""
     wizard = bool(turn.state.widget.get("wizard"))
@@ -177,10 +177,11 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     return True
 
 
-def _read_field(turn: Turn, field: str, typed: str) -> object:
+def _read_field(turn: Turn, field: str, typed: str) -> JsonValue | values.Problem:
     """Read a typed field into its bounded value, or the Problem that refuses it."""
     if field in LIST_FIELDS:
-        return values.text_list(typed)
+        items = values.text_list(typed)
+        return items if isinstance(items, values.Problem) else json_list(items)
     if field == "tid":
         when = values.typed_when(typed, turn.event.at, turn.content.lang)
         return when if isinstance(when, values.Problem) else when.to_json()

@@ -20,9 +20,9 @@ from dialogues.events import Reply
 from dialogues.kind import shorten
 from dialogues.markup import escape
 from dialogues.plan import add_row, find_row, focus_label
-from dialogues.planchange import Change, Refusal, parse
+from dialogues.planchange import Change, Refusal, Value, parse
 from dialogues.rules import permitted
-from dialogues.state import JSON, JsonValue, json_list
+from dialogues.state import JsonObject, JsonValue, json_list, json_object, text_at
 from dialogues.turn import Turn
 from dialogues.values import MAX_PLAN_ROWS
 from dialogues.wholeplan import plan_node
@@ -75,7 +75,7 @@ def _outcome(turn: Turn, code: str, field: str = "") -> None:
     turn.replies.append(Reply(text="", outcome=f"{code}:{field}" if field else code))
 
 
-def find_step(turn: Turn, uid: str) -> tuple[str, JSON, str] | None:
+def find_step(turn: Turn, uid: str) -> tuple[str, JsonObject, str] | None:
     """Return (state key, record, step text) of a planned or done catalogue step by its id."""
     for flow in turn.content.flows.values():
         for node in flow.nodes.values():
@@ -91,17 +91,17 @@ def find_step(turn: Turn, uid: str) -> tuple[str, JSON, str] | None:
     return None
 
 
-def _row(turn: Turn, item: str) -> JSON | None:
+def _row(turn: Turn, item: str) -> JsonObject | None:
     return find_row(turn, item.removeprefix("plan-")) if item.startswith("plan-") else None
 
 
-def _title(turn: Turn, row: JSON) -> str:
+def _title(turn: Turn, row: JsonObject) -> str:
     found = plan_node(turn.content)
-    title = row.get("maal") or focus_label(found[1] if found else None, row.get("fokus", ""))
+    title = row.get("maal") or focus_label(found[1] if found else None, text_at(row, "fokus"))
     return shorten(str(title or "…"), 60)
 
 
-def _who(turn: Turn) -> dict[str, object]:
+def _who(turn: Turn) -> JsonObject:
     return {"id": turn.event.user_id, "name": turn.event.user_name}
 
 
@@ -148,21 +148,30 @@ def _delete(turn: Turn, change: Change) -> str:
     return "ok"
 
 
-def _set_row(turn: Turn, row: JSON, change: Change) -> None:
+def _stored(value: Value) -> JsonValue:
+    """Return a change's value as it is stored (lists for tuples)."""
+    if isinstance(value, tuple):
+        return json_list(value)
+    if isinstance(value, dict):
+        return json_object(value)
+    return value
+
+
+def _set_row(turn: Turn, row: JsonObject, change: Change) -> None:
     for name, value in change.fields:
         if name == "focus":
             row["fokus"] = _focus(turn, str(value or ""))
         elif name in ("subgoals", "actions") and isinstance(value, tuple):
             row[ROW_NAMES[name]] = list(value)
         else:
-            row[ROW_NAMES[name]] = value if name == "due" else (value or "")
+            row[ROW_NAMES[name]] = _stored(value) if name == "due" else _stored(value or "")
     if change.has("status"):
         row["progress_by"], row["progress_at"] = _who(turn), turn.event.at.isoformat()
 
 
-def _set_step(turn: Turn, record: JSON, change: Change) -> None:
+def _set_step(turn: Turn, record: JsonObject, change: Change) -> None:
     for name, value in change.fields:
-        record[STEP_NAMES[name]] = value if name != "who" else (value or None)
+        record[STEP_NAMES[name]] = _stored(value if name != "who" else (value or None))
     if change.has("status"):
         record["status"] = "done" if change.get("status") == "done" else "planned"
         record["progress_by"], record["progress_at"] = _who(turn), turn.event.at.isoformat()

@@ -14,7 +14,7 @@ from dialogues import checklist, dates, schedule, values
 from dialogues.model import ChecklistItem, Content, Flow, Node
 from dialogues.plan import focus_label
 from dialogues.planchange import ROW_FIELDS, STATUSES, STEP_FIELDS
-from dialogues.state import JSON, ChatState, JsonObject, JsonValue
+from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.wholeplan import plain, plan_node, sections
 
 STATUS_OF = {stored: name for name, stored in STATUSES.items()}
@@ -31,7 +31,7 @@ class Reader:
 
 
 def build(content: Content, state: ChatState, chat_id: int, title: str, reader: Reader,
-          at: datetime) -> JSON:  # fmt: skip
+          at: datetime) -> dict[str, object]:  # fmt: skip
     """Return the plan of a chat for one reader, in `content`'s language."""
     found = plan_node(content)
     node = found[1] if found else None

@@ -11,13 +11,13 @@ from dialogues.markup import escape
 from dialogues.model import Content, Node
 from dialogues.records import Cadence, FollowUp, time_due, time_label
 from dialogues.rules import permitted
-from dialogues.state import JSON, ChatState
+from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
 
 CADENCES: dict[Cadence, int] = {"month": 1, "quarter": 3, "halfyear": 6, "none": 0}  # months apart
 
 
-def followup(state: ChatState) -> JSON:
+def followup(state: ChatState) -> JsonObject:
     """Return the stored follow-up settings as stored, to change them (empty when none)."""
     value = state.settings.get("followup")
     return value if isinstance(value, dict) else {}
@@ -149,7 +149,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     return True
 
 
-def _store(turn: Turn, **values: object) -> None:
+def _store(turn: Turn, **values: JsonValue) -> None:
     stored = dict(followup(turn.state))
     stored.update(
         values,

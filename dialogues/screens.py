@@ -9,7 +9,7 @@ from dialogues.markup import escape
 from dialogues.model import Flow, Node
 from dialogues.nodes import mention
 from dialogues.rules import permitted
-from dialogues.state import JSON
+from dialogues.state import JsonObject, text_at
 from dialogues.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.turn import Turn
 
@@ -25,7 +25,7 @@ def _flows_with_answers(turn: Turn) -> list[Flow]:
     return [f for f in turn.content.flows.values() if f.id in keys]
 
 
-def _own(turn: Turn) -> tuple[Flow, JSON] | None:
+def _own(turn: Turn) -> tuple[Flow, JsonObject] | None:
     """Return the part and the own question the page is about, if it is about one."""
     target = _target(turn)
     ref = str(turn.state.widget.get("q", ""))
@@ -58,7 +58,7 @@ def render(turn: Turn) -> None:
         _render_list(turn, flow)
     elif page == "edit":
         current = answers.get(turn.state, flow.id, node.id)
-        now = turn.t("previous_answer", answer=escape(current["text"])) if current else ""
+        now = turn.t("previous_answer", answer=escape(text_at(current, "text"))) if current else ""
         cancel = (turn.button(turn.t("btn_cancel"), "cancel"),)
         text = f"<b>{node.text}</b>\n\n{now}\n\n{turn.t('answers_type_new')}"
         turn.say(text, rows(cancel))

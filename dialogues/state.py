@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-JSON = dict[str, Any]
+JSON = dict[str, Any]  # freshly decoded, before ChatState checks it field by field
 # What json.loads returns, and what the migrations walk: they see stored data as it is.
 JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
 JsonObject: TypeAlias = "dict[str, JsonValue]"
@@ -21,6 +21,23 @@ def json_list(items: Iterable[JsonValue]) -> list[JsonValue]:
     """Return items as a stored list (a list[str] is not a list[JsonValue] to mypy: lists
     can be changed, so their item type cannot widen)."""
     return list(items)
+
+
+def json_object(items: Mapping[str, JsonValue]) -> JsonObject:
+    """Return a mapping as a stored object (dict[str, str] is not a JsonObject to mypy)."""
+    return dict(items)
+
+
+def text_at(data: JsonObject, key: str) -> str:
+    """Return a stored text ('' when it is absent or not a text)."""
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def by_of(data: JsonObject) -> JsonObject:
+    """Return who wrote a stored record ({} when nobody or not a person)."""
+    value = data.get("by")
+    return value if isinstance(value, dict) else {}
 
 
 def _mapping(value: JsonValue) -> JsonObject:

@@ -23,7 +23,11 @@ def voices(state: ChatState, flow_id: str, node_id: str) -> list[tuple[str, Json
     """Return every stored answer to a question (one, or one per member), oldest first."""
     base = key(flow_id, node_id)
     found = [(k, v) for k, v in state.answers.items() if k == base or k.startswith(base + "#")]
-    return sorted(found, key=lambda kv: str(kv[1].get("at") or ""))
+    return sorted(found, key=_written_at)
+
+
+def _written_at(voice: tuple[str, JsonObject]) -> str:
+    return str(voice[1].get("at") or "")
 
 
 def get(state: ChatState, flow_id: str, node_id: str) -> JsonObject | None:

@@ -21,7 +21,11 @@ def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JsonObject]]:
         for k, v in state.answers.items()
         if k.startswith(start) and k[len(start) :].isdecimal() and isinstance(v, dict)
     ]
-    return sorted(found, key=lambda kv: int(kv[0][len(start) :]))
+
+    def number(own: tuple[str, JsonObject]) -> int:
+        return int(own[0][len(start) :])
+
+    return sorted(found, key=number)
 
 
 def own_questions(state: ChatState, flow_id: str) -> list[tuple[str, OwnQuestion]]:

@@ -51,6 +51,10 @@ def item(content: Content, state: ChatState, ref: str) -> tuple[str, JsonObject]
     return None
 
 
+def _day(deadline: tuple[str, date]) -> date:
+    return deadline[1]
+
+
 def _when(record: JsonObject) -> JsonObject | None:
     value = record.get("tid") or record.get("when")
     return value if isinstance(value, dict) else None
@@ -89,7 +93,7 @@ def _week(
 ) -> Reply | None:
     """One message for a week's deadlines: a line per item and its progress buttons."""
     t = content.text
-    refs = [r for r, d in sorted(deadlines(content, state), key=lambda x: x[1])
+    refs = [r for r, d in sorted(deadlines(content, state), key=_day)
             if week_of(d) == monday and only in (None, r)]  # fmt: skip
     found = [(ref, got) for ref in refs if (got := item(content, state, ref)) is not None]
     if not found:

@@ -84,7 +84,10 @@ class ChatStore:
             return None
         content = self.library.get(state.lang)
         retention = int(self.library.operator.get("retention_days") or 0) or None
-        return [to_row(n) for n in wanted(content, state, chat_id, self.clock(), retention)]
+        return [
+            to_row(n)
+            for n in wanted(content, state, chat_id, self.clock(), retention, tz=self.library.tz)
+        ]
 
     def _sync_rows(self, chat_id: int, rows: list[NudgeRow] | None) -> None:
         if self.nudges is None or rows is None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, StartupError, setup_logging
 from bot.graph import mermaid
-from dialogues import ContentError, Library, dates, load_library
+from dialogues import ContentError, Library, load_library
 from dialogues.exporters import FORMATS, PICTURES
 from dialogues.readability import content_lix, flow_texts, sent_lix
 from dialogues.validate import reachable
@@ -65,8 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "retention_days": str(config.retention_days),
             "webapp_url": config.webapp_url,  # '' = no Mini App buttons
         }
-        library = dataclasses.replace(library, operator=operator)
-        dates.use_zone(config.tz)
+        library = dataclasses.replace(library, operator=operator, tz=config.tz)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -55,7 +55,7 @@ class DataExports(ChatStore):
             )
             return f"{stem}-{chat_id}-{now:%Y-%m-%d}.json", body
         assert state is not None
-        doc = build_document(self.library.get(state.lang), state, now)
+        doc = build_document(self.library.get(state.lang), state, now, self.library.tz)
         return filename(doc, fmt), render(doc, fmt, calendar_id=str(chat_id))
 
     def _groups_of(self, user_id: int) -> list[dict[str, object]]:

@@ -49,7 +49,7 @@ class Nudger:
         self.conversations = conversations
         self.outbox = outbox or Outbox(conversations)
         self.nudges = conversations.nudges
-        self.tz = tz
+        self.tz = conversations.library.tz if tz is None else tz  # the library's, by default
 
     async def tick(self, bot: object) -> int:
         """Send what is due now; return how many nudges went out."""
@@ -87,7 +87,9 @@ class Nudger:
             await asyncio.to_thread(self.nudges.claim, row.id)  # the week's message has it
             return 0
         reply = (
-            None if muted or nudge.category in off else followup.render(content, state, nudge, now)
+            None
+            if muted or nudge.category in off
+            else followup.render(content, state, nudge, now, self.tz)
         )
         if reply is not None and nudge.kind in APP_KINDS:  # the item or meeting, in the page
             app = app_row(self.conversations.library.operator, content.text("btn_open_plan"))

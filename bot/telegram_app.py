@@ -63,7 +63,7 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
     application.bot_data["conversations"] = conversations
     application.bot_data["outbox"] = outbox = Outbox(conversations)
     if conversations.nudges is not None and application.job_queue is not None:
-        nudger = Nudger(conversations, config.tz, outbox)
+        nudger = Nudger(conversations, outbox=outbox)  # in the library's zone (BOT_TIMEZONE)
         application.bot_data["nudger"] = nudger
         application.job_queue.run_repeating(_nudge_tick, interval=TICK_SECONDS, first=1)
     application.bot_data["members"] = Members()

@@ -144,7 +144,7 @@ def press(turn: Turn, node: Node, option: str) -> bool:
             _next_item(turn, node, index)
         return True
     if stage == "when" and option in dates.QUICK:
-        when = values.quick_when(option, turn.event.at, turn.content.lang)
+        when = values.quick_when(option, turn.event.at, turn.library.tz, turn.content.lang)
         _save(turn, node, item, when=when.to_json())
         _next_item(turn, node, index)
         return True
@@ -196,7 +196,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
             _to(turn, index, "when")
         return True
     if stage == "when_text":
-        when = values.typed_when(typed, turn.event.at, turn.content.lang)
+        when = values.typed_when(typed, turn.event.at, turn.library.tz, turn.content.lang)
         if isinstance(when, values.Problem):
             turn.refuse(when)
             return True

@@ -1,4 +1,8 @@
-"""Deadlines people type or pick: weeks and dates, in Danish local time."""
+"""Deadlines people type or pick: weeks and dates, in the operator's local time.
+
+The time zone is never global: each function that needs "today" is given it (the library's
+`tz`, set from BOT_TIMEZONE at start-up).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-LOCAL = ZoneInfo("Europe/Copenhagen")
-_zone: list[tzinfo] = [LOCAL]  # the operator's time zone (BOT_TIMEZONE), set once at start-up
-
-
-def use_zone(zone: tzinfo) -> None:
-    """Set the time zone that local dates, nine o'clock and quiet hours are counted in."""
-    _zone[0] = zone
-
-
-def zone() -> tzinfo:
-    """Return the time zone in use (Europe/Copenhagen unless the operator chose another)."""
-    return _zone[0]
+LOCAL = ZoneInfo("Europe/Copenhagen")  # the default zone (BOT_TIMEZONE unset)
 
 
 QUICK = ("w0", "w1", "m1")  # this week, next week, in a month
@@ -31,9 +24,9 @@ MONTHS = {
 }
 
 
-def today(at: datetime) -> date:
-    """Return the local date at the moment `at`."""
-    return at.astimezone(zone()).date()
+def today(at: datetime, tz: tzinfo) -> date:
+    """Return the local date in the zone `tz` at the moment `at`."""
+    return at.astimezone(tz).date()
 
 
 def week_end(year: int, week: int) -> date:
@@ -53,9 +46,9 @@ def date_label(day: date, lang: str = "da") -> str:
     return f"{day.day}. {month} {day.year}" if lang == "da" else f"{day.day} {month} {day.year}"
 
 
-def quick(choice: str, at: datetime, lang: str = "da") -> tuple[str, date]:
+def quick(choice: str, at: datetime, tz: tzinfo, lang: str = "da") -> tuple[str, date]:
     """Resolve a quick button (this week, next week, in a month) to a label and a date."""
-    now = today(at)
+    now = today(at, tz)
     if choice == "m1":
         day = now + timedelta(days=30)
         return date_label(day, lang), day
@@ -64,10 +57,10 @@ def quick(choice: str, at: datetime, lang: str = "da") -> tuple[str, date]:
     return week_label(day, lang), day
 
 
-def parse(text: str, at: datetime, lang: str = "da") -> tuple[str, date] | None:
+def parse(text: str, at: datetime, tz: tzinfo, lang: str = "da") -> tuple[str, date] | None:
     """Read 'uge 12', '12', '15.3.2027', '15/3' or '2027-03-15'; None when it is not a time."""
     clean = text.strip().lower().rstrip(".")
-    now = today(at)
+    now = today(at, tz)
     try:
         return _parse_week(clean, now, lang) or _parse_date(clean, now, lang)
     except ValueError:

@@ -35,7 +35,7 @@ def press(turn: Turn, option: str) -> bool:
     if option not in FORMATS:
         return False
     if option != "json":
-        doc = build_document(turn.content, turn.state, turn.event.at)
+        doc = build_document(turn.content, turn.state, turn.event.at, turn.library.tz)
         if doc.is_empty or (option == "ics" and not _has_dates(doc)):
             turn.say(turn.t("export_empty" if doc.is_empty else "export_no_dates"))
             return True

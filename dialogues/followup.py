@@ -6,7 +6,7 @@ so they stay valid while the item exists, whatever the chat is doing meanwhile.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from dialogues import dates, schedule, values
 from dialogues.events import Button, Reply
@@ -60,24 +60,26 @@ def _when(record: JsonObject) -> JsonObject | None:
     return value if isinstance(value, dict) else None
 
 
-def render(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Reply | None:
+def render(
+    content: Content, state: ChatState, nudge: Nudge, at: datetime, tz: tzinfo
+) -> Reply | None:
     """Return the message of a nudge, or None when what it is about no longer exists."""
     if nudge.kind == "week":
         monday = values.stored_day(nudge.ref[2:])
         return _week(content, state, monday) if monday else None
     if nudge.kind in ("heads_up", "due"):
-        return _stored_before_weeks(content, state, nudge, at)
-    return _render_other(content, state, nudge, at)
+        return _stored_before_weeks(content, state, nudge, at, tz)
+    return _render_other(content, state, nudge, at, tz)
 
 
 def _stored_before_weeks(
-    content: Content, state: ChatState, nudge: Nudge, at: datetime
+    content: Content, state: ChatState, nudge: Nudge, at: datetime, tz: tzinfo
 ) -> Reply | None:
     """A reminder of one item stored before a week's deadlines were grouped: None when its
     week's message is still to come (it carries the item), else that week's message with
     this item alone, so the item is reminded of once."""
     day = next((d for ref, d in deadlines(content, state) if ref == nudge.ref), None)
-    if day is None or on_day(week_of(day)) > at:
+    if day is None or on_day(week_of(day), tz) > at:
         return None
     return _week(content, state, week_of(day), only=nudge.ref)
 
@@ -129,7 +131,9 @@ def _progress_buttons(content: Content, ref: str) -> tuple[tuple[Button, ...], .
     )
 
 
-def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime) -> Reply | None:
+def _render_other(
+    content: Content, state: ChatState, nudge: Nudge, at: datetime, tz: tzinfo
+) -> Reply | None:
     t = content.text
     if nudge.kind == "retention":
         keep = Button(t("btn_keep_data"), "g:keep")
@@ -143,7 +147,7 @@ def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime
         if day is None:
             return None
         text = t("nudge_meeting", date=dates.date_label(day, content.lang))
-        text += "\n\n" + t("followup_agenda") + "\n\n" + status_lines(content, state, at)
+        text += "\n\n" + t("followup_agenda") + "\n\n" + status_lines(content, state, at, tz)
         later = Button(t("btn_nudge_later"), data("u", nudge.ref))
         return Reply(text, ((later,), (off,)))
     if nudge.kind == "unfinished":
@@ -160,9 +164,9 @@ def _render_other(content: Content, state: ChatState, nudge: Nudge, at: datetime
     return Reply(t(f"nudge_{nudge.kind}"), ((go,), (off,)))
 
 
-def status_lines(content: Content, state: ChatState, at: datetime) -> str:
+def status_lines(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> str:
     """Return one line per action item with its status and who is responsible."""
-    doc = build_document(content, state, at)
+    doc = build_document(content, state, at, tz)
     if not doc.rows:
         return content.text("label_empty_plan")
     lines = []
@@ -201,7 +205,9 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
         return
     title, record = found
     if option == "u":
-        moved = values.moved_when(_when(record), POSTPONE_DAYS, turn.event.at, turn.content.lang)
+        moved = values.moved_when(
+            _when(record), POSTPONE_DAYS, turn.event.at, turn.library.tz, turn.content.lang
+        )
         if moved is None:
             turn.say(turn.t("nudge_gone"))
         elif isinstance(moved, values.Problem):
@@ -222,12 +228,14 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
 def _postpone_meeting(turn: Turn, ref: str) -> None:
     """Move a meeting a week on: only in a chat with follow-up meetings, within the window."""
     day = values.stored_day(ref[2:])
-    if day is None or day not in schedule.all_meetings(turn.content, turn.state, turn.event.at):
+    if day is None or day not in schedule.all_meetings(
+        turn.content, turn.state, turn.event.at, turn.library.tz
+    ):
         turn.say(turn.t("meeting_unknown"))  # not one of the board's planned meetings
         return
     new = day + timedelta(days=POSTPONE_DAYS)
     label = dates.date_label(new, turn.content.lang)
-    moved = values.checked(label, new, turn.event.at, turn.content.lang)
+    moved = values.checked(label, new, turn.event.at, turn.library.tz, turn.content.lang)
     if isinstance(moved, values.Problem):
         turn.say(turn.t(moved.key, **moved.values))
         return

@@ -38,7 +38,7 @@ def show_group_plan(turn: Turn, _data: str) -> bool:
         turn.say(turn.t("groups_not_member"))
     elif view.outcome == "plan" and view.plan is not None:
         content = turn.library.get(view.plan.lang)  # the plan in the group's own language
-        turn.say(plan_html(build_document(content, view.plan, turn.event.at)))
+        turn.say(plan_html(build_document(content, view.plan, turn.event.at, turn.library.tz)))
     else:
         turn.say(turn.t("groups_refused"))
     return True

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from dialogues.dates import LOCAL
 
 # The node kinds and menu actions are declared in dialogues/registry.py.
 INFO_STYLES = ("fakta", "tip", "eksempel")
@@ -148,6 +151,7 @@ class Library:
     default: str = "da"
     fallback: str = "en"  # for users whose Telegram language we do not speak
     operator: dict[str, str] = field(default_factory=dict)  # privacy contact, retention days
+    tz: tzinfo = LOCAL  # the operator's time zone (BOT_TIMEZONE): local dates, 9:00, quiet hours
 
     def get(self, lang: str | None) -> Content:
         """Return the content for `lang`, falling back to the default language."""

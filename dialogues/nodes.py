@@ -188,7 +188,10 @@ def answer_question(turn: Turn, node: Node, text: str) -> bool:
         store.put(turn.state, turn.state.flow or "", node.id, text, turn.event)
         render_board_question(turn, node, edit=True)  # the question's message gains the answer
         return True
-    if node.input != "text" and dates.parse(text, turn.event.at, turn.content.lang) is None:
+    if (
+        node.input != "text"
+        and dates.parse(text, turn.event.at, turn.library.tz, turn.content.lang) is None
+    ):
         turn.note(turn.t("bad_date" if node.input == "date" else "bad_time"))
         turn.show()
         return True

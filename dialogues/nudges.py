@@ -66,15 +66,14 @@ class Nudge:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def in_quiet_hours(moment: datetime, tz: tzinfo | None = None) -> bool:
-    """Tell whether a moment falls between 21:00 and 08:00 local time."""
-    local = moment.astimezone(tz or dates.zone()).time()
+def in_quiet_hours(moment: datetime, tz: tzinfo) -> bool:
+    """Tell whether a moment falls between 21:00 and 08:00 local time (in the zone `tz`)."""
+    local = moment.astimezone(tz).time()
     return local >= QUIET_START or local < QUIET_END
 
 
-def out_of_quiet_hours(moment: datetime, tz: tzinfo | None = None) -> datetime:
+def out_of_quiet_hours(moment: datetime, tz: tzinfo) -> datetime:
     """Move a moment inside quiet hours (21:00–08:00 local) to the next 08:00."""
-    tz = tz or dates.zone()
     local = moment.astimezone(tz)
     if local.time() >= QUIET_START:
         local = datetime.combine(local.date() + timedelta(days=1), QUIET_END, tzinfo=tz)
@@ -83,9 +82,9 @@ def out_of_quiet_hours(moment: datetime, tz: tzinfo | None = None) -> datetime:
     return local.astimezone(UTC)
 
 
-def on_day(day: date, tz: tzinfo | None = None) -> datetime:
-    """Return nine o'clock local time on a day, in UTC."""
-    return datetime.combine(day, SEND_AT, tzinfo=tz or dates.zone()).astimezone(UTC)
+def on_day(day: date, tz: tzinfo) -> datetime:
+    """Return nine o'clock local time (in the zone `tz`) on a day, in UTC."""
+    return datetime.combine(day, SEND_AT, tzinfo=tz).astimezone(UTC)
 
 
 def weekday_on_or_before(day: date) -> date:
@@ -119,7 +118,7 @@ def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
 
 
 def _action_items(
-    content: Content, state: ChatState, chat_id: int, now: datetime
+    content: Content, state: ChatState, chat_id: int, now: datetime, tz: tzinfo
 ) -> Iterator[Nudge]:
     """One reminder per week that holds deadlines, on its Monday: the week's items together.
 
@@ -133,20 +132,22 @@ def _action_items(
     for _, day in deadlines(content, state):
         weeks.setdefault(week_of(day), []).append(day)
     for monday, days in sorted(weeks.items()):
-        due = on_day(monday)
+        due = on_day(monday, tz)
         if due <= now:
             later = sorted(
                 moment
                 for day in days
-                if (moment := on_day(max(monday, weekday_on_or_before(day)))) > now
+                if (moment := on_day(max(monday, weekday_on_or_before(day)), tz)) > now
             )
             due = later[0] if later else due
         yield Nudge(chat_id, "week", f"w:{monday.isoformat()}", due)
 
 
-def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) -> Iterator[Nudge]:
-    for day in schedule.all_meetings(content, state, now):
-        notice = on_day(weekday_on_or_before(day - timedelta(days=MEETING_NOTICE_DAYS)))
+def _followups(
+    content: Content, state: ChatState, chat_id: int, now: datetime, tz: tzinfo
+) -> Iterator[Nudge]:
+    for day in schedule.all_meetings(content, state, now, tz):
+        notice = on_day(weekday_on_or_before(day - timedelta(days=MEETING_NOTICE_DAYS)), tz)
         yield Nudge(chat_id, "meeting", f"m:{day.isoformat()}", notice)
     evaluation = content.role("evaluation")
     steps = [
@@ -157,16 +158,16 @@ def _followups(content: Content, state: ChatState, chat_id: int, now: datetime) 
         if (moment := mark.author.moment) is not None
     ]
     if steps and evaluation is not None:
-        day = dates.today(min(steps)) + timedelta(days=EVALUATION_DAYS)
-        yield Nudge(chat_id, "evaluation", f"e:{evaluation.id}", on_day(day))
+        day = dates.today(min(steps), tz) + timedelta(days=EVALUATION_DAYS)
+        yield Nudge(chat_id, "evaluation", f"e:{evaluation.id}", on_day(day, tz))
     chosen = schedule.settings(state).author.moment
     followup = content.role("followup")  # its schedule node chose the rhythm: the nudge's ref
     if chosen and followup is not None:
-        day = dates.today(chosen) + timedelta(days=REPEAT_DAYS)
-        yield Nudge(chat_id, "repeat", f"r:{followup.id}", on_day(day))
+        day = dates.today(chosen, tz) + timedelta(days=REPEAT_DAYS)
+        yield Nudge(chat_id, "repeat", f"r:{followup.id}", on_day(day, tz))
 
 
-def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nudge]:
+def _unfinished(content: Content, state: ChatState, chat_id: int, tz: tzinfo) -> Iterator[Nudge]:
     flow = content.flows.get(state.flow or "")
     if flow is None or flow.id == content.menu.id or not state.updated_at or state.node is None:
         return
@@ -178,17 +179,17 @@ def _unfinished(content: Content, state: ChatState, chat_id: int) -> Iterator[Nu
     moment = values.stored_moment(state.updated_at)
     if moment is None:
         return
-    left = dates.today(moment)
-    due = on_day(left + timedelta(days=UNFINISHED_DAYS))
+    left = dates.today(moment, tz)
+    due = on_day(left + timedelta(days=UNFINISHED_DAYS), tz)
     yield Nudge(chat_id, "unfinished", f"u:{flow.id}", due)
 
 
-def _retention(state: ChatState, chat_id: int, days: int | None) -> Iterator[Nudge]:
+def _retention(state: ChatState, chat_id: int, days: int | None, tz: tzinfo) -> Iterator[Nudge]:
     """Warn 30 days before an inactive chat's data is purged, then purge it."""
     last = values.stored_moment(state.updated_at)
     if not days or last is None:
         return
-    warning = out_of_quiet_hours(last + timedelta(days=days - RETENTION_WARNING_DAYS))
+    warning = out_of_quiet_hours(last + timedelta(days=days - RETENTION_WARNING_DAYS), tz)
     yield Nudge(chat_id, "retention", "x:warn", warning)
     yield Nudge(chat_id, "purge", "x:purge", last + timedelta(days=days))
 
@@ -205,19 +206,22 @@ def wanted(
     chat_id: int,
     now: datetime,
     retention_days: int | None = None,
+    *,
+    tz: tzinfo,
 ) -> list[Nudge]:
-    """Return the nudges still ahead for this chat, minus those switched off.
+    """Return the nudges still ahead for this chat, minus those switched off; local days
+    and nine o'clock are counted in the zone `tz` (the library's).
 
     The retention warning and the purge cannot be switched off: they keep the promise that
     data is not kept for ever.
     """
-    found = list(_retention(state, chat_id, retention_days))
+    found = list(_retention(state, chat_id, retention_days, tz))
     if not state.settings.get("inactive") and not state.settings.get("nudges_off_all"):
         off = switched_off(state)
         reminders = [
-            *_action_items(content, state, chat_id, now),
-            *_followups(content, state, chat_id, now),
-            *_unfinished(content, state, chat_id),
+            *_action_items(content, state, chat_id, now, tz),
+            *_followups(content, state, chat_id, now, tz),
+            *_unfinished(content, state, chat_id, tz),
         ]
         found += [n for n in reminders if n.category not in off]
     return sorted((n for n in found if n.due > now), key=lambda n: n.due)

@@ -184,7 +184,7 @@ def _current_value(turn: Turn, node: Node, stage: str) -> str:
 
 def from_template(turn: Turn, template: PlanTemplate) -> JsonObject:
     """Add a row copied from an example; its time is read like a typed one."""
-    parsed = dates.parse(template.tid, turn.event.at, turn.content.lang)
+    parsed = dates.parse(template.tid, turn.event.at, turn.library.tz, turn.content.lang)
     tid = values.When(*parsed).to_json() if parsed else None
     return _new_row(
         turn,

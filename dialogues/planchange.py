@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from dialogues import values
 from dialogues.state import JsonValue
@@ -78,7 +78,7 @@ class Change:
         return json.dumps(body, ensure_ascii=False)
 
 
-def parse(body: JsonValue, at: datetime) -> Change | Refusal:
+def parse(body: JsonValue, at: datetime, tz: tzinfo) -> Change | Refusal:
     """Read a posted change; dates are checked against the window seen from `at`."""
     if not isinstance(body, dict):
         return Refusal("bad_request")
@@ -94,14 +94,14 @@ def parse(body: JsonValue, at: datetime) -> Change | Refusal:
     item = body.get("item", "") if op != "add" else ""
     if not isinstance(item, str) or (op != "add" and not _ITEM.fullmatch(item)):
         return Refusal("bad_value", "item")
-    fields = _fields(body.get("fields", {}), op, item, at)
+    fields = _fields(body.get("fields", {}), op, item, at, tz)
     if isinstance(fields, Refusal):
         return fields
     return Change(int(chat), request_id, op, item, fields)
 
 
 def _fields(
-    raw: JsonValue, op: str, item: str, at: datetime
+    raw: JsonValue, op: str, item: str, at: datetime, tz: tzinfo
 ) -> tuple[tuple[str, Value], ...] | Refusal:
     if op == "delete":
         return ()
@@ -114,7 +114,7 @@ def _fields(
             continue  # read with `due`
         if name not in allowed:
             return Refusal("bad_value", name[:40])
-        parsed = _value(name, value, raw.get("precision"), at)
+        parsed = _value(name, value, raw.get("precision"), at, tz)
         if isinstance(parsed, Refusal):
             return parsed
         found.append((name, parsed))
@@ -126,7 +126,9 @@ def _fields(
     return tuple(sorted(found))
 
 
-def _value(name: str, value: object, precision: object, at: datetime) -> Value | Refusal:
+def _value(
+    name: str, value: object, precision: object, at: datetime, tz: tzinfo
+) -> Value | Refusal:
     if name == "status":
         return (
             STATUSES[value]
@@ -134,7 +136,7 @@ def _value(name: str, value: object, precision: object, at: datetime) -> Value |
             else Refusal("bad_value", name)
         )
     if name == "due":
-        return _due(value, precision, at)
+        return _due(value, precision, at, tz)
     if name in ("subgoals", "actions"):
         return _lines(name, value)
     limit = MAX_GOAL if name == "goal" else values.MAX_SHORT
@@ -157,7 +159,9 @@ def _lines(name: str, value: object) -> tuple[str, ...] | Refusal:
     return tuple(str(line) for line in items if line)
 
 
-def _due(value: object, precision: object, at: datetime) -> dict[str, str] | Refusal | None:
+def _due(
+    value: object, precision: object, at: datetime, tz: tzinfo
+) -> dict[str, str] | Refusal | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _ISO.fullmatch(value):
@@ -170,7 +174,7 @@ def _due(value: object, precision: object, at: datetime) -> dict[str, str] | Ref
         return Refusal("bad_value", "due")
     if precision == "week":  # a week's deadline is its Friday, as in the chat ("uge 12")
         day = day + timedelta(days=4 - day.weekday())
-    first, last = values.window(at)
+    first, last = values.window(at, tz)
     if not first <= day <= last:
         return Refusal("bad_value", "due")
     return {"date": day.isoformat(), "precision": str(precision)}

@@ -43,7 +43,7 @@ STEP_NAMES = {"who": "who", "due": "when", "status": "progress"}
 
 def on_change(turn: Turn) -> None:
     """Apply the change the event carries, or refuse it; say the outcome."""
-    change = parse(_loads(turn.event.data), turn.event.at)
+    change = parse(_loads(turn.event.data), turn.event.at, turn.library.tz)
     if isinstance(change, Refusal):
         _outcome(turn, change.code, change.field)
         return

@@ -24,7 +24,7 @@ def open_plan(turn: Turn) -> None:
 
 def render(turn: Turn) -> None:
     """Show the plan with buttons to the reflections and to the plan builder."""
-    doc = build_document(turn.content, turn.state, turn.event.at)
+    doc = build_document(turn.content, turn.state, turn.event.at, turn.library.tz)
     cadence = schedule.cadence(turn.state)
     steps = _steps(turn, doc)
     text = plan_html(doc, {uid: n for n, (uid, _, _) in enumerate(steps, 1)})
@@ -99,7 +99,7 @@ def press(turn: Turn, option: str) -> bool:
 def send_timeline(turn: Turn) -> None:
     """Send the time line as a picture, with its counts in words for those who cannot see it,
     or say why there is nothing to draw yet."""
-    doc = build_document(turn.content, turn.state, turn.event.at)
+    doc = build_document(turn.content, turn.state, turn.event.at, turn.library.tz)
     if not dated(doc):
         turn.say(turn.t("timeline_empty"))
         return

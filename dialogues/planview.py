@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from dialogues import checklist, dates, schedule, values
 from dialogues.model import ChecklistItem, Content, Flow, Node
@@ -31,7 +31,7 @@ class Reader:
 
 
 def build(content: Content, state: ChatState, chat_id: int, title: str, reader: Reader,
-          at: datetime) -> dict[str, object]:  # fmt: skip
+          at: datetime, tz: tzinfo) -> dict[str, object]:  # fmt: skip
     """Return the plan of a chat for one reader, in `content`'s language."""
     found = plan_node(content)
     node = found[1] if found else None
@@ -41,14 +41,14 @@ def build(content: Content, state: ChatState, chat_id: int, title: str, reader: 
         "lang": content.lang,
         "admin": reader.admin,
         "can_delete": reader.admin or not reader.in_group,
-        "today": dates.today(at).isoformat(),
+        "today": dates.today(at, tz).isoformat(),
         "focus_options": [{"id": o.id, "label": o.label} for o in node.focus_options]
         if node
         else [],
         "items": rows(content, state, reader) + steps(content, state, reader),
         "meetings": [
             {"date": d.isoformat(), "label": dates.date_label(d, content.lang), "kind": "followup"}
-            for d in schedule.meetings(state, at)
+            for d in schedule.meetings(state, at, tz)
         ],
         "reflections": [
             {

@@ -22,7 +22,7 @@ def open_reminders(turn: Turn) -> None:
 
 
 def _line(turn: Turn, nudge: Nudge) -> str:
-    local = nudge.due.astimezone(dates.zone())
+    local = nudge.due.astimezone(turn.library.tz)
     when = f"{dates.date_label(local.date(), turn.content.lang)} {local:%H:%M}"
     found = item(turn.content, turn.state, nudge.ref)
     about = f": «{escape(found[0])}»" if found else ""
@@ -35,7 +35,7 @@ def _line(turn: Turn, nudge: Nudge) -> str:
 def render(turn: Turn) -> None:
     """List what is coming, then one switch per category and a stop-all switch."""
     settings = turn.state.settings
-    coming = wanted(turn.content, turn.state, turn.event.chat_id, turn.event.at)
+    coming = wanted(turn.content, turn.state, turn.event.chat_id, turn.event.at, tz=turn.library.tz)
     lines = [turn.t("reminders_title")]
     lines += [_line(turn, n) for n in coming[:SHOWN]] or [turn.t("reminders_none")]
     if len(coming) > SHOWN:

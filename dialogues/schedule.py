@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from dialogues import answers, dates, values
 from dialogues.kind import Kind, nav_row, rows
@@ -48,7 +48,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[date]:
+def meetings(state: ChatState, at: datetime, tz: tzinfo, horizon_months: int = 12) -> list[date]:
     """Return the planned follow-up meetings within the horizon, the next one first.
 
     A stored meeting date that reminders cannot work with (junk, or one stored before dates
@@ -56,7 +56,7 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
     """
     chosen = cadence(state)
     months = CADENCES[chosen] if chosen else 0
-    today = dates.today(at)
+    today = dates.today(at, tz)
     first = next_meeting(state)
     if first is None and months:
         first = add_months(today, months)
@@ -70,7 +70,7 @@ def meetings(state: ChatState, at: datetime, horizon_months: int = 12) -> list[d
     return [d for d in days if d >= today - timedelta(days=1)]
 
 
-def guide_meeting(content: Content, state: ChatState) -> date | None:
+def guide_meeting(content: Content, state: ChatState, tz: tzinfo) -> date | None:
     """Return the day of the meeting typed in the meeting guide (the question whose role is
     meeting_date), read as of when it was typed; None when there is none or it is no date."""
     found = content.node_role("meeting_date")
@@ -78,18 +78,18 @@ def guide_meeting(content: Content, state: ChatState) -> date | None:
     if not record:
         return None
     typed_at = record.author.moment
-    parsed = dates.parse(record.text, typed_at, content.lang) if typed_at else None
+    parsed = dates.parse(record.text, typed_at, tz, content.lang) if typed_at else None
     day = parsed[1] if parsed else None
     return day if values.stored_day(day.isoformat() if day else None) else None
 
 
-def all_meetings(content: Content, state: ChatState, at: datetime) -> list[date]:
+def all_meetings(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> list[date]:
     """Return the board's coming meetings: the rhythm's and the one the meeting guide set."""
-    found = set(meetings(state, at))
-    guide = guide_meeting(content, state)
+    found = set(meetings(state, at, tz))
+    guide = guide_meeting(content, state, tz)
     if guide is not None:
         guide = moved_meetings(state).get(guide, guide)
-        if guide >= dates.today(at) - timedelta(days=1):
+        if guide >= dates.today(at, tz) - timedelta(days=1):
             found.add(guide)
     return sorted(found)
 
@@ -139,7 +139,9 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
         return False
     if not permitted(turn, "next_meeting"):
         return True
-    when = values.typed_when(typed, turn.event.at, turn.content.lang, bad="bad_date")
+    when = values.typed_when(
+        typed, turn.event.at, turn.library.tz, turn.content.lang, bad="bad_date"
+    )
     if isinstance(when, values.Problem):
         turn.refuse(when)
         return True

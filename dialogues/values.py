@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from dialogues import dates
 from dialogues.state import JsonObject
@@ -71,48 +71,52 @@ class When:
         return {"date": self.day.isoformat(), "precision": self.precision}
 
 
-def window(at: datetime) -> tuple[date, date]:
+def window(at: datetime, tz: tzinfo) -> tuple[date, date]:
     """Return the earliest and latest date a user may set, seen from the moment `at`."""
-    today = dates.today(at)
+    today = dates.today(at, tz)
     return today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS)
 
 
-def out_of_window(at: datetime, lang: str) -> Problem:
+def out_of_window(at: datetime, tz: tzinfo, lang: str) -> Problem:
     """Return the refusal of a date outside the window, naming the window."""
-    first, last = window(at)
+    first, last = window(at, tz)
     return Problem(
         "date_out_of_range",
         {"first": dates.date_label(first, lang), "last": dates.date_label(last, lang)},
     )
 
 
-def checked(label: str, day: date, at: datetime, lang: str) -> When | Problem:
+def checked(label: str, day: date, at: datetime, tz: tzinfo, lang: str) -> When | Problem:
     """Accept a date within the window."""
-    first, last = window(at)
-    return When(label, day) if first <= day <= last else out_of_window(at, lang)
+    first, last = window(at, tz)
+    return When(label, day) if first <= day <= last else out_of_window(at, tz, lang)
 
 
-def typed_when(typed: str, at: datetime, lang: str, bad: str = "bad_time") -> When | Problem:
+def typed_when(
+    typed: str, at: datetime, tz: tzinfo, lang: str, bad: str = "bad_time"
+) -> When | Problem:
     """Read a typed week or date ('uge 12', '15.3.2027', ...); `bad` names the parse error."""
-    parsed = dates.parse(typed[:100], at, lang)
+    parsed = dates.parse(typed[:100], at, tz, lang)
     if parsed is None:
         return Problem(bad)
-    return checked(parsed[0], parsed[1], at, lang)
+    return checked(parsed[0], parsed[1], at, tz, lang)
 
 
-def quick_when(choice: str, at: datetime, lang: str) -> When:
+def quick_when(choice: str, at: datetime, tz: tzinfo, lang: str) -> When:
     """Resolve a quick button (this week, next week, in a month): always within the window."""
-    label, day = dates.quick(choice, at, lang)
+    label, day = dates.quick(choice, at, tz, lang)
     return When(label, day)
 
 
-def moved_when(old: object, days: int, at: datetime, lang: str) -> When | Problem | None:
+def moved_when(
+    old: object, days: int, at: datetime, tz: tzinfo, lang: str
+) -> When | Problem | None:
     """Move a stored deadline by `days`, labelled as before; None when it holds no date."""
     day = stored_day(old)
     if day is None or not isinstance(old, dict):
         return None
     new = day + timedelta(days=days)
-    return checked(dates.label_for(dates.stored_precision(old), new, lang), new, at, lang)
+    return checked(dates.label_for(dates.stored_precision(old), new, lang), new, at, tz, lang)
 
 
 def stored_day(value: object) -> date | None:

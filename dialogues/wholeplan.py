@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from dialogues import answers, checklist, dates, records, schedule
 from dialogues.custom import own_questions
@@ -142,30 +142,30 @@ def sections(content: Content, state: ChatState) -> list[Section]:
     return result
 
 
-def build_document(content: Content, state: ChatState, at: datetime) -> PlanDocument:
-    """Build the whole plan of a chat in its language."""
+def build_document(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> PlanDocument:
+    """Build the whole plan of a chat in its language; its dates are local to the zone `tz`."""
     org = role_answer(content, state, "organisation")
     # Numbered, not dated: a calendar that re-imports the plan moves a meeting whose day
     # changed instead of keeping the old one beside the new.
     meetings = tuple(
         Meeting(uid=f"meeting-{n}", title=content.text("meeting_title"), day=d)
-        for n, d in enumerate(schedule.meetings(state, at), start=1)
+        for n, d in enumerate(schedule.meetings(state, at, tz), start=1)
     )
     return PlanDocument(
         lang=content.lang,
         title=content.text("plan_title"),
         organisation=org.text.strip() if org else "",
-        created=dates.today(at),
+        created=dates.today(at, tz),
         rows=tuple(ordered(tool_rows(content, state) + step_rows(content, state))),
         sections=tuple(sections(content, state)),
         meetings=meetings,
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
         labels={key: content.text(f"label_{key}") for key in LABELS}
         | {f"status_{key}": content.text(f"status_{key}") for key in ("not_started", *PROGRESS)},
-        meeting_day=_guide_meeting(content, state, at),
+        meeting_day=_guide_meeting(content, state, at, tz),
     )
 
 
-def _guide_meeting(content: Content, state: ChatState, at: datetime) -> date | None:
+def _guide_meeting(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> date | None:
     """Return the day of the meeting typed in the meeting guide, read as of when it was typed."""
-    return schedule.guide_meeting(content, state)
+    return schedule.guide_meeting(content, state, tz)

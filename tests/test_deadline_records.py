@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import Conversations
-from dialogues import Library
+from dialogues import Library, dates
 from dialogues.wholeplan import build_document
 from storage import SqliteStore
 from tests.test_catalogue import walk_to_summary
@@ -54,7 +54,7 @@ def test_a_week_typed_in_danish_reads_as_a_week_in_english(library: Library) -> 
     english = plan_text(user)
     assert "week 12 (2027)" in english and "1 February 2027" in english
     assert "uge" not in english and "februar" not in english
-    document = build_document(library.get("en"), user.state, user.clock())
+    document = build_document(library.get("en"), user.state, user.clock(), tz=dates.LOCAL)
     deadlines = {row.tid for row in document.rows}
     assert "week 12 (2027)" in deadlines and "1 February 2027" in deadlines
 
@@ -90,7 +90,7 @@ def test_a_database_of_the_previous_release_is_migrated(
         meeting = state.settings["followup"]["next_meeting"]
         assert meeting == {"date": "2027-01-12", "precision": "day"}
         state.lang = "en"
-        document = build_document(library.get("en"), state, Clock()())
+        document = build_document(library.get("en"), state, Clock()(), tz=dates.LOCAL)
         deadlines = {row.tid for row in document.rows}
         assert {"week 49 (2026)", "1 February 2027"} <= deadlines
     finally:

@@ -73,11 +73,11 @@ def real_plan() -> ChatState:
 
 
 def local_day(nudge: Nudge) -> date:
-    return nudge.due.astimezone(dates.zone()).date()
+    return nudge.due.astimezone(dates.LOCAL).date()
 
 
 def test_a_real_plan_queues_one_reminder_per_week_that_holds_deadlines(library: Library) -> None:
-    found = wanted(library.get("da"), real_plan(), 5, MEETING)
+    found = wanted(library.get("da"), real_plan(), 5, MEETING, tz=dates.LOCAL)
     # Before: two reminders per dated item (a heads-up and one on the day): 20 of 26 in all
     # (measured with the code before this change on this very plan).
     assert Counter(n.kind for n in found) == {"week": 5, "meeting": 4, "evaluation": 1, "repeat": 1}
@@ -89,14 +89,14 @@ def test_a_real_plan_queues_one_reminder_per_week_that_holds_deadlines(library: 
         ("w:2027-02-08", date(2027, 2, 8)),  # 1 due Friday 12 February
         ("w:2027-03-01", date(2027, 3, 1)),  # 1 due that Monday itself
     ]
-    assert all(n.due == on_day(local_day(n)) for n in found if n.kind == "week")
+    assert all(n.due == on_day(local_day(n), tz=dates.LOCAL) for n in found if n.kind == "week")
     print(f"\nreal plan: {len(found)} reminders queued, {len(weeks)} of them deadlines")
     assert len(found) == 11
 
 
 def test_the_weeks_message_has_a_line_and_a_row_of_buttons_per_item(library: Library) -> None:
-    week = Nudge(5, "week", "w:2026-11-30", on_day(date(2026, 11, 30)))
-    reply = render(library.get("da"), real_plan(), week, on_day(date(2026, 11, 30)))
+    week = Nudge(5, "week", "w:2026-11-30", on_day(date(2026, 11, 30), tz=dates.LOCAL))
+    reply = render(library.get("da"), real_plan(), week, on_day(date(2026, 11, 30), tz=dates.LOCAL), tz=dates.LOCAL)
     assert reply is not None
     assert reply.text == (
         "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
@@ -112,13 +112,13 @@ def test_the_weeks_message_has_a_line_and_a_row_of_buttons_per_item(library: Lib
     assert [b.data for b in reply.buttons[1]] == [
         f"2:{o}:s:anbefaling1/skridt/s1" for o in ("d", "g", "x", "u")
     ]
-    march = Nudge(5, "week", "w:2027-03-01", on_day(date(2027, 3, 1)))
-    reply = render(library.get("da"), real_plan(), march, march.due)
+    march = Nudge(5, "week", "w:2027-03-01", on_day(date(2027, 3, 1), tz=dates.LOCAL))
+    reply = render(library.get("da"), real_plan(), march, march.due, tz=dates.LOCAL)
     assert reply is not None and reply.text.split("\n")[:2] == [  # a day is named on its line
         "📅 <b>Ugens frister</b> · uge 9 (2027)",
         "1. «Aftale med kommunen» · 1. marts 2027 · Næstformanden",
     ]
-    english = render(library.get("en"), real_plan(), week, on_day(date(2026, 11, 30)))
+    english = render(library.get("en"), real_plan(), week, on_day(date(2026, 11, 30), tz=dates.LOCAL), tz=dates.LOCAL)
     assert english is not None and english.text.startswith(
         "📅 <b>This week's deadlines</b> · week 49 (2026)\n"
         "1. “Fællesmøde med de frivillige” · Formanden\n"
@@ -142,10 +142,10 @@ def test_each_items_buttons_act_on_that_item_alone(library: Library) -> None:
     assert user.state.plan[0]["progress"] == ""
     user.press_data("2:u:p:r1")  # 1. ⏭: the row moves to next week, and into its message
     assert user.state.plan[0]["tid"] == {"date": "2026-12-11", "precision": "week"}
-    refs = {n.ref for n in wanted(library.get("da"), user.state, 100, user.clock.now)}
+    refs = {n.ref for n in wanted(library.get("da"), user.state, 100, user.clock.now, tz=dates.LOCAL)}
     assert "w:2026-12-07" in refs
     week = Nudge(100, "week", "w:2026-11-30", user.clock.now)
-    reply = render(library.get("da"), user.state, week, user.clock.now)
+    reply = render(library.get("da"), user.state, week, user.clock.now, tz=dates.LOCAL)
     assert reply is not None and reply.text.count("\n") == 3  # heading, Carl's step, the how
 
 
@@ -177,13 +177,13 @@ def stored_before_weeks(path: Path, library: Library, clock: Clock, *rows: Nudge
 
 
 def old(kind: str, ref: str, day: date) -> NudgeRow:
-    nudge = Nudge(5, kind, ref, on_day(day))
+    nudge = Nudge(5, kind, ref, on_day(day, tz=dates.LOCAL))
     return NudgeRow(nudge.id, 5, kind, ref, nudge.due.isoformat())
 
 
 async def run_days(nudger: Nudger, clock: Clock, bot: ExtBot, days: list[date]) -> None:
     for day in days:
-        clock.now = on_day(day)
+        clock.now = on_day(day, tz=dates.LOCAL)
         await nudger.tick(bot)
 
 
@@ -256,7 +256,7 @@ def test_a_week_with_more_than_eight_items_gives_each_its_row(library: Library) 
     rows = [row(f"r{n}", f"Opgave {n}", when("2026-12-04"), "Formanden") for n in range(1, 11)]
     user.conversations.store.put("chat:100", {**user.state.to_dict(), "plan": rows})
     week = Nudge(100, "week", "w:2026-11-30", user.clock.now)
-    reply = render(library.get("da"), user.state, week, user.clock.now)
+    reply = render(library.get("da"), user.state, week, user.clock.now, tz=dates.LOCAL)
     assert reply is not None
     assert [r[0].label for r in reply.buttons] == [f"{n}. ✅" for n in range(1, 11)]
     assert [len(r) for r in reply.buttons] == [4] * 10

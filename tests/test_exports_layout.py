@@ -16,7 +16,7 @@ from docx.shared import Mm
 from icalendar import Calendar
 from pypdf import PageObject, PdfReader
 
-from dialogues import Library
+from dialogues import Library, dates
 from dialogues.document import PlanDocument, PlanRow
 from dialogues.exporters import filename, render
 from dialogues.wholeplan import build_document
@@ -190,7 +190,7 @@ def test_the_meeting_guides_answers_head_the_plan_and_are_not_reflections(
     user.press_on("org", flow="moede")
     user.send("Velkommen her & co")
     user.send("3.2.2027")
-    doc = build_document(library.get("da"), user.state, user.clock())
+    doc = build_document(library.get("da"), user.state, user.clock(), tz=dates.LOCAL)
     assert doc.organisation == "Velkommen her & co"
     assert doc.meeting_day == date(2027, 2, 3)
     questions = [answer.question for section in doc.sections for answer in section.answers]

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.chats import chat_key
-from dialogues import ChatState, Event, Library, callbacks, step, values
+from dialogues import ChatState, Event, Library, callbacks, dates, step, values
 from dialogues.markup import is_valid_telegram_html
 from dialogues.nudges import wanted
 from dialogues.safe import safe_step
@@ -83,7 +83,7 @@ def still_answers(user: Transcript) -> None:
     assert user.send("/paamindelser") and user.labels()
     state = user.state
     content = user.conversations.library.get(state.lang)
-    wanted(content, state, user.chat_id, user.clock(), 540)  # the reminders build
+    wanted(content, state, user.chat_id, user.clock(), 540, tz=dates.LOCAL)  # the reminders build
 
 
 def data_of(user: Transcript) -> tuple[object, ...]:
@@ -433,7 +433,7 @@ def test_after_the_safe_menu_the_engine_and_the_reminders_work_again(
     assert state is not None and state.flow == "menu"
     new_state, replies = step(library, state, menu)
     assert new_state is not None and replies
-    wanted(library.get(new_state.lang), new_state, 5, at, 540)
+    wanted(library.get(new_state.lang), new_state, 5, at, 540, tz=dates.LOCAL)
 
 
 # A row of the wrong shape is read as damaged and skipped; a row that is no mapping at all
@@ -496,9 +496,9 @@ def test_the_safe_path_sends_the_data_the_notice_and_the_menu(library: Library) 
 )
 def test_any_typed_date_is_read_into_the_window_or_refused(typed: str, days: int) -> None:
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC) + timedelta(days=days)
-    found = values.typed_when(typed, at, "da")
+    found = values.typed_when(typed, at, dates.LOCAL, "da")
     if isinstance(found, values.When):
-        first, last = values.window(at)
+        first, last = values.window(at, tz=dates.LOCAL)
         assert first <= found.day <= last
     else:
         assert found.key in ("bad_time", "date_out_of_range")

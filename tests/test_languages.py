@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dialogues import Library
+from dialogues import Library, dates
 from dialogues.wholeplan import build_document
 from tests.transcript import Clock, Transcript
 
@@ -109,6 +109,6 @@ def test_switching_language_keeps_answers_as_written(library: Library) -> None:
 def test_exports_come_in_the_chats_language(library: Library) -> None:
     user = Transcript(library, lang="en", clock=Clock())
     user.send("/start")
-    doc = build_document(library.get("en"), user.state, user.clock())
+    doc = build_document(library.get("en"), user.state, user.clock(), tz=dates.LOCAL)
     assert doc.labels["fokus"] == "Focus"
     assert doc.title == library.get("en").text("plan_title")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,31 +47,31 @@ def state_with_row(due: str = "2026-12-04", label: str = "uge 49 (2026)") -> Cha
 
 
 def test_an_action_items_week_gets_one_reminder_on_its_monday(library: Library) -> None:
-    found = wanted(library.get("da"), state_with_row(), 5, NOW)  # due Friday 4 December
+    found = wanted(library.get("da"), state_with_row(), 5, NOW, tz=dates.LOCAL)  # due Friday 4 December
     assert [(n.kind, n.ref, n.due) for n in found] == [
         ("week", "w:2026-11-30", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),  # 09:00 CET
     ]
     assert [n.id for n in found] == [
-        n.id for n in wanted(library.get("da"), state_with_row(), 5, NOW)
+        n.id for n in wanted(library.get("da"), state_with_row(), 5, NOW, tz=dates.LOCAL)
     ]
 
 
 def test_nudges_in_the_past_are_not_planned(library: Library) -> None:
     # NOW is Monday 23 November after nine: a deadline today gets nothing more, next
     # week's message is on its Monday.
-    assert wanted(library.get("da"), state_with_row("2026-11-23"), 5, NOW) == []
-    found = wanted(library.get("da"), state_with_row("2026-11-30"), 5, NOW)
+    assert wanted(library.get("da"), state_with_row("2026-11-23"), 5, NOW, tz=dates.LOCAL) == []
+    found = wanted(library.get("da"), state_with_row("2026-11-30"), 5, NOW, tz=dates.LOCAL)
     assert [n.ref for n in found] == ["w:2026-11-30"]
 
 
 def test_a_deadline_set_after_its_weeks_monday_is_reminded_on_its_day(library: Library) -> None:
     # NOW is Monday 23 November after nine: the week's Monday message time has passed, so a
     # deadline on Wednesday is reminded on Wednesday morning, and a Sunday one on Friday.
-    found = wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW)
+    found = wanted(library.get("da"), state_with_row("2026-11-25"), 5, NOW, tz=dates.LOCAL)
     assert [(n.kind, n.ref, n.due) for n in found] == [
         ("week", "w:2026-11-23", datetime(2026, 11, 25, 8, 0, tzinfo=UTC)),
     ]
-    found = wanted(library.get("da"), state_with_row("2026-11-29"), 5, NOW)
+    found = wanted(library.get("da"), state_with_row("2026-11-29"), 5, NOW, tz=dates.LOCAL)
     assert [n.due for n in found] == [datetime(2026, 11, 27, 8, 0, tzinfo=UTC)]
 
 
@@ -79,14 +80,14 @@ def test_a_weeks_message_sent_on_monday_is_not_sent_again_for_a_later_deadline(
 ) -> None:
     content, store = library.get("da"), MemoryNudgeStore()
     monday_morning = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-    before = wanted(content, state_with_row("2026-11-27"), 5, monday_morning)
+    before = wanted(content, state_with_row("2026-11-27"), 5, monday_morning, tz=dates.LOCAL)
     store.sync(5, [to_row(n) for n in before], monday_morning.isoformat())
     [row] = store.due(NOW.isoformat())
     assert store.claim(row.id) is True  # Monday's message went out
     # On Monday after nine a Wednesday deadline is added to the same week.
     state = state_with_row("2026-11-27")
     state.plan.append({**state.plan[0], "id": "r2", "tid": {"date": "2026-11-25", "precision": "day"}})
-    after = wanted(content, state, 5, NOW)
+    after = wanted(content, state, 5, NOW, tz=dates.LOCAL)
     assert [n.id for n in after] == [row.id]  # the same week, the same id
     store.sync(5, [to_row(n) for n in after], NOW.isoformat())
     assert store.pending(5) == []  # nothing new to send: the week's message went
@@ -95,13 +96,13 @@ def test_a_weeks_message_sent_on_monday_is_not_sent_again_for_a_later_deadline(
 def test_a_done_item_and_a_switched_off_category_get_no_nudges(library: Library) -> None:
     state = state_with_row()
     state.plan[0]["progress"] = "done"
-    assert wanted(library.get("da"), state, 5, NOW) == []
+    assert wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL) == []
     state = state_with_row()
     state.settings["nudges_off"] = ["deadline"]
-    assert wanted(library.get("da"), state, 5, NOW) == []
+    assert wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL) == []
     state = state_with_row()
     state.settings["nudges_off_all"] = True
-    assert wanted(library.get("da"), state, 5, NOW) == []
+    assert wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL) == []
 
 
 def test_follow_up_meetings_follow_the_cadence(library: Library) -> None:
@@ -115,7 +116,7 @@ def test_follow_up_meetings_follow_the_cadence(library: Library) -> None:
             }
         },
     )
-    kinds = [(n.kind, n.ref) for n in wanted(library.get("da"), state, 5, NOW)]
+    kinds = [(n.kind, n.ref) for n in wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL)]
     assert kinds[:4] == [
         ("meeting", "m:2027-01-12"),
         ("meeting", "m:2027-04-12"),
@@ -133,9 +134,9 @@ def test_an_unfinished_journey_gets_one_gentle_nudge_three_days_later(library: L
         started=True,
         updated_at=datetime(2026, 11, 23, 21, 30, tzinfo=UTC).isoformat(),
     )
-    found = wanted(library.get("da"), state, 5, NOW)
+    found = wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL)
     state.updated_at = datetime(2026, 11, 23, 22, 50, tzinfo=UTC).isoformat()  # same local day
-    assert wanted(library.get("da"), state, 5, NOW) == found  # the same nudge: no rewrite
+    assert wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL) == found  # the same nudge: no rewrite
     assert [(n.kind, n.due) for n in found] == [
         ("unfinished", datetime(2026, 11, 26, 8, 0, tzinfo=UTC))  # left on the 23rd: 26th, 09:00
     ]
@@ -147,15 +148,15 @@ def test_an_unfinished_journey_gets_one_gentle_nudge_three_days_later(library: L
 )
 def test_quiet_hours_across_midnight_in_winter(utc: tuple[int, int], quiet: bool) -> None:
     moment = datetime(2026, 12, 1, *utc, tzinfo=UTC)  # CET = UTC+1
-    assert in_quiet_hours(moment) is quiet
+    assert in_quiet_hours(moment, tz=dates.LOCAL) is quiet
 
 
 def test_quiet_hours_and_nine_oclock_across_daylight_saving_changes() -> None:
-    assert on_day(date(2027, 3, 27)) == datetime(2027, 3, 27, 8, 0, tzinfo=UTC)  # CET
-    assert on_day(date(2027, 3, 28)) == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)  # CEST from 02:00
-    assert on_day(date(2026, 10, 25)) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)  # back to CET
+    assert on_day(date(2027, 3, 27), tz=dates.LOCAL) == datetime(2027, 3, 27, 8, 0, tzinfo=UTC)  # CET
+    assert on_day(date(2027, 3, 28), tz=dates.LOCAL) == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)  # CEST from 02:00
+    assert on_day(date(2026, 10, 25), tz=dates.LOCAL) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)  # back to CET
     late = datetime(2027, 3, 27, 22, 0, tzinfo=UTC)  # 23:00 CET, the night the clocks go forward
-    assert out_of_quiet_hours(late) == datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # 08:00 CEST
+    assert out_of_quiet_hours(late, tz=dates.LOCAL) == datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # 08:00 CEST
 
 
 # --- the buttons of a nudge -------------------------------------------------------------
@@ -342,18 +343,20 @@ async def test_retry_after_is_honoured_and_the_nudge_arrives_once(
     assert len(fake.messages(5)) == 1
 
 
-def test_the_operators_time_zone_governs_nine_oclock_and_quiet_hours() -> None:
+def test_the_operators_time_zone_governs_nine_oclock_and_quiet_hours(library: Library) -> None:
     from zoneinfo import ZoneInfo
 
-    from dialogues import dates
-
-    dates.use_zone(ZoneInfo("America/Nuuk"))  # UTC-2 in winter
-    try:
-        assert on_day(date(2026, 12, 1)) == datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
-        assert in_quiet_hours(datetime(2026, 12, 1, 9, 30, tzinfo=UTC))  # 07:30 in Nuuk
-        assert not in_quiet_hours(datetime(2026, 12, 1, 10, 30, tzinfo=UTC))
-    finally:
-        dates.use_zone(dates.LOCAL)
+    nuuk = ZoneInfo("America/Nuuk")  # UTC-2 in winter: passed in, no process-wide setting
+    assert on_day(date(2026, 12, 1), tz=nuuk) == datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+    assert in_quiet_hours(datetime(2026, 12, 1, 9, 30, tzinfo=UTC), tz=nuuk)  # 07:30 in Nuuk
+    assert not in_quiet_hours(datetime(2026, 12, 1, 10, 30, tzinfo=UTC), tz=nuuk)
+    # The zone travels with the library: a Nuuk operator's week message goes at nine in
+    # Nuuk, while the Danish default library still says nine in Copenhagen.
+    greenland = dataclasses.replace(library, tz=nuuk)
+    found = wanted(greenland.get("da"), state_with_row(), 5, NOW, tz=greenland.tz)
+    assert [n.due for n in found] == [datetime(2026, 11, 30, 11, 0, tzinfo=UTC)]
+    found = wanted(library.get("da"), state_with_row(), 5, NOW, tz=library.tz)
+    assert [n.due for n in found] == [datetime(2026, 11, 30, 8, 0, tzinfo=UTC)]
 
 
 @pytest.mark.parametrize(
@@ -383,8 +386,8 @@ def test_no_reminder_falls_on_a_weekend(library: Library) -> None:
         ("2026-12-09", [date(2026, 12, 7)]),
         ("2026-12-13", [date(2026, 12, 7)]),
     ):
-        found = wanted(library.get("da"), state_with_row(deadline), 5, NOW)
-        days = [n.due.astimezone(dates.zone()).date() for n in found]
+        found = wanted(library.get("da"), state_with_row(deadline), 5, NOW, tz=dates.LOCAL)
+        days = [n.due.astimezone(dates.LOCAL).date() for n in found]
         assert days == expected and all(day.weekday() < 5 for day in days)
 
 
@@ -393,11 +396,11 @@ def test_a_week_later_moves_only_that_meeting(library: Library) -> None:
     user.press_on("kadence", flow="trin4")
     user.press_option("quarter")
     user.send("15.1.2027")
-    planned = schedule.meetings(user.state, NOW)
+    planned = schedule.meetings(user.state, NOW, tz=dates.LOCAL)
     assert planned[:3] == [date(2027, 1, 15), date(2027, 4, 15), date(2027, 7, 15)]
     user.press_data("2:u:m:2027-01-15")
     user.press_data("2:u:m:2027-01-22")  # the moved meeting, moved again
-    moved = schedule.meetings(user.state, NOW)
+    moved = schedule.meetings(user.state, NOW, tz=dates.LOCAL)
     assert moved[:3] == [date(2027, 1, 29), date(2027, 4, 15), date(2027, 7, 15)]
     before = user.state.to_dict()
     user.press_data("2:u:m:2027-02-01")  # no meeting of the board's: a forged press
@@ -409,10 +412,10 @@ def test_the_meeting_set_in_the_meeting_guide_gets_its_reminder(library: Library
     user = Transcript(library, clock=Clock(NOW))
     user.press_on("dato", flow="moede")
     user.send("15.1.2027")
-    found = [n for n in wanted(library.get("da"), user.state, 5, NOW) if n.kind == "meeting"]
-    assert [(n.ref, n.due.astimezone(dates.zone()).date()) for n in found] == [
+    found = [n for n in wanted(library.get("da"), user.state, 5, NOW, tz=dates.LOCAL) if n.kind == "meeting"]
+    assert [(n.ref, n.due.astimezone(dates.LOCAL).date()) for n in found] == [
         ("m:2027-01-15", date(2027, 1, 13))
     ]
     user.press_data("2:u:m:2027-01-15")  # "a week later" works on it like on any meeting
-    found = [n.ref for n in wanted(library.get("da"), user.state, 5, NOW) if n.kind == "meeting"]
+    found = [n.ref for n in wanted(library.get("da"), user.state, 5, NOW, tz=dates.LOCAL) if n.kind == "meeting"]
     assert found == ["m:2027-01-22"]

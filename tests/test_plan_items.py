@@ -3,7 +3,7 @@ item shows its status from the start."""
 
 from __future__ import annotations
 
-from dialogues import Library
+from dialogues import Library, dates
 from dialogues.wholeplan import build_document
 from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript
@@ -21,7 +21,7 @@ def new_row_with_focus_and_goal(user: Transcript) -> None:
 def test_a_planned_step_is_an_action_and_a_done_step_stays_marked_done(library: Library) -> None:
     user = Transcript(library, clock=Clock())
     walk_to_summary(user, "anbefaling1")  # three steps planned, one done, one not relevant
-    document = build_document(library.get("da"), user.state, user.clock())
+    document = build_document(library.get("da"), user.state, user.clock(), tz=dates.LOCAL)
     steps = [row for row in document.rows if row.uid.startswith("anbefaling1-")]
     assert len(steps) == 4  # the step marked "not relevant" is no plan item
     assert all(row.maal == "" and len(row.handlinger) == 1 for row in steps)

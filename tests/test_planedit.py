@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogues import Library
+from dialogues import Library, dates
 from dialogues.planchange import Change, Refusal, parse
 from dialogues.planview import Reader, build
 from tests.test_catalogue import walk_to_summary
@@ -25,7 +25,7 @@ def body(op: str = "edit", item: str = "plan-r1", rid: str = "req-00000000000000
 
 def change(user: Transcript, raw: dict[str, object]) -> str:
     """Send the change as the server does (parsed first); return the engine's outcome."""
-    parsed = parse(raw, user.clock())
+    parsed = parse(raw, user.clock(), tz=dates.LOCAL)
     assert isinstance(parsed, Change), parsed
     replies = user._run("app", data=parsed.to_data())
     outcomes = [r.outcome for r in replies if r.outcome]
@@ -39,32 +39,32 @@ def notices(user: Transcript) -> list[str]:
 
 def view(user: Transcript, lang: str = "da", admin: bool = True) -> dict[str, object]:
     reader = Reader(user.user_id, user.name, admin, user.chat_id < 0)
-    return build(user.conversations.library.get(lang), user.state, user.chat_id, "t", reader, user.clock())
+    return build(user.conversations.library.get(lang), user.state, user.chat_id, "t", reader, user.clock(), tz=dates.LOCAL)
 
 
 def test_parse_keeps_values_within_their_bounds() -> None:
-    assert parse(body(due="2027-03-24", precision="week"), AT) == Change(
+    assert parse(body(due="2027-03-24", precision="week"), AT, tz=dates.LOCAL) == Change(
         100, "req-0000000000000001", "edit", "plan-r1", (("due", {"date": "2027-03-26", "precision": "week"}),)
     )
     refusals = {
-        "chat": parse({**body(goal="x"), "chat": "abc"}, AT),
-        "request_id": parse(body(rid="short", goal="x"), AT),
-        "item": parse(body(item="../etc", goal="x"), AT),
-        "goal": parse(body(goal="x" * 501), AT),
-        "who": parse(body(who="x" * 201), AT),
-        "subgoals": parse(body(subgoals=["a"] * 21), AT),
-        "actions": parse(body(actions=["a", 3]), AT),
-        "status": parse(body(status="finished"), AT),
-        "precision": parse(body(due="2027-03-24", precision="month"), AT),
-        "due": parse(body(due="2037-03-24", precision="day"), AT),
-        "secret": parse(body(secret="x"), AT),
-        "fields": parse(body(), AT),
+        "chat": parse({**body(goal="x"), "chat": "abc"}, AT, tz=dates.LOCAL),
+        "request_id": parse(body(rid="short", goal="x"), AT, tz=dates.LOCAL),
+        "item": parse(body(item="../etc", goal="x"), AT, tz=dates.LOCAL),
+        "goal": parse(body(goal="x" * 501), AT, tz=dates.LOCAL),
+        "who": parse(body(who="x" * 201), AT, tz=dates.LOCAL),
+        "subgoals": parse(body(subgoals=["a"] * 21), AT, tz=dates.LOCAL),
+        "actions": parse(body(actions=["a", 3]), AT, tz=dates.LOCAL),
+        "status": parse(body(status="finished"), AT, tz=dates.LOCAL),
+        "precision": parse(body(due="2027-03-24", precision="month"), AT, tz=dates.LOCAL),
+        "due": parse(body(due="2037-03-24", precision="day"), AT, tz=dates.LOCAL),
+        "secret": parse(body(secret="x"), AT, tz=dates.LOCAL),
+        "fields": parse(body(), AT, tz=dates.LOCAL),
     }
-    assert parse(body(goal="   "), AT) == Refusal("bad_value", "goal")
+    assert parse(body(goal="   "), AT, tz=dates.LOCAL) == Refusal("bad_value", "goal")
     assert refusals == {k: Refusal("bad_value", k) for k in refusals}
-    assert parse(body(item="anbefaling1-s1", goal="x"), AT) == Refusal("bad_value", "goal")  # a step has no goal
-    assert parse("[]", AT) == Refusal("bad_request")
-    assert parse(body(op="add", item="", who="Ane"), AT) == Refusal("bad_value", "goal")
+    assert parse(body(item="anbefaling1-s1", goal="x"), AT, tz=dates.LOCAL) == Refusal("bad_value", "goal")  # a step has no goal
+    assert parse("[]", AT, tz=dates.LOCAL) == Refusal("bad_request")
+    assert parse(body(op="add", item="", who="Ane"), AT, tz=dates.LOCAL) == Refusal("bad_value", "goal")
 
 
 def test_an_edit_changes_the_row_and_shows_in_the_chat(library: Library) -> None:
@@ -164,7 +164,7 @@ def test_forged_event_data_is_refused_by_the_engine(library: Library) -> None:
     replies = user._run("app", data="not json")
     assert [r.outcome for r in replies] == ["bad_request"]
     assert user.state.plan == []
-    assert json.loads(parse(body(goal="y"), AT).to_data())["fields"] == {"goal": "y"}  # type: ignore[union-attr]
+    assert json.loads(parse(body(goal="y"), AT, tz=dates.LOCAL).to_data())["fields"] == {"goal": "y"}  # type: ignore[union-attr]
 
 
 def test_a_change_resyncs_the_reminders_on_commit(library: Library, tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ def test_a_change_resyncs_the_reminders_on_commit(library: Library, tmp_path: Pa
     conversations = Conversations(library, SqliteStore(db), clock=clock, nudges=nudges)
 
     def app(raw: dict[str, object]) -> None:
-        parsed = parse(raw, clock())
+        parsed = parse(raw, clock(), tz=dates.LOCAL)
         assert isinstance(parsed, Change)
         event = Event(100, 7, "Anna", "app", clock(), data=parsed.to_data())
         assert [r.outcome for r in conversations.handle(event)] == ["created" if parsed.op == "add" else "ok"]

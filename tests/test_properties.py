@@ -568,7 +568,7 @@ class Conversation(RuleBasedStateMachine):
                 continue
             state = self.conversations.load(row.chat_id)
             nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
-            reply = nudge_buttons.render(LIBRARY.get(state.lang), state, nudge, self.now)
+            reply = nudge_buttons.render(LIBRARY.get(state.lang), state, nudge, self.now, LIBRARY.tz)
             assert self.nudges.claim(row.id)
             STATS["nudges_due"] += 1
             if reply is not None and row.chat_id in self.logs:

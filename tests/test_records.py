@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.service import Conversations
-from dialogues import Library, custom, nudges
+from dialogues import Library, custom, dates, nudges
 from dialogues.records import (
     Answer,
     ChecklistMark,
@@ -252,7 +252,7 @@ def test_a_damaged_row_and_mark_are_left_out_of_the_plan_and_the_reminders(
     assert "At vi når nye grupper" in shown and "1. februar 2027" in shown
     assert "NOT-A-TEXT" not in shown
     loaded = user.state
-    document = build_document(library.get("da"), loaded, user.clock())
+    document = build_document(library.get("da"), loaded, user.clock(), tz=dates.LOCAL)
     assert [r.uid for r in document.rows if r.uid.startswith("plan-")] == ["plan-r2"]
     assert "anbefaling1-s2" not in [r.uid for r in document.rows]
     refs = [ref for ref, _ in nudges.deadlines(library.get("da"), loaded)]

@@ -137,7 +137,7 @@ async def page(request: pytest.FixtureRequest, fake: FakeBotAPI, library: Librar
 
 
 def in_weeks(weeks: int) -> date:
-    return dates.today(Conversations.__init__.__globals__["utcnow"]()) + timedelta(weeks=weeks)
+    return dates.today(Conversations.__init__.__globals__["utcnow"](), dates.LOCAL) + timedelta(weeks=weeks)
 
 
 async def test_every_endpoint_refuses_missing_forged_expired_and_foreign_init_data(page: Page) -> None:

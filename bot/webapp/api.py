@@ -101,7 +101,7 @@ def view(handler: MiniApp, user: WebUser, opened: Opened, state: ChatState) -> d
     title = opened.title or content.text("app_my_plan")
     reader = Reader(user.id, user.first_name, opened.admin, opened.in_group)
     at = app.conversations.clock()
-    return build(content, state, opened.chat_id, title, reader, at)
+    return build(content, state, opened.chat_id, title, reader, at, app.conversations.library.tz)
 
 
 async def change(handler: MiniApp, user: WebUser) -> None:
@@ -115,7 +115,7 @@ async def change(handler: MiniApp, user: WebUser) -> None:
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
         handler.fail(400, "bad_request")
         return
-    parsed = parse(body, app.conversations.clock())
+    parsed = parse(body, app.conversations.clock(), app.conversations.library.tz)
     if isinstance(parsed, Refusal):
         handler.fail(400, parsed.code, parsed.field)
         return

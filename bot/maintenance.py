@@ -123,11 +123,10 @@ def _rotate_key_pg(config: Config) -> int:
 
 def create_pending_key(key_file: Path) -> bytes:
     """Write a new key to `<key file>.new` (0600, fsynced) for a crash-safe hand-over."""
-    from storage.crypto import new_key
-    from storage.rotate import _write_private
+    from storage.crypto import new_key, write_private
 
     new = new_key()
-    _write_private(key_file.with_name(key_file.name + ".new"), new)
+    write_private(key_file.with_name(key_file.name + ".new"), new, new=False)
     return new
 
 

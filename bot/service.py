@@ -9,8 +9,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
-from bot.chats import SEEN_FOR, utcnow
-from bot.chats import chat_key as chat_key  # bot/webapp/access.py imports it from here
+from bot.chats import SEEN_FOR, chat_key, utcnow
 from bot.datarights import DataExports
 from bot.lifecycle import ChatLifecycle
 from dialogues import ChatState, Event, Library, Reply, parse_command, step

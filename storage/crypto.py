@@ -78,13 +78,13 @@ def create_key_file(path: Path) -> bytes:
         for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a killed process
             with contextlib.suppress(OSError):
                 stale.unlink()
-        _write_new(temporary, key)
+        write_private(temporary, key)
         try:
             os.link(temporary, path)
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
                 raise
-            _write_new(path, key)  # a file system without hard links: written in place
+            write_private(path, key)  # a file system without hard links: written in place
         _fsync_folder(path.parent)
     except OSError as exc:
         raise DataKeyError(
@@ -98,9 +98,11 @@ def create_key_file(path: Path) -> bytes:
     return key
 
 
-def _write_new(path: Path, key: bytes) -> None:
-    """Write the key into a new file (0600) and make it durable; fail if the file exists."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+def write_private(path: Path, key: bytes, *, new: bool = True) -> None:
+    """Write a key into a file only its owner may read (0600) and make it durable: a new
+    file (failing if it exists), or with `new=False` replacing what the file held."""
+    flags = os.O_CREAT | os.O_WRONLY | (os.O_EXCL if new else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key + b"\n")
         handle.flush()

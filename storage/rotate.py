@@ -19,17 +19,9 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 
 from storage.base import KEYCHECK
-from storage.crypto import DataKeyError, check_key, new_key, read_key_file
+from storage.crypto import DataKeyError, check_key, new_key, read_key_file, write_private
 from storage.rows import query, stored, text
 from storage.sqlite_file import DAMAGED_SCHEMA
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data + b"\n")
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def reencrypt(db_path: Path, old: bytes, new: bytes, table: str = "chats") -> int:
@@ -74,7 +66,7 @@ def rotate_key_file(db_path: Path, key_file: Path, replacement: bytes | None = N
     old = read_key_file(key_file)
     new = replacement or new_key()
     pending = key_file.with_name(key_file.name + ".new")
-    _write_private(pending, new)
+    write_private(pending, new, new=False)
     count = reencrypt(db_path, old, new)
     os.replace(pending, key_file)
     return count

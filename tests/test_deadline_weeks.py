@@ -5,7 +5,7 @@ stored before weeks were grouped are delivered or replaced, never both."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -150,12 +150,6 @@ def test_each_items_buttons_act_on_that_item_alone(library: Library) -> None:
 
 
 # --- reminders stored before a week's deadlines were grouped ------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

@@ -243,12 +243,6 @@ def test_store_sync_is_idempotent_and_cancels_only_future_unwanted() -> None:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(fake: FakeBotAPI) -> AsyncIterator[ExtBot]:
     ext = ExtBot(fake.token, base_url=fake.base_url, rate_limiter=AIORateLimiter(max_retries=3))
     await ext.initialize()

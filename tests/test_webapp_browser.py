@@ -17,15 +17,13 @@ import pytest
 
 from tests.test_webapp_browser_rig import (
     ACTION,
-    BROWSER_ENV,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DARK,
     PUBLIC_URL,
     Running,
     bot_serving_the_page,
     card,
     chromium_or_skip,
+    launched_chromium,
     new_page,
     open_plan,
     press_back_button,
@@ -48,14 +46,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def browser(running: Running) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=BROWSER_ENV
-        )
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def chat_label(running: Running, chat: int) -> str:

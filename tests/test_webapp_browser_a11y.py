@@ -9,14 +9,12 @@ from typing import Any
 import pytest
 
 from tests.test_webapp_browser_rig import (
-    BROWSER_ENV,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DARK,
     LIGHT,
     Running,
     bot_serving_the_page,
     chromium_or_skip,
+    launched_chromium,
     open_plan,
     telegram_events,
 )
@@ -60,14 +58,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def browser(running: Running) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=BROWSER_ENV
-        )
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def too_faint(page: Any) -> list[Any]:
@@ -149,4 +141,3 @@ def test_the_whole_edit_can_be_done_with_the_keyboard(running: Running, browser:
     expect(page.locator("h2#plan-heading")).to_be_focused()
     assert page.locator("article.card").count() == 0
     assert errors == []
-

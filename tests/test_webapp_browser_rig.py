@@ -296,3 +296,16 @@ def open_plan(running: Running, browser: Any, uid: int, errors: list[str], **kw:
 
 def card(page: Any, title: str) -> Any:
     return page.locator("article.card").filter(has=page.get_by_role("heading", name=title))
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=BROWSER_ENV
+        )
+        yield chromium
+        chromium.close()

@@ -162,10 +162,5 @@ def build_document(content: Content, state: ChatState, at: datetime, tz: tzinfo)
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
         labels={key: content.text(f"label_{key}") for key in LABELS}
         | {f"status_{key}": content.text(f"status_{key}") for key in ("not_started", *PROGRESS)},
-        meeting_day=_guide_meeting(content, state, at, tz),
+        meeting_day=schedule.guide_meeting(content, state, tz),
     )
-
-
-def _guide_meeting(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> date | None:
-    """Return the day of the meeting typed in the meeting guide, read as of when it was typed."""
-    return schedule.guide_meeting(content, state, tz)

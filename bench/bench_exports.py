@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dialogues.document import (  # noqa: E402
+from dialogues.documents.document import (  # noqa: E402
     Answer,
     Meeting,
     PlanDocument,
     PlanRow,
     Section,
 )
-from dialogues.exporters import FORMATS, PICTURES, render  # noqa: E402
+from dialogues.documents.formats import FORMATS, PICTURES, render  # noqa: E402
 
 FOCUS = ("Fleksibel organisering", "Rummelig kultur", "Kompetencer", "Fysiske rammer", "Partnere")
 SENTENCE = "Vi vil gøre det lettere for frivillige på kanten af arbejdsmarkedet at være med. "

@@ -101,7 +101,7 @@ async def _walk_template(tmp: Path) -> tuple[str, list[tuple[str, str, str]]]:
 
 def prefill(db: Path, chats: int, state_json: str, nudges: list[tuple[str, str, str]]) -> float:
     """Create the stores' tables, then bulk-insert `chats` chats and their nudges; seconds."""
-    from dialogues.nudges import Nudge
+    from dialogues.reminders.planner import Nudge
     from storage import SqliteStore
     from storage.nudges import SqliteNudgeStore
 

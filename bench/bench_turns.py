@@ -368,7 +368,7 @@ KEY_FUNCTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("  dialogues.step (engine)", (("dialogues/engine.py", "step"),)),
     ("  save state (SqliteStore.put)", (("storage/sqlite.py", "put"),)),
     ("  nudges (sync_nudges)", (("bot/chats.py", "sync_nudges"),)),
-    ("    wanted() (which nudges)", (("dialogues/nudges.py", "wanted"),)),
+    ("    wanted() (which nudges)", (("dialogues/reminders/planner.py", "wanted"),)),
     ("    SqliteNudgeStore.sync", (("storage/nudges.py", "sync"),)),
     ("sending the replies", (("bot/sending.py", "send"), ("bot/telegram_app.py", "send_replies"))),
     ("across the turn:", ()),

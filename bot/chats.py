@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from dialogues import ChatState, Library
-from dialogues.nudges import Nudge, wanted
+from dialogues.reminders.planner import Nudge, wanted
 from storage import Store
 from storage.nudges import NudgeRow, NudgeStore
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from bot.config import Config, ConfigError, StartupError, setup_logging
 from bot.graph import mermaid
 from dialogues import ContentError, Library, load_library
-from dialogues.exporters import FORMATS, PICTURES
-from dialogues.readability import content_lix, flow_texts, sent_lix
-from dialogues.validate import reachable
+from dialogues.documents.formats import FORMATS, PICTURES
+from dialogues.library.readability import content_lix, flow_texts, sent_lix
+from dialogues.library.validate import reachable
 from storage.rows import DamagedRow
 
 log = logging.getLogger("inklusionsguiden")

@@ -8,8 +8,8 @@ import json
 from bot import memberindex
 from bot.chats import ChatStore, chat_key
 from dialogues import ChatState
-from dialogues.exporters import filename, render
-from dialogues.wholeplan import build_document
+from dialogues.documents.build import build_document
+from dialogues.documents.formats import filename, render
 
 
 class DataExports(ChatStore):

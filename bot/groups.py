@@ -1,6 +1,6 @@
 """Groups: who is an admin (asked of Telegram, cached briefly), the bot joining or leaving,
 a group becoming a supergroup, and what a member's private view of their groups' plans may
-show (checked before the turn; the engine's /grupper screen, dialogues/groupscreen.py,
+show (checked before the turn; the engine's /grupper screen, dialogues/screens/groups.py,
 renders it).
 
 The private view trusts nothing it is handed: a plan is shown only for a group id the user
@@ -24,8 +24,8 @@ from bot.chats import chat_key
 from bot.service import Conversations
 from dialogues import ChatState, Event, parse_command
 from dialogues.events import GroupsView
-from dialogues.groupscreen import GROUP_PLAN as GROUP_PREFIX
 from dialogues.registry import REGISTRY
+from dialogues.screens.groups import GROUP_PLAN as GROUP_PREFIX
 
 log = logging.getLogger("inklusionsguiden.groups")
 ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)

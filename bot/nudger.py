@@ -16,9 +16,9 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.sending import Outbox, Where
 from bot.service import Conversations
-from dialogues import followup
-from dialogues.kind import app_row, rows
-from dialogues.nudges import Nudge, deadlines, in_quiet_hours, switched_off, week_of
+from dialogues.parts import app_row, rows
+from dialogues.reminders import messages
+from dialogues.reminders.planner import Nudge, deadlines, in_quiet_hours, switched_off, week_of
 from dialogues.state import ChatState
 from storage.nudges import NudgeRow
 
@@ -89,7 +89,7 @@ class Nudger:
         reply = (
             None
             if muted or nudge.category in off
-            else followup.render(content, state, nudge, now, self.tz)
+            else messages.render(content, state, nudge, now, self.tz)
         )
         if reply is not None and nudge.kind in APP_KINDS:  # the item or meeting, in the page
             app = app_row(self.conversations.library.operator, content.text("btn_open_plan"))

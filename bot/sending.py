@@ -20,7 +20,7 @@ from telegram.error import BadRequest, ChatMigrated
 
 from bot.service import Conversations
 from dialogues import Button, Reply
-from dialogues.exporters import PICTURES
+from dialogues.documents.formats import PICTURES
 from dialogues.markup import split_message
 
 log = logging.getLogger("inklusionsguiden.telegram")

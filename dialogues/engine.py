@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 
-from dialogues import callbacks, followup, groupscreen, planedit, privacy, reading
+from dialogues import callbacks, navigation
 from dialogues.events import Event, Reply
-from dialogues.kind import nav_row
-from dialogues.model import Library
-from dialogues.nodes import answer_earlier
+from dialogues.kinds.basic import answer_earlier
+from dialogues.library.model import Library
+from dialogues.miniapp import edit
+from dialogues.parts import nav_row
 from dialogues.registry import REGISTRY
+from dialogues.reminders import messages
 from dialogues.rules import permitted
+from dialogues.screens import groups, privacy
 from dialogues.state import ChatState
 from dialogues.turn import Turn
 
@@ -96,8 +99,8 @@ def _start(turn: Turn, payload: str) -> None:
             turn.goto(f"flow:{target}")
         turn.show()
         return
-    if not first and not reading.at_work(turn.node):
-        found = reading.unfinished_work(turn.content, turn.state)
+    if not first and not navigation.at_work(turn.node):
+        found = navigation.unfinished_work(turn.content, turn.state)
         if found is not None:  # a glance at the menu or a page does not hide the work
             turn.jump(*found)
     flow = turn.flow
@@ -124,12 +127,12 @@ def _on_button(turn: Turn) -> None:
     if prefix == privacy.GLOBAL and name in privacy.GLOBALS:
         privacy.GLOBALS[name](turn)
         return
-    if prefix == groupscreen.GROUP_PLAN:  # a group's plan: what the adapter checked decides
-        groupscreen.show_group_plan(turn, name)
+    if prefix == groups.GROUP_PLAN:  # a group's plan: what the adapter checked decides
+        groups.show_group_plan(turn, name)
         return
-    nudge_press = followup.decode(turn.event.data)
+    nudge_press = messages.decode(turn.event.data)
     if nudge_press is not None:
-        followup.press(turn, *nudge_press)
+        messages.press(turn, *nudge_press)
         return
     press = callbacks.decode(turn.event.data)
     if press is None:
@@ -276,7 +279,7 @@ HANDLERS = {
     "media": _on_media,
     "joined": _on_joined,
     "edited": _on_edited,
-    "app": planedit.on_change,
+    "app": edit.on_change,
 }
 OWN_COMMANDS = {"menu": _to_menu, "annuller": _cancel, "hjaelp": _help}
 """The commands the registry leaves to the engine (`run` None), but /start, which takes args."""

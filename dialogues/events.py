@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from dialogues.state import ChatState
 
 EventKind = Literal["text", "command", "button", "media", "joined", "edited", "app"]
-"""`app`: a change from the Mini App; `data` holds it as parsed JSON (dialogues/planedit.py)."""
+"""`app`: a change from the Mini App; `data` holds it as parsed JSON (dialogues/miniapp/edit.py)."""
 
 
 GroupsOutcome = Literal["list", "plan", "not_member", "refused"]

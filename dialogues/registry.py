@@ -7,32 +7,20 @@ section it adds to a flow's summary. The engine dispatches through it (`Turn.reg
 validator checks content against it, the Telegram adapter sets the command menus from it.
 Nothing registers itself anywhere: to add a kind or a screen, write its module, add its
 line here and its texts to content/*/ui.yaml. What a kind, a screen, a command and a menu
-action are is in `kind.py`.
+action are is in `parts.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dialogues import (
-    checklist,
-    custom,
-    exportscreen,
-    groupscreen,
-    langscreen,
-    nodes,
-    nudges,
-    plan,
-    plan_input,
-    planscreen,
-    privacy,
-    reminderscreen,
-    schedule,
-    screens,
-    summary,
-)
-from dialogues.kind import Action, Command, NodeKind, ScreenKind
-from dialogues.texts import CORE_UI
+from dialogues.kinds import basic, checklist, own_questions, plan, plan_input, rhythm, summary
+from dialogues.library.ui_keys import CORE_UI
+from dialogues.parts import Action, Command, NodeKind, ScreenKind
+from dialogues.reminders import planner
+from dialogues.screens import answers, export, language, privacy, reminders
+from dialogues.screens import groups as groups_screen
+from dialogues.screens import plan as plan_screen
 from dialogues.turn import Turn
 
 
@@ -166,10 +154,10 @@ _REMINDER_KINDS = ("week", "meeting", "evaluation", "repeat", "unfinished")
 
 REGISTRY = Registry(
     kinds=(
-        NodeKind("info", nodes.INFO, ui=("btn_more", "style_fakta", "style_tip", "style_eksempel")),
-        NodeKind("question", nodes.QUESTION, _ui(_QUESTION_UI, _BOARD_UI), needs_next=True),
-        NodeKind("choice", nodes.CHOICE),
-        NodeKind("menu", nodes.CHOICE),
+        NodeKind("info", basic.INFO, ui=("btn_more", "style_fakta", "style_tip", "style_eksempel")),
+        NodeKind("question", basic.QUESTION, _ui(_QUESTION_UI, _BOARD_UI), needs_next=True),
+        NodeKind("choice", basic.CHOICE),
+        NodeKind("menu", basic.CHOICE),
         NodeKind(
             "checklist",
             checklist.CHECKLIST,
@@ -207,20 +195,22 @@ REGISTRY = Registry(
         ),
         NodeKind(
             "schedule",
-            schedule.SCHEDULE,
-            _ui(_SCHEDULE_UI, [f"cad_{c}" for c in schedule.CADENCES]),
+            rhythm.SCHEDULE,
+            _ui(_SCHEDULE_UI, [f"cad_{c}" for c in rhythm.CADENCES]),
             needs_next=True,
-            summary=schedule.summary_section,
+            summary=rhythm.summary_section,
         ),
-        NodeKind("custom", custom.CUSTOM, ("own_answer", "own_count", "own_full"), needs_next=True),
+        NodeKind(
+            "custom", own_questions.CUSTOM, ("own_answer", "own_count", "own_full"), needs_next=True
+        ),
     ),
     first_commands=(Command("start", "start", help=True), Command("menu", "menu", help=True)),
     screens=(
         ScreenKind(
-            planscreen.PLAN_SCREEN,
-            planscreen.SCREEN,
-            (Command("plan", "plan", planscreen.open_plan, help=True),),
-            Action("plan", planscreen.open_plan),
+            plan_screen.PLAN_SCREEN,
+            plan_screen.SCREEN,
+            (Command("plan", "plan", plan_screen.open_plan, help=True),),
+            Action("plan", plan_screen.open_plan),
             (
                 "btn_reflections",
                 "btn_edit_plan",
@@ -232,39 +222,39 @@ REGISTRY = Registry(
         ),
         ScreenKind(
             summary.ANSWER_SCREEN,
-            screens.SCREEN,
-            (Command("svar", "answers", screens.open_answers, help=True),),
-            Action("answers", screens.open_answers),
+            answers.SCREEN,
+            (Command("svar", "answers", answers.open_answers, help=True),),
+            Action("answers", answers.open_answers),
             _ui(_ANSWERS_UI, ("answers_changed", "answers_none_of_yours", "btn_yes_delete")),
         ),
         ScreenKind(
-            exportscreen.EXPORT_SCREEN,
-            exportscreen.SCREEN,
-            (Command("eksport", "export", exportscreen.open_export, help=True),),
-            Action("export", exportscreen.open_export),
+            export.EXPORT_SCREEN,
+            export.SCREEN,
+            (Command("eksport", "export", export.open_export, help=True),),
+            Action("export", export.open_export),
             _ui(
                 ("export_pick", "export_empty", "export_no_dates"),
-                [f"btn_export_{f}" for f in exportscreen.FORMATS],
-                [f"export_caption_{f}" for f in exportscreen.FORMATS],
+                [f"btn_export_{f}" for f in export.FORMATS],
+                [f"export_caption_{f}" for f in export.FORMATS],
             ),
         ),
         ScreenKind(
-            reminderscreen.REMINDER_SCREEN,
-            reminderscreen.SCREEN,
-            (Command("paamindelser", "reminders", reminderscreen.open_reminders, help=True),),
-            Action("reminders", reminderscreen.open_reminders),
+            reminders.REMINDER_SCREEN,
+            reminders.SCREEN,
+            (Command("paamindelser", "reminders", reminders.open_reminders, help=True),),
+            Action("reminders", reminders.open_reminders),
             _ui(
                 ("reminders_title", "reminders_none", "reminders_more", "reminders_all_off"),
                 [f"kind_{k}" for k in _REMINDER_KINDS],
-                [f"category_{c}" for c in nudges.CATEGORIES],
+                [f"category_{c}" for c in planner.CATEGORIES],
                 ("btn_all_off", "btn_all_on", "btn_change_cadence"),
             ),
         ),
         ScreenKind(
-            langscreen.LANGUAGE_SCREEN,
-            langscreen.SCREEN,
-            (Command("sprog", "language", langscreen.open_languages, help=True),),
-            Action("language", langscreen.open_languages),
+            language.LANGUAGE_SCREEN,
+            language.SCREEN,
+            (Command("sprog", "language", language.open_languages, help=True),),
+            Action("language", language.open_languages),
             ("lang_name", "lang_pick", "lang_set"),
         ),
         ScreenKind(
@@ -279,9 +269,9 @@ REGISTRY = Registry(
             _ui(_PRIVACY_UI, ("delete_confirm", "deleted", "retention_kept")),
         ),
         ScreenKind(
-            groupscreen.GROUPS_SCREEN,
-            groupscreen.SCREEN,
-            (Command("grupper", "groups", groupscreen.open_groups, help=True),),
+            groups_screen.GROUPS_SCREEN,
+            groups_screen.SCREEN,
+            (Command("grupper", "groups", groups_screen.open_groups, help=True),),
             None,
             ("groups_pick", "groups_none", "groups_not_member", "groups_refused"),
         ),
@@ -290,6 +280,6 @@ REGISTRY = Registry(
         Command("hjaelp", "help", help=True),
         Command("annuller", "cancel", help=True),
     ),
-    own_actions=(Action("help", nodes.show_help), Action("about", nodes.open_about)),
+    own_actions=(Action("help", basic.show_help), Action("about", basic.open_about)),
     ui=CORE_UI,
 )

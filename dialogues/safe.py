@@ -11,10 +11,10 @@ from __future__ import annotations
 from dialogues import callbacks
 from dialogues.engine import parse_command
 from dialogues.events import Button, Event, Reply
-from dialogues.model import Content, Library
-from dialogues.privacy import DELETE_SCREEN, GLOBAL
+from dialogues.library.model import Content, Library
 from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
+from dialogues.screens.privacy import DELETE_SCREEN, GLOBAL
 from dialogues.state import FIELDS, ChatState, JsonObject, JsonValue, migrate
 
 CONFIRM = f"{DELETE_SCREEN}/confirm"  # the confirmation's node key, as the normal path has it

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dialogues import callbacks, reading
+from dialogues import callbacks, navigation
 from dialogues.events import Button, Event, Reply
-from dialogues.model import Content, Flow, Library, Node
+from dialogues.library.model import Content, Flow, Library, Node
 from dialogues.rules import permitted
 from dialogues.state import HISTORY_LIMIT, ChatState, JsonValue
 from dialogues.values import Problem
@@ -132,7 +132,7 @@ class Turn:
             flow = self.content.flows[target[5:]]
             # Opened again from elsewhere: where the work is (in the same part it is a restart)
             again = flow.id != self.state.flow
-            landing = reading.revisit_landing(flow, self.state) if again else None
+            landing = navigation.revisit_landing(flow, self.state) if again else None
             self._move(flow.id, flow.start, remember=True)
             if landing is not None:  # the start stays one Back away
                 self._move(flow.id, landing, remember=True)

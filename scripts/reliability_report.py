@@ -211,7 +211,8 @@ FIXED = (
     "(fixed in 7ee96fa). Guarded by tests/test_bad_input_corpus.py "
     "`test_a_long_emoji_answer_can_be_shown_again` and the UTF-16 limit in the property tests.",
     "Forged nudge data such as `2:u:m:` raised ValueError out of step() "
-    "(dialogues/followup.py press, unchecked date.fromisoformat; fixed in 78973d9). Guarded "
+    "(dialogues/reminders/messages.py press, unchecked date.fromisoformat; fixed in 78973d9). "
+    "Guarded "
     "by tests/test_properties.py `test_a_forged_postpone_button_is_answered_and_changes_nothing`"
     " and the forged presses of the state machine.",
     "A question of one's own of 4096 characters with a few '&' was echoed in two parts with an "

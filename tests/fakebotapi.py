@@ -371,7 +371,11 @@ def check_link_buttons(button: JSONDict, chat_type: str) -> None:
             raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
         info = button["web_app"]
         url = info.get("url") if isinstance(info, dict) else None
-        if not isinstance(url, str) or urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
+        if (
+            not isinstance(url, str)
+            or urlsplit(url).scheme != "https"
+            or not urlsplit(url).hostname
+        ):
             raise ApiError(
                 400,
                 f"Bad Request: inline keyboard button Web App URL '{url}' is invalid: "

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dialogues import CONTENT_DIR, ContentError, Library, load_library
+from dialogues.library.readability import average_lix, content_lix, flow_texts, lix
+from dialogues.library.validate import MAX_TEXT, reachable
 from dialogues.markup import markup_problem
-from dialogues.readability import average_lix, content_lix, flow_texts, lix
-from dialogues.validate import MAX_TEXT, reachable
 
 FLOW_FILES = sorted(p for p in (CONTENT_DIR / "da").glob("*.yaml") if p.stem != "ui")
 

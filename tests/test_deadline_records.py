@@ -16,7 +16,7 @@ import pytest
 
 from bot.service import Conversations
 from dialogues import Library, dates
-from dialogues.wholeplan import build_document
+from dialogues.documents.build import build_document
 from storage import SqliteStore
 from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript

@@ -15,8 +15,8 @@ from telegram.ext import AIORateLimiter, ExtBot
 from bot.nudger import Nudger
 from bot.service import Conversations
 from dialogues import ChatState, Library, dates
-from dialogues.followup import render
-from dialogues.nudges import Nudge, on_day, wanted
+from dialogues.reminders.messages import render
+from dialogues.reminders.planner import Nudge, on_day, wanted
 from storage import SqliteStore
 from storage.nudges import NudgeRow, SqliteNudgeStore
 from tests.fakebotapi import FakeBotAPI
@@ -96,7 +96,13 @@ def test_a_real_plan_queues_one_reminder_per_week_that_holds_deadlines(library: 
 
 def test_the_weeks_message_has_a_line_and_a_row_of_buttons_per_item(library: Library) -> None:
     week = Nudge(5, "week", "w:2026-11-30", on_day(date(2026, 11, 30), tz=dates.LOCAL))
-    reply = render(library.get("da"), real_plan(), week, on_day(date(2026, 11, 30), tz=dates.LOCAL), tz=dates.LOCAL)
+    reply = render(
+        library.get("da"),
+        real_plan(),
+        week,
+        on_day(date(2026, 11, 30), tz=dates.LOCAL),
+        tz=dates.LOCAL,
+    )
     assert reply is not None
     assert reply.text == (
         "📅 <b>Ugens frister</b> · uge 49 (2026)\n"
@@ -118,7 +124,13 @@ def test_the_weeks_message_has_a_line_and_a_row_of_buttons_per_item(library: Lib
         "📅 <b>Ugens frister</b> · uge 9 (2027)",
         "1. «Aftale med kommunen» · 1. marts 2027 · Næstformanden",
     ]
-    english = render(library.get("en"), real_plan(), week, on_day(date(2026, 11, 30), tz=dates.LOCAL), tz=dates.LOCAL)
+    english = render(
+        library.get("en"),
+        real_plan(),
+        week,
+        on_day(date(2026, 11, 30), tz=dates.LOCAL),
+        tz=dates.LOCAL,
+    )
     assert english is not None and english.text.startswith(
         "📅 <b>This week's deadlines</b> · week 49 (2026)\n"
         "1. “Fællesmøde med de frivillige” · Formanden\n"
@@ -142,7 +154,9 @@ def test_each_items_buttons_act_on_that_item_alone(library: Library) -> None:
     assert user.state.plan[0]["progress"] == ""
     user.press_data("2:u:p:r1")  # 1. ⏭: the row moves to next week, and into its message
     assert user.state.plan[0]["tid"] == {"date": "2026-12-11", "precision": "week"}
-    refs = {n.ref for n in wanted(library.get("da"), user.state, 100, user.clock.now, tz=dates.LOCAL)}
+    refs = {
+        n.ref for n in wanted(library.get("da"), user.state, 100, user.clock.now, tz=dates.LOCAL)
+    }
     assert "w:2026-12-07" in refs
     week = Nudge(100, "week", "w:2026-11-30", user.clock.now)
     reply = render(library.get("da"), user.state, week, user.clock.now, tz=dates.LOCAL)

@@ -12,10 +12,10 @@ from docx import Document
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from dialogues.document import Answer, Meeting, PlanDocument, PlanRow, Section
-from dialogues.exporters import FORMATS, filename, grouped_rows, render, slugify
-from dialogues.exporters.markdown import cell
-from dialogues.exporters.pdffont import font_coverage, sanitise
+from dialogues.documents.document import Answer, Meeting, PlanDocument, PlanRow, Section
+from dialogues.documents.formats import FORMATS, filename, grouped_rows, render, slugify
+from dialogues.documents.formats.markdown import cell
+from dialogues.documents.formats.pdffont import font_coverage, sanitise
 
 ORGANISATION = "Frivillighuset Ærø & Co"
 LONG_PHRASE = "på kanten af arbejdsmarkedet"

@@ -17,9 +17,9 @@ from icalendar import Calendar
 from pypdf import PageObject, PdfReader
 
 from dialogues import Library, dates
-from dialogues.document import PlanDocument, PlanRow
-from dialogues.exporters import filename, render
-from dialogues.wholeplan import build_document
+from dialogues.documents.build import build_document
+from dialogues.documents.document import PlanDocument, PlanRow
+from dialogues.documents.formats import filename, render
 from tests.test_exports import make_doc
 from tests.transcript import Transcript
 

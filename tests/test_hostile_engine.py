@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from bot.chats import chat_key
 from dialogues import ChatState, Event, Library, callbacks, dates, step, values
 from dialogues.markup import is_valid_telegram_html
-from dialogues.nudges import wanted
+from dialogues.reminders.planner import wanted
 from dialogues.safe import safe_step
 from storage.nudges import SqliteNudgeStore
 from tests.transcript import Clock, Transcript

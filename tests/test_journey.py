@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from dialogues import Library, dates
-from dialogues.followup import render
-from dialogues.nudges import wanted
+from dialogues.reminders.messages import render
+from dialogues.reminders.planner import wanted
 from tests.test_deadline_weeks import real_plan
 from tests.transcript import Clock, Transcript
 
@@ -258,7 +258,9 @@ def test_a_weeks_deadlines_are_one_message_and_each_item_one_press(journey: Jour
     journey.user.conversations.store.put("chat:100", state)
     content = journey.user.conversations.library.get("da")
     now = journey.user.clock.now
-    weeks = [n for n in wanted(content, journey.user.state, 100, now, tz=dates.LOCAL) if n.kind == "week"]
+    weeks = [
+        n for n in wanted(content, journey.user.state, 100, now, tz=dates.LOCAL) if n.kind == "week"
+    ]
     message = render(content, journey.user.state, weeks[0], weeks[0].due, tz=dates.LOCAL)
     assert message is not None and len(message.buttons) == 3  # three items due that week
     pressed = next(b for row in message.buttons for b in row if b.label == "2. ✅")

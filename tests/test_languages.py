@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dialogues import Library, dates
-from dialogues.wholeplan import build_document
+from dialogues.documents.build import build_document
 from tests.transcript import Clock, Transcript
 
 

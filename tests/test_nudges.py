@@ -14,8 +14,9 @@ from telegram.ext import AIORateLimiter, ExtBot
 from bot.chats import to_row
 from bot.nudger import Nudger
 from bot.service import Conversations
-from dialogues import ChatState, Library, dates, schedule
-from dialogues.nudges import in_quiet_hours, on_day, out_of_quiet_hours, wanted
+from dialogues import ChatState, Library, dates
+from dialogues.kinds import rhythm
+from dialogues.reminders.planner import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
 from storage.memory import MemoryNudgeStore
 from storage.nudges import NudgeRow, SqliteNudgeStore
@@ -47,7 +48,9 @@ def state_with_row(due: str = "2026-12-04", label: str = "uge 49 (2026)") -> Cha
 
 
 def test_an_action_items_week_gets_one_reminder_on_its_monday(library: Library) -> None:
-    found = wanted(library.get("da"), state_with_row(), 5, NOW, tz=dates.LOCAL)  # due Friday 4 December
+    found = wanted(
+        library.get("da"), state_with_row(), 5, NOW, tz=dates.LOCAL
+    )  # due Friday 4 December
     assert [(n.kind, n.ref, n.due) for n in found] == [
         ("week", "w:2026-11-30", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),  # 09:00 CET
     ]
@@ -86,7 +89,9 @@ def test_a_weeks_message_sent_on_monday_is_not_sent_again_for_a_later_deadline(
     assert store.claim(row.id) is True  # Monday's message went out
     # On Monday after nine a Wednesday deadline is added to the same week.
     state = state_with_row("2026-11-27")
-    state.plan.append({**state.plan[0], "id": "r2", "tid": {"date": "2026-11-25", "precision": "day"}})
+    state.plan.append(
+        {**state.plan[0], "id": "r2", "tid": {"date": "2026-11-25", "precision": "day"}}
+    )
     after = wanted(content, state, 5, NOW, tz=dates.LOCAL)
     assert [n.id for n in after] == [row.id]  # the same week, the same id
     store.sync(5, [to_row(n) for n in after], NOW.isoformat())
@@ -136,7 +141,9 @@ def test_an_unfinished_journey_gets_one_gentle_nudge_three_days_later(library: L
     )
     found = wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL)
     state.updated_at = datetime(2026, 11, 23, 22, 50, tzinfo=UTC).isoformat()  # same local day
-    assert wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL) == found  # the same nudge: no rewrite
+    assert (
+        wanted(library.get("da"), state, 5, NOW, tz=dates.LOCAL) == found
+    )  # the same nudge: no rewrite
     assert [(n.kind, n.due) for n in found] == [
         ("unfinished", datetime(2026, 11, 26, 8, 0, tzinfo=UTC))  # left on the 23rd: 26th, 09:00
     ]
@@ -152,11 +159,19 @@ def test_quiet_hours_across_midnight_in_winter(utc: tuple[int, int], quiet: bool
 
 
 def test_quiet_hours_and_nine_oclock_across_daylight_saving_changes() -> None:
-    assert on_day(date(2027, 3, 27), tz=dates.LOCAL) == datetime(2027, 3, 27, 8, 0, tzinfo=UTC)  # CET
-    assert on_day(date(2027, 3, 28), tz=dates.LOCAL) == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)  # CEST from 02:00
-    assert on_day(date(2026, 10, 25), tz=dates.LOCAL) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)  # back to CET
+    assert on_day(date(2027, 3, 27), tz=dates.LOCAL) == datetime(
+        2027, 3, 27, 8, 0, tzinfo=UTC
+    )  # CET
+    assert on_day(date(2027, 3, 28), tz=dates.LOCAL) == datetime(
+        2027, 3, 28, 7, 0, tzinfo=UTC
+    )  # CEST from 02:00
+    assert on_day(date(2026, 10, 25), tz=dates.LOCAL) == datetime(
+        2026, 10, 25, 8, 0, tzinfo=UTC
+    )  # back to CET
     late = datetime(2027, 3, 27, 22, 0, tzinfo=UTC)  # 23:00 CET, the night the clocks go forward
-    assert out_of_quiet_hours(late, tz=dates.LOCAL) == datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # 08:00 CEST
+    assert out_of_quiet_hours(late, tz=dates.LOCAL) == datetime(
+        2027, 3, 28, 6, 0, tzinfo=UTC
+    )  # 08:00 CEST
 
 
 # --- the buttons of a nudge -------------------------------------------------------------
@@ -390,11 +405,11 @@ def test_a_week_later_moves_only_that_meeting(library: Library) -> None:
     user.press_on("kadence", flow="trin4")
     user.press_option("quarter")
     user.send("15.1.2027")
-    planned = schedule.meetings(user.state, NOW, tz=dates.LOCAL)
+    planned = rhythm.meetings(user.state, NOW, tz=dates.LOCAL)
     assert planned[:3] == [date(2027, 1, 15), date(2027, 4, 15), date(2027, 7, 15)]
     user.press_data("2:u:m:2027-01-15")
     user.press_data("2:u:m:2027-01-22")  # the moved meeting, moved again
-    moved = schedule.meetings(user.state, NOW, tz=dates.LOCAL)
+    moved = rhythm.meetings(user.state, NOW, tz=dates.LOCAL)
     assert moved[:3] == [date(2027, 1, 29), date(2027, 4, 15), date(2027, 7, 15)]
     before = user.state.to_dict()
     user.press_data("2:u:m:2027-02-01")  # no meeting of the board's: a forged press
@@ -406,10 +421,18 @@ def test_the_meeting_set_in_the_meeting_guide_gets_its_reminder(library: Library
     user = Transcript(library, clock=Clock(NOW))
     user.press_on("dato", flow="moede")
     user.send("15.1.2027")
-    found = [n for n in wanted(library.get("da"), user.state, 5, NOW, tz=dates.LOCAL) if n.kind == "meeting"]
+    found = [
+        n
+        for n in wanted(library.get("da"), user.state, 5, NOW, tz=dates.LOCAL)
+        if n.kind == "meeting"
+    ]
     assert [(n.ref, n.due.astimezone(dates.LOCAL).date()) for n in found] == [
         ("m:2027-01-15", date(2027, 1, 13))
     ]
     user.press_data("2:u:m:2027-01-15")  # "a week later" works on it like on any meeting
-    found = [n.ref for n in wanted(library.get("da"), user.state, 5, NOW, tz=dates.LOCAL) if n.kind == "meeting"]
+    found = [
+        n.ref
+        for n in wanted(library.get("da"), user.state, 5, NOW, tz=dates.LOCAL)
+        if n.kind == "meeting"
+    ]
     assert found == ["m:2027-01-22"]

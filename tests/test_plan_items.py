@@ -4,7 +4,7 @@ item shows its status from the start."""
 from __future__ import annotations
 
 from dialogues import Library, dates
-from dialogues.wholeplan import build_document
+from dialogues.documents.build import build_document
 from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dialogues import Library, dates
-from dialogues.planchange import Change, Refusal, parse
-from dialogues.planview import Reader, build
+from dialogues.miniapp.change import Change, Refusal, parse
+from dialogues.miniapp.view import Reader, build
 from tests.test_catalogue import walk_to_summary
 from tests.test_plan_items import new_row_with_focus_and_goal
 from tests.transcript import Clock, Transcript
@@ -19,7 +19,9 @@ AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 GROUP = -100123
 
 
-def body(op: str = "edit", item: str = "plan-r1", rid: str = "req-0000000000000001", **fields: object) -> dict[str, object]:
+def body(
+    op: str = "edit", item: str = "plan-r1", rid: str = "req-0000000000000001", **fields: object
+) -> dict[str, object]:
     return {"chat": "100", "request_id": rid, "op": op, "item": item, "fields": fields}
 
 
@@ -39,12 +41,24 @@ def notices(user: Transcript) -> list[str]:
 
 def view(user: Transcript, lang: str = "da", admin: bool = True) -> dict[str, object]:
     reader = Reader(user.user_id, user.name, admin, user.chat_id < 0)
-    return build(user.conversations.library.get(lang), user.state, user.chat_id, "t", reader, user.clock(), tz=dates.LOCAL)
+    return build(
+        user.conversations.library.get(lang),
+        user.state,
+        user.chat_id,
+        "t",
+        reader,
+        user.clock(),
+        tz=dates.LOCAL,
+    )
 
 
 def test_parse_keeps_values_within_their_bounds() -> None:
     assert parse(body(due="2027-03-24", precision="week"), AT, tz=dates.LOCAL) == Change(
-        100, "req-0000000000000001", "edit", "plan-r1", (("due", {"date": "2027-03-26", "precision": "week"}),)
+        100,
+        "req-0000000000000001",
+        "edit",
+        "plan-r1",
+        (("due", {"date": "2027-03-26", "precision": "week"}),),
     )
     refusals = {
         "chat": parse({**body(goal="x"), "chat": "abc"}, AT, tz=dates.LOCAL),
@@ -62,9 +76,13 @@ def test_parse_keeps_values_within_their_bounds() -> None:
     }
     assert parse(body(goal="   "), AT, tz=dates.LOCAL) == Refusal("bad_value", "goal")
     assert refusals == {k: Refusal("bad_value", k) for k in refusals}
-    assert parse(body(item="anbefaling1-s1", goal="x"), AT, tz=dates.LOCAL) == Refusal("bad_value", "goal")  # a step has no goal
+    assert parse(body(item="anbefaling1-s1", goal="x"), AT, tz=dates.LOCAL) == Refusal(
+        "bad_value", "goal"
+    )  # a step has no goal
     assert parse("[]", AT, tz=dates.LOCAL) == Refusal("bad_request")
-    assert parse(body(op="add", item="", who="Ane"), AT, tz=dates.LOCAL) == Refusal("bad_value", "goal")
+    assert parse(body(op="add", item="", who="Ane"), AT, tz=dates.LOCAL) == Refusal(
+        "bad_value", "goal"
+    )
 
 
 def test_an_edit_changes_the_row_and_shows_in_the_chat(library: Library) -> None:
@@ -88,8 +106,16 @@ def test_the_view_labels_in_the_readers_language(library: Library) -> None:
     change(user, body(due="2027-03-24", precision="week", status="in_progress"))
     item = view(user, "en")["items"][0]  # type: ignore[index]
     assert item["id"] == "plan-r1" and item["kind"] == "row"
-    assert (item["focus"], item["focus_label"], item["goal"]) == ("Biblioteket", "Biblioteket", "At vi når nye grupper")
-    assert (item["due"], item["precision"], item["due_label"]) == ("2027-03-26", "week", "week 12 (2027)")
+    assert (item["focus"], item["focus_label"], item["goal"]) == (
+        "Biblioteket",
+        "Biblioteket",
+        "At vi når nye grupper",
+    )
+    assert (item["due"], item["precision"], item["due_label"]) == (
+        "2027-03-26",
+        "week",
+        "week 12 (2027)",
+    )
     assert item["status"] == "in_progress" and item["mine"] is True
     assert view(user, "da")["items"][0]["due_label"] == "uge 12 (2027)"  # type: ignore[index]
 
@@ -97,11 +123,23 @@ def test_the_view_labels_in_the_readers_language(library: Library) -> None:
 def test_add_and_delete_and_a_replay_changes_nothing_twice(library: Library) -> None:
     user = Transcript(library, clock=Clock())
     user.send("/start")
-    assert change(user, body(op="add", item="", rid="add-000000000000001", goal="Nye frivillige", focus="x")) == "created"
-    assert change(user, body(op="add", item="", rid="add-000000000000001", goal="Nye frivillige")) == "replayed"
+    assert (
+        change(
+            user,
+            body(op="add", item="", rid="add-000000000000001", goal="Nye frivillige", focus="x"),
+        )
+        == "created"
+    )
+    assert (
+        change(user, body(op="add", item="", rid="add-000000000000001", goal="Nye frivillige"))
+        == "replayed"
+    )
     assert [r["maal"] for r in user.state.plan] == ["Nye frivillige"]
     assert user.state.plan[0]["fokus"] == "own:x"
-    assert change(user, body(op="delete", item="plan-r9", rid="del-000000000000001")) == "bad_value:item"
+    assert (
+        change(user, body(op="delete", item="plan-r9", rid="del-000000000000001"))
+        == "bad_value:item"
+    )
     assert change(user, body(op="delete", item="plan-r1", rid="del-000000000000002")) == "ok"
     assert user.state.plan == []
 
@@ -109,24 +147,39 @@ def test_add_and_delete_and_a_replay_changes_nothing_twice(library: Library) -> 
 def test_a_planned_step_takes_who_when_and_status(library: Library) -> None:
     user = Transcript(library, clock=Clock())
     walk_to_summary(user, "anbefaling1")
-    step = next(i for i in view(user)["items"] if i["kind"] == "step" and i["status"] == "not_started")  # type: ignore[union-attr]
+    step = next(
+        i for i in view(user)["items"] if i["kind"] == "step" and i["status"] == "not_started"
+    )  # type: ignore[union-attr]
     assert step["editable"] == ["who", "due", "status"]
-    assert change(user, body(item=step["id"], status="done", who="Bo", due="2027-01-08", precision="day")) == "ok"
+    assert (
+        change(
+            user, body(item=step["id"], status="done", who="Bo", due="2027-01-08", precision="day")
+        )
+        == "ok"
+    )
     again = next(i for i in view(user)["items"] if i["id"] == step["id"])  # type: ignore[union-attr]
     assert (again["status"], again["who"], again["due_label"]) == ("done", "Bo", "8. januar 2027")
 
 
 @pytest.fixture
 def board(library: Library) -> Transcript:
-    admin = Transcript(library, chat_id=GROUP, user_id=1, name="Ida", clock=Clock(), chat_type="supergroup")
+    admin = Transcript(
+        library, chat_id=GROUP, user_id=1, name="Ida", clock=Clock(), chat_type="supergroup"
+    )
     admin.send("/start")
-    assert change(admin, {**body(op="add", item="", goal="Et nyt mål"), "chat": str(GROUP)}) == "created"
+    assert (
+        change(admin, {**body(op="add", item="", goal="Et nyt mål"), "chat": str(GROUP)})
+        == "created"
+    )
     return admin
 
 
 def test_in_a_group_the_board_is_told_in_one_line(board: Transcript) -> None:
     peter = board.as_member(2, "Peter")
-    raw = {**body(due="2027-03-24", precision="week", rid="mov-000000000000001"), "chat": str(GROUP)}
+    raw = {
+        **body(due="2027-03-24", precision="week", rid="mov-000000000000001"),
+        "chat": str(GROUP),
+    }
     assert change(peter, raw) == "ok"
     assert notices(peter) == ["Peter flyttede fristen for «Et nyt mål» til uge 12 (2027)."]
     raw = {**body(status="done", rid="sta-000000000000001"), "chat": str(GROUP)}
@@ -164,7 +217,9 @@ def test_forged_event_data_is_refused_by_the_engine(library: Library) -> None:
     replies = user._run("app", data="not json")
     assert [r.outcome for r in replies] == ["bad_request"]
     assert user.state.plan == []
-    assert json.loads(parse(body(goal="y"), AT, tz=dates.LOCAL).to_data())["fields"] == {"goal": "y"}  # type: ignore[union-attr]
+    assert json.loads(parse(body(goal="y"), AT, tz=dates.LOCAL).to_data())["fields"] == {
+        "goal": "y"
+    }  # type: ignore[union-attr]
 
 
 def test_a_change_resyncs_the_reminders_on_commit(library: Library, tmp_path: Path) -> None:
@@ -182,13 +237,24 @@ def test_a_change_resyncs_the_reminders_on_commit(library: Library, tmp_path: Pa
         parsed = parse(raw, clock(), tz=dates.LOCAL)
         assert isinstance(parsed, Change)
         event = Event(100, 7, "Anna", "app", clock(), data=parsed.to_data())
-        assert [r.outcome for r in conversations.handle(event)] == ["created" if parsed.op == "add" else "ok"]
+        assert [r.outcome for r in conversations.handle(event)] == [
+            "created" if parsed.op == "add" else "ok"
+        ]
 
     def reminders() -> list[str]:
         """The refs of the deadline reminders: one per week with deadlines ('w:<Monday>')."""
         return [n.ref for n in nudges.pending(100) if n.kind == "week"]
 
-    app(body(op="add", item="", rid="add-000000000000009", goal="Mål", due="2027-01-15", precision="day"))
+    app(
+        body(
+            op="add",
+            item="",
+            rid="add-000000000000009",
+            goal="Mål",
+            due="2027-01-15",
+            precision="day",
+        )
+    )
     assert reminders() == ["w:2027-01-11"]
     app(body(item="plan-r1", rid="mov-000000000000009", due="2027-02-19", precision="day"))
     assert reminders() == ["w:2027-02-15"]

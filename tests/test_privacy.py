@@ -18,7 +18,7 @@ from bot.config import Config, setup_logging
 from bot.nudger import Nudger
 from bot.service import Conversations
 from dialogues import ChatState, Library, dates
-from dialogues.nudges import wanted
+from dialogues.reminders.planner import wanted
 from storage import SqliteStore
 from storage.crypto import DataKeyError, new_key
 from storage.nudges import SqliteNudgeStore
@@ -223,7 +223,8 @@ async def test_retention_warns_30_days_before_and_then_purges(
         lang="da", flow="menu", node="hoved", started=True, updated_at=last.isoformat()
     )
     kinds = [
-        (n.kind, n.due.date().isoformat()) for n in wanted(library.get("da"), state, 1, last, 540, tz=dates.LOCAL)
+        (n.kind, n.due.date().isoformat())
+        for n in wanted(library.get("da"), state, 1, last, 540, tz=dates.LOCAL)
     ]
     assert ("retention", "2027-05-30") in kinds and ("purge", "2027-06-29") in kinds
     state.settings["nudges_off_all"] = True

@@ -43,11 +43,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from bot.chats import chat_key
 from bot.service import Conversations
 from dialogues import CONTENT_DIR, Button, ChatState, Event, Reply, callbacks, engine, load_library
-from dialogues import followup as nudge_buttons
+from dialogues.library.model import Node
 from dialogues.markup import TELEGRAM_LIMIT, is_valid_telegram_html, split_message
-from dialogues.model import Node
-from dialogues.nudges import Nudge
 from dialogues.registry import REGISTRY
+from dialogues.reminders import messages as nudge_buttons
+from dialogues.reminders.planner import Nudge
 from storage import MemoryStore, SqliteStore
 from storage.nudges import SqliteNudgeStore
 from tests.transcript import Transcript
@@ -568,7 +568,9 @@ class Conversation(RuleBasedStateMachine):
                 continue
             state = self.conversations.load(row.chat_id)
             nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
-            reply = nudge_buttons.render(LIBRARY.get(state.lang), state, nudge, self.now, LIBRARY.tz)
+            reply = nudge_buttons.render(
+                LIBRARY.get(state.lang), state, nudge, self.now, LIBRARY.tz
+            )
             assert self.nudges.claim(row.id)
             STATS["nudges_due"] += 1
             if reply is not None and row.chat_id in self.logs:

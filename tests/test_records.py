@@ -18,7 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.service import Conversations
-from dialogues import Library, custom, dates, nudges
+from dialogues import Library, dates
+from dialogues.documents.build import build_document
+from dialogues.kinds.own_questions import PREFIX as OWN_PREFIX
 from dialogues.records import (
     Answer,
     ChecklistMark,
@@ -29,8 +31,8 @@ from dialogues.records import (
     PlanItem,
     time_label,
 )
+from dialogues.reminders import planner
 from dialogues.state import ChatState, JsonValue
-from dialogues.wholeplan import build_document
 from storage import SqliteStore
 from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript
@@ -155,7 +157,7 @@ def test_any_other_value_reads_as_damaged_or_a_record_and_is_kept_as_it_was(
 
 def stored_records(state: ChatState) -> list[tuple[str, Record | None]]:
     """Return every record of a state, read (answers, own questions, marks, rows, rhythm)."""
-    own = f"/{custom.PREFIX}"
+    own = f"/{OWN_PREFIX}"
     found: list[tuple[str, Record | None]] = []
     for key, raw in state.answers.items():
         what = "own question" if own in key else "answer"
@@ -255,7 +257,7 @@ def test_a_damaged_row_and_mark_are_left_out_of_the_plan_and_the_reminders(
     document = build_document(library.get("da"), loaded, user.clock(), tz=dates.LOCAL)
     assert [r.uid for r in document.rows if r.uid.startswith("plan-")] == ["plan-r2"]
     assert "anbefaling1-s2" not in [r.uid for r in document.rows]
-    refs = [ref for ref, _ in nudges.deadlines(library.get("da"), loaded)]
+    refs = [ref for ref, _ in planner.deadlines(library.get("da"), loaded)]
     assert "p:r2" in refs and "p:r1" not in refs
     assert "s:anbefaling1/skridt/s2" not in refs
     assert loaded.plan[0] == {"id": "r1", "maal": ["NOT-A-TEXT"]}  # kept as stored
@@ -279,7 +281,8 @@ def test_the_plan_builder_shows_a_damaged_row_empty_to_fix_or_delete(library: Li
 
 
 def test_the_records_know_every_status_and_cadence_the_screens_store() -> None:
-    from dialogues import checklist, records, schedule
+    from dialogues import records
+    from dialogues.kinds import checklist, rhythm
 
     assert sorted(checklist.MARKS.values()) == sorted(records.STATUSES)
-    assert tuple(schedule.CADENCES) == records.CADENCES
+    assert tuple(rhythm.CADENCES) == records.CADENCES

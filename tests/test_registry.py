@@ -12,9 +12,9 @@ import pytest
 
 from dialogues import ChatState, Event, load_library, step
 from dialogues.engine import OWN_COMMANDS
-from dialogues.kind import Command, Kind, NodeKind
+from dialogues.library.validate import _help_problems
+from dialogues.parts import Command, Kind, NodeKind
 from dialogues.registry import REGISTRY, Registry
-from dialogues.validate import _help_problems
 
 LIBRARY = load_library()
 DIALOGUES = Path(__file__).resolve().parents[1] / "dialogues"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dialogues import CONTENT_DIR, ContentError, Library, load_library
-from dialogues.model import FLOW_ROLES, NODE_ROLES
+from dialogues.library.model import FLOW_ROLES, NODE_ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,11 +21,18 @@ from PIL import Image
 from bot.service import Conversations
 from bot.terminal import chat
 from dialogues import Library, dates
-from dialogues.document import Meeting, PlanDocument, PlanRow
-from dialogues.exporters import filename, render
-from dialogues.exporters.timeline import MAX_LANES, MAX_WEEKS, MIN_WEEKS, WIDTH, layout, span_of
-from dialogues.exporters.timelinedraw import Text, text_width
-from dialogues.wholeplan import build_document
+from dialogues.documents.build import build_document
+from dialogues.documents.document import Meeting, PlanDocument, PlanRow
+from dialogues.documents.formats import filename, render
+from dialogues.documents.formats.timeline import (
+    MAX_LANES,
+    MAX_WEEKS,
+    MIN_WEEKS,
+    WIDTH,
+    layout,
+    span_of,
+)
+from dialogues.documents.formats.timelinedraw import Text, text_width
 from storage import MemoryStore
 from tests import fakebotapi_rules as rules
 from tests.fakebotapi import FakeBotAPI
@@ -263,7 +270,9 @@ def test_a_dated_plan_sends_the_picture_with_a_caption(user: Transcript) -> None
     name, data = user.conversations.export(user.chat_id, "png")
     assert re.fullmatch(r"inklusionsplan-plan-2026-11-23\.png", name)
     assert _decode(data).size[0] == 1080
-    doc = build_document(user.conversations.library.get("da"), user.state, user.clock(), tz=dates.LOCAL)
+    doc = build_document(
+        user.conversations.library.get("da"), user.state, user.clock(), tz=dates.LOCAL
+    )
     texts = layout(doc).texts
     assert texts[:4] == [  # no organisation typed in the meeting guide yet
         "Handleplan for inklusion",

@@ -47,7 +47,9 @@ class Page:
         self.client, self.fake, self.webapp = client, fake, webapp
         self.seq = 0
 
-    def init_data(self, user_id: int, name: str = "Ane", age: int = 5, token: str = "", **extra: str) -> str:
+    def init_data(
+        self, user_id: int, name: str = "Ane", age: int = 5, token: str = "", **extra: str
+    ) -> str:
         fields = {
             "auth_date": str(int(time.time()) - age),
             "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
@@ -56,7 +58,9 @@ class Page:
         }
         return sign(fields, token or self.fake.token)
 
-    async def call(self, method: str, path: str, user: int | None = ANE, raw: str | None = None, **kw: Any) -> httpx.Response:
+    async def call(
+        self, method: str, path: str, user: int | None = ANE, raw: str | None = None, **kw: Any
+    ) -> httpx.Response:
         headers = {}
         if raw is not None:
             headers["Authorization"] = raw
@@ -74,17 +78,35 @@ class Page:
     async def plan(self, chat: int, user: int = ANE) -> httpx.Response:
         return await self.call("GET", f"/app/api/plan?chat={chat}", user)
 
-    async def change(self, chat: int, op: str, user: int = ANE, item: str = "", rid: str = "", **fields: Any) -> httpx.Response:
+    async def change(
+        self, chat: int, op: str, user: int = ANE, item: str = "", rid: str = "", **fields: Any
+    ) -> httpx.Response:
         self.seq += 1
-        body = {"chat": str(chat), "request_id": rid or f"request-{self.seq:012d}", "op": op, "item": item, "fields": fields}
+        body = {
+            "chat": str(chat),
+            "request_id": rid or f"request-{self.seq:012d}",
+            "op": op,
+            "item": item,
+            "fields": fields,
+        }
         return await self.call("POST", "/app/api/change", user, json=body)
 
 
 @asynccontextmanager
-async def mini_app(fake: FakeBotAPI, library: Library, data_dir: Path, webhook: bool = False) -> AsyncIterator[tuple[Page, Conversations]]:
+async def mini_app(
+    fake: FakeBotAPI, library: Library, data_dir: Path, webhook: bool = False
+) -> AsyncIterator[tuple[Page, Conversations]]:
     """The bot against the fake with the Mini App, mounted as bot/run.py mounts it: on its
     own port while polling, or under /app/ on the webhook's server beside the updates."""
-    config = Config(fake.token, fake.base_url, data_dir, CONTENT_DIR, "INFO", webapp_url="https://bot.example.org/app/", webapp_port=0)
+    config = Config(
+        fake.token,
+        fake.base_url,
+        data_dir,
+        CONTENT_DIR,
+        "INFO",
+        webapp_url="https://bot.example.org/app/",
+        webapp_port=0,
+    )
     store, nudges = open_stores(config)
     conversations = Conversations(library, store, nudges=nudges)
     app = build_application(config, conversations)
@@ -123,13 +145,22 @@ async def mini_app(fake: FakeBotAPI, library: Library, data_dir: Path, webhook: 
 
 
 @pytest.fixture(params=["polling", "webhook"])
-async def page(request: pytest.FixtureRequest, fake: FakeBotAPI, library: Library, tmp_path: Path) -> AsyncIterator[Page]:
+async def page(
+    request: pytest.FixtureRequest, fake: FakeBotAPI, library: Library, tmp_path: Path
+) -> AsyncIterator[Page]:
     """Ane has a private chat; the board's group has Ane, Peter and Ida (its admin)."""
     async with mini_app(fake, library, tmp_path, webhook=request.param == "webhook") as (page, _):
         fake.send_text(ANE, "/start", user_id=ANE, first_name="Ane")
         await asyncio.to_thread(fake.wait_for_messages, ANE, 1)
         for user, name in ((IDA, "Ida"), (ANE, "Ane"), (PETER, "Peter")):
-            fake.send_text(GROUP, "/start", user_id=user, first_name=name, chat_type="supergroup", title="Bestyrelsen")
+            fake.send_text(
+                GROUP,
+                "/start",
+                user_id=user,
+                first_name=name,
+                chat_type="supergroup",
+                title="Bestyrelsen",
+            )
         fake.set_admins(GROUP, [IDA])
         await asyncio.to_thread(fake.wait_for_messages, GROUP, 3)
         await asyncio.to_thread(fake.wait_idle)
@@ -137,10 +168,14 @@ async def page(request: pytest.FixtureRequest, fake: FakeBotAPI, library: Librar
 
 
 def in_weeks(weeks: int) -> date:
-    return dates.today(Conversations.__init__.__globals__["utcnow"](), dates.LOCAL) + timedelta(weeks=weeks)
+    return dates.today(Conversations.__init__.__globals__["utcnow"](), dates.LOCAL) + timedelta(
+        weeks=weeks
+    )
 
 
-async def test_every_endpoint_refuses_missing_forged_expired_and_foreign_init_data(page: Page) -> None:
+async def test_every_endpoint_refuses_missing_forged_expired_and_foreign_init_data(
+    page: Page,
+) -> None:
     forged = page.init_data(ANE).replace("Ane", "Eve")
     cases = {
         None: "auth_missing",
@@ -168,7 +203,9 @@ async def test_every_endpoint_refuses_missing_forged_expired_and_foreign_init_da
 
 
 async def test_the_plans_a_user_may_open(page: Page) -> None:
-    response = await page.call("GET", "/app/api/plans", raw="tma " + page.init_data(ANE, start_param="g1001234"))
+    response = await page.call(
+        "GET", "/app/api/plans", raw="tma " + page.init_data(ANE, start_param="g1001234")
+    )
     assert response.status_code == 200
     assert response.json() == {
         "lang": "da",
@@ -198,11 +235,18 @@ async def test_a_member_who_left_loses_access_at_once(page: Page) -> None:
 async def test_a_change_goes_through_the_engine_and_shows_in_the_chat(page: Page) -> None:
     due = in_weeks(6)
     quiet = len(page.fake.sent_to(ANE))
-    response = await page.change(ANE, "add", goal="Nye frivillige", who="Ane", due=due.isoformat(), precision="week")
+    response = await page.change(
+        ANE, "add", goal="Nye frivillige", who="Ane", due=due.isoformat(), precision="week"
+    )
     assert response.status_code == 201
     item = response.json()["items"][0]
     week = dates.week_label(due, "da")
-    assert (item["id"], item["goal"], item["due_label"], item["status"]) == ("plan-r1", "Nye frivillige", week, "not_started")
+    assert (item["id"], item["goal"], item["due_label"], item["status"]) == (
+        "plan-r1",
+        "Nye frivillige",
+        week,
+        "not_started",
+    )
     response = await page.change(ANE, "edit", item="plan-r1", status="stuck")
     assert response.status_code == 200 and response.json()["items"][0]["status"] == "stuck"
     await asyncio.to_thread(page.fake.wait_idle)
@@ -214,18 +258,37 @@ async def test_a_change_goes_through_the_engine_and_shows_in_the_chat(page: Page
     assert "Nye frivillige" in text and week in text and "Kørt fast" in text
 
 
-async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_told(page: Page) -> None:
+async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_told(
+    page: Page,
+) -> None:
     response = await page.change(GROUP, "add", user=PETER, goal="Mentorordning")
     assert response.status_code == 201 and response.json()["can_delete"] is False
-    await asyncio.to_thread(page.fake.wait_for, lambda: "Peter tilføjede" in page.fake.last_message(GROUP).get("text", ""))
+    await asyncio.to_thread(
+        page.fake.wait_for,
+        lambda: "Peter tilføjede" in page.fake.last_message(GROUP).get("text", ""),
+    )
     due = in_weeks(8)
-    response = await page.change(GROUP, "edit", user=PETER, item="plan-r1", due=due.isoformat(), precision="week")
+    response = await page.change(
+        GROUP, "edit", user=PETER, item="plan-r1", due=due.isoformat(), precision="week"
+    )
     assert response.status_code == 200
     notice = f"Peter flyttede fristen for «Mentorordning» til {dates.week_label(due, 'da')}."
-    await asyncio.to_thread(page.fake.wait_for, lambda: page.fake.last_message(GROUP).get("text") == notice)
-    page.fake.send_text(GROUP, "/plan", user_id=ANE, first_name="Ane", chat_type="supergroup", title="Bestyrelsen")
-    await asyncio.to_thread(page.fake.wait_for, lambda: "Mentorordning" in page.fake.last_message(GROUP).get("text", "") and "uge" in page.fake.last_message(GROUP).get("text", ""))
-    assert dates.week_label(due, "da") in page.fake.last_message(GROUP)["text"]  # the board's /plan shows it
+    await asyncio.to_thread(
+        page.fake.wait_for, lambda: page.fake.last_message(GROUP).get("text") == notice
+    )
+    page.fake.send_text(
+        GROUP, "/plan", user_id=ANE, first_name="Ane", chat_type="supergroup", title="Bestyrelsen"
+    )
+    await asyncio.to_thread(
+        page.fake.wait_for,
+        lambda: (
+            "Mentorordning" in page.fake.last_message(GROUP).get("text", "")
+            and "uge" in page.fake.last_message(GROUP).get("text", "")
+        ),
+    )
+    assert (
+        dates.week_label(due, "da") in page.fake.last_message(GROUP)["text"]
+    )  # the board's /plan shows it
     await asyncio.to_thread(page.fake.wait_idle)
     count = len(page.fake.sent_to(GROUP))
     response = await page.change(GROUP, "delete", user=PETER, item="plan-r1")
@@ -234,11 +297,19 @@ async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_
     assert len(page.fake.sent_to(GROUP)) == count  # a refusal tells the group nothing
     response = await page.change(GROUP, "delete", user=IDA, item="plan-r1")
     assert response.status_code == 200 and response.json()["items"] == []
-    await asyncio.to_thread(page.fake.wait_for, lambda: page.fake.last_message(GROUP).get("text") == "Ida slettede «Mentorordning» fra handleplanen.")
+    await asyncio.to_thread(
+        page.fake.wait_for,
+        lambda: (
+            page.fake.last_message(GROUP).get("text")
+            == "Ida slettede «Mentorordning» fra handleplanen."
+        ),
+    )
 
 
 async def test_a_replayed_request_is_refused_and_changes_nothing_twice(page: Page) -> None:
-    assert (await page.change(ANE, "add", rid="same-request-0001", goal="Én gang")).status_code == 201
+    assert (
+        await page.change(ANE, "add", rid="same-request-0001", goal="Én gang")
+    ).status_code == 201
     response = await page.change(ANE, "add", rid="same-request-0001", goal="Én gang")
     assert (response.status_code, response.json()["error"]) == (409, "replayed")
     page.webapp.seen = RecentIds()  # as after a restart: the engine remembers it in the state
@@ -269,22 +340,65 @@ async def test_values_out_of_bounds_are_refused_and_change_nothing(page: Page) -
 
 async def test_the_page_may_ask_for_its_language_and_nothing_else(page: Page) -> None:
     due = in_weeks(6)
-    response = await page.call("POST", "/app/api/change?lang=en", json={"chat": str(ANE), "request_id": "lang-request-0001", "op": "add", "fields": {"goal": "Nye frivillige", "due": due.isoformat(), "precision": "week", "focus": "rekruttering"}})
+    response = await page.call(
+        "POST",
+        "/app/api/change?lang=en",
+        json={
+            "chat": str(ANE),
+            "request_id": "lang-request-0001",
+            "op": "add",
+            "fields": {
+                "goal": "Nye frivillige",
+                "due": due.isoformat(),
+                "precision": "week",
+                "focus": "rekruttering",
+            },
+        },
+    )
     assert response.status_code == 201
     plan = response.json()
-    assert (plan["lang"], plan["title"], plan["items"][0]["due_label"]) == ("en", "My plan", dates.week_label(due, "en"))
+    assert (plan["lang"], plan["title"], plan["items"][0]["due_label"]) == (
+        "en",
+        "My plan",
+        dates.week_label(due, "en"),
+    )
     english = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=en")).json()
     danish = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=da")).json()
     assert english == plan and danish == (await page.plan(ANE)).json()  # Ane's chat is Danish
-    assert danish["title"] == "Min plan" and danish["items"][0]["due_label"] == dates.week_label(due, "da")
+    assert danish["title"] == "Min plan" and danish["items"][0]["due_label"] == dates.week_label(
+        due, "da"
+    )
     assert english["focus_options"] != danish["focus_options"]  # server-made labels follow
     assert [o["id"] for o in english["focus_options"]] == [o["id"] for o in danish["focus_options"]]
     plans = (await page.call("GET", "/app/api/plans?lang=en")).json()
-    assert (plans["lang"], [p["title"] for p in plans["plans"]]) == ("en", ["My plan", "Bestyrelsen"])
-    for path in ("/app/api/plans?lang=fr", f"/app/api/plan?chat={ANE}&lang=", f"/app/api/plan?chat={ANE}&lang=EN"):
+    assert (plans["lang"], [p["title"] for p in plans["plans"]]) == (
+        "en",
+        ["My plan", "Bestyrelsen"],
+    )
+    for path in (
+        "/app/api/plans?lang=fr",
+        f"/app/api/plan?chat={ANE}&lang=",
+        f"/app/api/plan?chat={ANE}&lang=EN",
+    ):
         response = await page.call("GET", path)
-        assert (response.status_code, response.json()) == (400, {"error": "bad_value", "message": "En af værdierne går ikke. Intet er ændret.", "field": "lang"}), path
-    response = await page.call("POST", "/app/api/change?lang=de", json={"chat": str(ANE), "request_id": "lang-request-0002", "op": "add", "fields": {"goal": "Nej"}})
+        assert (response.status_code, response.json()) == (
+            400,
+            {
+                "error": "bad_value",
+                "message": "En af værdierne går ikke. Intet er ændret.",
+                "field": "lang",
+            },
+        ), path
+    response = await page.call(
+        "POST",
+        "/app/api/change?lang=de",
+        json={
+            "chat": str(ANE),
+            "request_id": "lang-request-0002",
+            "op": "add",
+            "fields": {"goal": "Nej"},
+        },
+    )
     assert (response.status_code, response.json()["field"]) == (400, "lang")
     assert [i["goal"] for i in (await page.plan(ANE)).json()["items"]] == ["Nye frivillige"]
 
@@ -300,17 +414,30 @@ async def test_too_large_and_too_fast(page: Page) -> None:
 async def test_the_page_and_its_files(page: Page, tmp_path: Path) -> None:
     page.webapp.static = tmp_path / "none"  # a checkout whose page was never built
     response = await page.call("GET", "/app/")
-    assert (response.status_code, response.text) == (503, "The Mini App's page is not built: bot/webapp/static/index.html is missing.\n")
+    assert (response.status_code, response.text) == (
+        503,
+        "The Mini App's page is not built: bot/webapp/static/index.html is missing.\n",
+    )
     static = tmp_path / "static"
     (static / "assets").mkdir(parents=True)
     (static / "index.html").write_text("<!doctype html><title>Plan</title>")
     (static / "assets" / "app-1a2b.js").write_text("console.log(1)")
     page.webapp.static = static
     response = await page.call("GET", "/app/")
-    assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert (
+        response.status_code == 200
+        and response.headers["content-type"] == "text/html; charset=utf-8"
+    )
     response = await page.call("GET", "/app/assets/app-1a2b.js")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript")
-    for path in ("/app/assets/../index.html", "/app/assets/.env", "/app/assets/missing.js", "/app/nothing"):
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    for path in (
+        "/app/assets/../index.html",
+        "/app/assets/.env",
+        "/app/assets/missing.js",
+        "/app/nothing",
+    ):
         assert (await page.call("GET", path)).status_code == 404, path
     assert (await page.call("POST", "/app/", content=b"")).status_code == 405
     response = await page.call("GET", "/app")
@@ -334,7 +461,10 @@ async def test_a_prefix_mount_serves_everything_under_it_and_nothing_beside_it()
     port = await server.start()
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            got = {p: (await client.get(p)) for p in ("/app", "/app/", "/app/api/plan", "/apple", "/hook", "/hook/x")}
+            got = {
+                p: (await client.get(p))
+                for p in ("/app", "/app/", "/app/api/plan", "/apple", "/hook", "/hook/x")
+            }
     finally:
         await server.stop()
     assert {p: (r.status_code, r.text) for p, r in got.items()} == {
@@ -348,7 +478,9 @@ async def test_a_prefix_mount_serves_everything_under_it_and_nothing_beside_it()
 
 
 @pytest.mark.slow
-def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(fake: FakeBotAPI, tmp_path: Path) -> None:
+def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
     """`python -m bot` with BOT_WEBAPP_URL: the page's API on its own port, gone after SIGTERM;
     a port in use is one line and exit code 2."""
     import os
@@ -371,9 +503,14 @@ def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(fake: Fa
     )
     log = tmp_path / "bot.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
-        fields = {"auth_date": str(int(time.time())), "user": json.dumps({"id": ANE, "first_name": "Ane"})}
+        fields = {
+            "auth_date": str(int(time.time())),
+            "user": json.dumps({"id": ANE, "first_name": "Ane"}),
+        }
         headers = {"Authorization": "tma " + sign(fields, fake.token)}
         deadline = time.monotonic() + 30
         while True:
@@ -395,22 +532,33 @@ def test_the_bot_process_serves_the_mini_app_while_polling_and_stops_it(fake: Fa
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port))
         taken.listen()
-        result = subprocess.run([sys.executable, "-m", "bot"], env={**env, "BOT_DATA_DIR": str(tmp_path / "other")}, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            env={**env, "BOT_DATA_DIR": str(tmp_path / "other")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2
-    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port} (Address already in use): check BOT_WEBAPP_LISTEN and BOT_WEBAPP_PORT\n"
+    assert (
+        result.stderr
+        == f"error: cannot listen on 127.0.0.1:{port} (Address already in use): check BOT_WEBAPP_LISTEN and BOT_WEBAPP_PORT\n"
+    )
 
 
-async def test_odd_requests_get_a_refusal_never_a_trace(page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_odd_requests_get_a_refusal_never_a_trace(
+    page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
     response = await page.call("PUT", "/app/api/change", content=b"{}")
     assert (response.status_code, response.json()["error"]) == (405, "bad_request")
     response = await page.call("POST", "/app/api/change", content=b"[" * 5000 + b"]" * 5000)
     assert (response.status_code, response.json()["error"]) == (400, "bad_request")
-    from dialogues import planedit
+    from dialogues.miniapp import edit
 
     def broken(turn: object, change: object) -> str:
         raise RuntimeError("a fault in the engine")
 
-    monkeypatch.setitem(planedit.APPLY, "add", broken)
+    monkeypatch.setitem(edit.APPLY, "add", broken)
     count = len(page.fake.sent_to(GROUP))
     response = await page.change(GROUP, "add", goal="Aldrig")
     assert (response.status_code, response.json()["error"]) == (500, "failed")

@@ -91,7 +91,10 @@ async def ext(fake_api: FakeBotAPI) -> AsyncIterator[ExtBot]:  # type: ignore[ty
 
 
 async def test_each_reminder_carries_the_button(
-    fake_api: FakeBotAPI, ext: ExtBot, library: Library, tmp_path: Path  # type: ignore[type-arg]
+    fake_api: FakeBotAPI,
+    ext: ExtBot,
+    library: Library,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     clock = Clock(NOW)
     conversations = open_stores(tmp_path, with_app(library), clock)
@@ -137,9 +140,18 @@ def test_the_terminal_prints_the_address_and_numbers_only_presses() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://bot.example.org/app/", "ftp://x/", "https://", "https://u:p@x.org/", "https://x.org/?a=1", "bot.example.org"],
+    [
+        "http://bot.example.org/app/",
+        "ftp://x/",
+        "https://",
+        "https://u:p@x.org/",
+        "https://x.org/?a=1",
+        "bot.example.org",
+    ],
 )
-def test_a_bad_address_is_one_line_and_exit_code_2(url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_address_is_one_line_and_exit_code_2(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(ConfigError, match="BOT_WEBAPP_URL must be"):
         Config.from_env({"BOT_WEBAPP_URL": url})
     monkeypatch.setenv("BOT_WEBAPP_URL", url)
@@ -150,9 +162,18 @@ def test_a_bad_address_is_one_line_and_exit_code_2(url: str, monkeypatch: pytest
 
 def test_the_address_and_its_settings() -> None:
     assert Config.from_env({}).webapp_url == ""
-    config = Config.from_env({"BOT_WEBAPP_URL": URL, "BOT_WEBAPP_PORT": "9000", "BOT_WEBAPP_MAX_AGE": "3600"})
-    assert (config.webapp_url, config.webapp_port, config.webapp_listen, config.webapp_max_age) == (URL, 9000, "127.0.0.1", 3600)
-    assert Config.from_env({"BOT_WEBAPP_URL": "http://127.0.0.1:8081/app/"}).webapp_url.startswith("http://127")
+    config = Config.from_env(
+        {"BOT_WEBAPP_URL": URL, "BOT_WEBAPP_PORT": "9000", "BOT_WEBAPP_MAX_AGE": "3600"}
+    )
+    assert (config.webapp_url, config.webapp_port, config.webapp_listen, config.webapp_max_age) == (
+        URL,
+        9000,
+        "127.0.0.1",
+        3600,
+    )
+    assert Config.from_env({"BOT_WEBAPP_URL": "http://127.0.0.1:8081/app/"}).webapp_url.startswith(
+        "http://127"
+    )
     with pytest.raises(ConfigError, match="BOT_WEBAPP_PORT"):
         Config.from_env({"BOT_WEBAPP_URL": URL, "BOT_WEBAPP_PORT": "99999"})
     with pytest.raises(ConfigError, match="BOT_WEBAPP_MAX_AGE"):

@@ -1,7 +1,7 @@
 """The Mini App's JSON API: the plans a user may open, one plan, and one change to it.
 
 A change goes the way a press in the chat goes: parsed into a bounded value
-(dialogues/planchange.py) before anything else, then an Event of kind "app" through
+(dialogues/miniapp/change.py) before anything else, then an Event of kind "app" through
 `Conversations.handle` under the chat's lock (the engine checks it again, applies it and
 commits before anything is answered; reminders follow on commit), then the one-line notice
 to a group through the bot's normal reply path, then the plan as it now is.
@@ -30,8 +30,8 @@ from bot.webapp.access import (
 )
 from bot.webapp.auth import WebUser
 from dialogues import ChatState, Event, Reply
-from dialogues.planchange import Change, Refusal, parse
-from dialogues.planview import Reader, build
+from dialogues.miniapp.change import Change, Refusal, parse
+from dialogues.miniapp.view import Reader, build
 
 LANGS = ("da", "en")  # what the page may ask for with `?lang=`
 

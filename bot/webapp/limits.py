@@ -3,7 +3,7 @@
 Both are bounded (an attacker with many accounts fills them only up to their size, and the
 oldest entries go first) and per process: pacing needs no more, and a request id seen by
 another process, or before a restart, is refused by the engine, which keeps the ids it
-applied in the chat's state (dialogues/planedit.py).
+applied in the chat's state (dialogues/miniapp/edit.py).
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ Nothing here imports telegram or does I/O beyond reading the content files at st
 from dialogues.engine import parse_command, step
 from dialogues.events import Button, Event, Reply
 from dialogues.library.errors import ContentError, Problem
-from dialogues.library.loader import CONTENT_DIR, load_library
+from dialogues.library.loader import CONTENT_DIR
 from dialogues.library.model import Content, Flow, Library, Node
+from dialogues.registry import load_library
 from dialogues.state import SCHEMA_VERSION, ChatState
 
 __all__ = [

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dialogues.events import Button
 from dialogues.library.model import Node
-from dialogues.turn import Turn
+
+if TYPE_CHECKING:  # a part is handed the turn; the turn does not need the parts
+    from dialogues.turn import Turn
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -31,7 +34,7 @@ class Screen:
     text: Callable[[Turn, str], bool] | None = None
 
 
-Run = Callable[[Turn], None]
+Run = Callable[["Turn"], None]
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class ScreenKind:
     commands: tuple[Command, ...] = ()
     action: Action | None = None
     ui: tuple[str, ...] = ()
+    place: int = 0  # where its commands stand in the command menu (and /hjaelp), lowest first
 
 
 def nav_row(turn: Turn, back: bool = True) -> tuple[Button, ...]:

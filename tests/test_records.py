@@ -21,16 +21,9 @@ from bot.service import Conversations
 from dialogues import Library, dates
 from dialogues.documents.build import build_document
 from dialogues.kinds.own_questions import PREFIX as OWN_PREFIX
-from dialogues.records import (
-    Answer,
-    ChecklistMark,
-    Damaged,
-    Deadline,
-    FollowUp,
-    OwnQuestion,
-    PlanItem,
-    time_label,
-)
+from dialogues.records.base import Damaged, Deadline, time_label
+from dialogues.records.chat import Answer, ChecklistMark, OwnQuestion
+from dialogues.records.plan import FollowUp, PlanItem
 from dialogues.reminders import planner
 from dialogues.state import ChatState, JsonValue
 from storage import SqliteStore
@@ -281,8 +274,8 @@ def test_the_plan_builder_shows_a_damaged_row_empty_to_fix_or_delete(library: Li
 
 
 def test_the_records_know_every_status_and_cadence_the_screens_store() -> None:
-    from dialogues import records
     from dialogues.kinds import checklist, rhythm
+    from dialogues.records import base as records
 
     assert sorted(checklist.MARKS.values()) == sorted(records.STATUSES)
     assert tuple(rhythm.CADENCES) == records.CADENCES

@@ -14,7 +14,7 @@ from dialogues import ChatState, Event, load_library, step
 from dialogues.engine import OWN_COMMANDS
 from dialogues.library.validate import _help_problems
 from dialogues.parts import Command, Kind, NodeKind
-from dialogues.registry import REGISTRY, Registry
+from dialogues.registry import REGISTRY, Registry, declared
 
 LIBRARY = load_library()
 DIALOGUES = Path(__file__).resolve().parents[1] / "dialogues"
@@ -97,12 +97,12 @@ def test_both_names_of_a_command_do_the_same(command: Command) -> None:
 
 def test_the_help_names_the_commands_in_the_readers_language() -> None:
     for content in LIBRARY.languages.values():
-        assert list(_help_problems(content)) == []
+        assert list(_help_problems(content, REGISTRY)) == []
     english = LIBRARY.get("en")
     wrong = dataclasses.replace(
         english, ui={**english.ui, "help": english.ui["help"].replace("/answers", "/svar")}
     )
-    assert list(_help_problems(wrong)) == [
+    assert list(_help_problems(wrong, REGISTRY)) == [
         "names /svar, which is no command for the help; in this language it is /answers",
         "does not name /answers",
     ]
@@ -119,3 +119,43 @@ def test_a_name_declared_twice_is_refused() -> None:
         Registry(kinds=(NodeKind("info", kind), NodeKind("info", kind)), screens=())
     with pytest.raises(ValueError, match="command declared twice: help"):
         Registry(kinds=(), screens=(), first_commands=(Command("hjaelp", "help"),) * 2)
+
+
+def test_a_kind_is_one_module_the_registry_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a kind is writing its module: the registry reads each module's DECLARES, skips a
+    helper that declares nothing, and names a module whose declaration is not one."""
+    package = tmp_path / "extra_kinds"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "poll.py").write_text(
+        "from dialogues.parts import Kind, NodeKind\n"
+        "DECLARES = (NodeKind('poll', Kind(lambda turn, node: None), ('poll_ask',)),)\n"
+    )
+    (package / "helper.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    found = declared(importlib.import_module("extra_kinds"))
+    assert [(p.name, p.ui) for p in found] == [("poll", ("poll_ask",))]
+    (package / "wrong.py").write_text("DECLARES = ('poll',)\n")
+    with pytest.raises(TypeError, match=r"extra_kinds\.wrong\.DECLARES holds str"):
+        declared(importlib.import_module("extra_kinds"))
+
+
+def test_the_registry_holds_every_declared_kind_and_screen_in_menu_order() -> None:
+    kinds = {k.name for k in REGISTRY.kinds}
+    assert kinds == {"info", "question", "choice", "menu", "checklist", "summary", "plan"} | {
+        "schedule",
+        "custom",
+    }
+    assert [s.name for s in REGISTRY.screens] == [
+        "@plan",
+        "@svar",
+        "@eksport",
+        "@paamind",
+        "@sprog",
+        "@slet",
+        "@groups",
+    ]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
-from dialogues import dates, records
+from dialogues import dates
 from dialogues.documents.document import Answer, Meeting, PlanDocument, PlanRow, Section
 from dialogues.kinds import checklist, rhythm
 from dialogues.kinds.own_questions import own_questions
 from dialogues.kinds.plan import focus_label, plan_items
 from dialogues.kinds.summary import answered_nodes, shown_value
 from dialogues.library.model import Content, Flow, Node
-from dialogues.records import PlanItem, Progress, answers, time_due, time_label
+from dialogues.records import answers
+from dialogues.records.base import Progress, time_due, time_label
+from dialogues.records.chat import Answer as StoredAnswer
+from dialogues.records.plan import PlanItem
 from dialogues.state import ChatState
 
 LABELS = (
@@ -45,7 +48,7 @@ def plain(text: str) -> str:
     return _TAGS.sub("", text)
 
 
-def role_answer(content: Content, state: ChatState, role: str) -> records.Answer | None:
+def role_answer(content: Content, state: ChatState, role: str) -> StoredAnswer | None:
     """Return the answer to the question node with this role (see NODE_ROLES), or None."""
     found = content.node_role(role)
     return answers.first(state, found[0].id, found[1].id) if found else None

@@ -9,7 +9,7 @@ from dialogues import dates, navigation
 from dialogues.events import Button, Reply
 from dialogues.library.model import Node
 from dialogues.markup import escape
-from dialogues.parts import Kind, app_row, nav_row, rows, shorten
+from dialogues.parts import Kind, NodeKind, app_row, nav_row, rows, shorten
 from dialogues.records import answers as store
 from dialogues.state import by_of, text_at
 from dialogues.turn import Turn
@@ -268,3 +268,13 @@ def open_about(turn: Turn) -> None:
 INFO = Kind(render_info, press_info)
 QUESTION = Kind(render_question, press_question, answer_question)
 CHOICE = Kind(render_choice, press_choice)
+
+_QUESTION_UI = ("progress", "previous_answer", "btn_keep", "btn_answer", "board_how")
+_BOARD_UI = ("board_prompt", "board_old_question", "board_saved_earlier")
+
+DECLARES = (
+    NodeKind("info", INFO, ("btn_more", "style_fakta", "style_tip", "style_eksempel")),
+    NodeKind("question", QUESTION, (*_QUESTION_UI, *_BOARD_UI), needs_next=True),
+    NodeKind("choice", CHOICE),
+    NodeKind("menu", CHOICE),
+)

@@ -6,8 +6,9 @@ from dialogues import dates, values
 from dialogues.events import Button
 from dialogues.library.model import ChecklistItem, Node
 from dialogues.markup import escape
-from dialogues.parts import Kind, nav_row, rows
-from dialogues.records import ChecklistMark, Status, time_label
+from dialogues.parts import Kind, NodeKind, nav_row, rows
+from dialogues.records.base import Status, time_label
+from dialogues.records.chat import ChecklistMark
 from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
 
@@ -211,3 +212,11 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
 
 
 CHECKLIST = Kind(render, press, text)
+
+_UI = (
+    *("checklist_progress", "checklist_suggested", "checklist_now"),
+    *("btn_change_who", "btn_change_when", "btn_done", "btn_plan", "btn_na"),
+    *(f"mark_{m}" for m in ICONS),
+    *("ask_who", "ask_when", "ask_when_text", "btn_w0", "btn_w1", "btn_m1", "btn_pick_time"),
+)
+DECLARES = (NodeKind("checklist", CHECKLIST, _UI, needs_next=True),)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dialogues import values
 from dialogues.library.model import Node
 from dialogues.markup import escape
-from dialogues.parts import Kind, nav_row, rows
-from dialogues.records import OwnQuestion
+from dialogues.parts import Kind, NodeKind, nav_row, rows
+from dialogues.records.chat import OwnQuestion
 from dialogues.state import ChatState, JsonObject
 from dialogues.turn import Turn
 
@@ -103,3 +103,5 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
 
 
 CUSTOM = Kind(render, press, text)
+
+DECLARES = (NodeKind("custom", CUSTOM, ("own_answer", "own_count", "own_full"), needs_next=True),)

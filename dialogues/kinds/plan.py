@@ -10,7 +10,8 @@ from dialogues import dates, values
 from dialogues.library.model import Node, PlanTemplate
 from dialogues.markup import escape
 from dialogues.parts import nav_row, rows, shorten
-from dialogues.records import PlanItem, time_label
+from dialogues.records.base import time_label
+from dialogues.records.plan import PlanItem
 from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from dialogues import dates, values
-from dialogues.kinds.plan import FIELDS, LIST_FIELDS, add_row, find_row, from_template, render
+from dialogues.kinds.plan import (
+    FIELDS,
+    LIST_FIELDS,
+    add_row,
+    find_row,
+    from_template,
+    render,
+    summary_section,
+)
 from dialogues.library.model import Node
-from dialogues.parts import Kind
+from dialogues.parts import Kind, NodeKind
 from dialogues.rules import permitted
 from dialogues.state import JsonObject, JsonValue, json_list
 from dialogues.turn import Turn
@@ -195,3 +203,12 @@ def _read_field(turn: Turn, field: str, typed: str) -> JsonValue | values.Proble
 
 
 PLAN = Kind(render, press, text)
+
+_UI = (
+    *("plan_rows", "plan_empty", "btn_add_row", "btn_from_example", "plan_confirm_delete"),
+    *("plan_pick_field", "btn_row_done", "btn_delete_row", "plan_pick_example"),
+    *("btn_own_focus", "ask_fokus_text", "ask_tid_text", "btn_yes_delete", "btn_pick_time"),
+    *(f"{p}{f}" for f in FIELDS for p in ("plan_", "ask_")),
+    *("plan_row_saved", "plan_from_example", "plan_row_deleted", "plan_full", "field_now"),
+)
+DECLARES = (NodeKind("plan", PLAN, _UI, needs_next=True, summary=summary_section),)

@@ -8,8 +8,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from dialogues import dates, values
 from dialogues.library.model import Content, Node
 from dialogues.markup import escape
-from dialogues.parts import Kind, nav_row, rows
-from dialogues.records import Cadence, FollowUp, answers, time_due, time_label
+from dialogues.parts import Kind, NodeKind, nav_row, rows
+from dialogues.records import answers
+from dialogues.records.base import Cadence, time_due, time_label
+from dialogues.records.plan import FollowUp
 from dialogues.rules import permitted
 from dialogues.state import ChatState, JsonObject, JsonValue
 from dialogues.turn import Turn
@@ -175,3 +177,6 @@ def summary_section(turn: Turn, node: Node) -> str:
 
 
 SCHEDULE = Kind(render, press, text)
+
+_UI = ("ask_next_meeting", "schedule_now", "schedule_cadence", *(f"cad_{c}" for c in CADENCES))
+DECLARES = (NodeKind("schedule", SCHEDULE, _UI, needs_next=True, summary=summary_section),)

@@ -7,8 +7,9 @@ from dialogues.kinds import checklist
 from dialogues.kinds.own_questions import own_questions
 from dialogues.library.model import Flow, Node
 from dialogues.markup import escape
-from dialogues.parts import Kind, nav_row, rows
-from dialogues.records import Answer, answers
+from dialogues.parts import Kind, NodeKind, nav_row, rows
+from dialogues.records import answers
+from dialogues.records.chat import Answer
 from dialogues.state import ChatState
 from dialogues.turn import Turn
 
@@ -146,3 +147,9 @@ def press(turn: Turn, node: Node, option: str) -> bool:
 
 
 SUMMARY = Kind(render, press)
+
+_UI = (
+    *("summary_empty", "summary_skipped", "summary_by", "summary_steps", "summary_steps_hint"),
+    *("plan_steps_hint", "btn_edit_answers", "btn_edit_plan", "btn_whole_plan"),
+)
+DECLARES = (NodeKind("summary", SUMMARY, _UI),)

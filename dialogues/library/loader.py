@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import yaml
 
@@ -20,6 +20,9 @@ from dialogues.library.model import (
 )
 from dialogues.library.validate import validate_content, validate_library
 
+if TYPE_CHECKING:
+    from dialogues.registry import Registry
+
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 # What yaml.safe_load builds (a date or datetime from an unquoted date, bytes from !!binary).
@@ -28,8 +31,10 @@ Yaml: TypeAlias = "YamlScalar | list[Yaml] | dict[YamlScalar, Yaml] | set[YamlSc
 YamlMap: TypeAlias = "dict[YamlScalar, Yaml]"
 
 
-def load_library(root: Path = CONTENT_DIR, default: str = "da", fallback: str = "en") -> Library:
-    """Load and validate every language folder under `root`; raise ContentError on problems."""
+def read_library(root: Path, registry: Registry, default: str, fallback: str) -> Library:
+    """Load every language folder under `root` and validate it against the registry's kinds,
+    screens and texts; raise ContentError on problems. (`dialogues.load_library` passes the
+    engine's registry.)"""
     problems: list[Problem] = []
     languages: dict[str, Content] = {}
     for lang_dir in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -37,14 +42,14 @@ def load_library(root: Path = CONTENT_DIR, default: str = "da", fallback: str = 
             continue
         content = _load_language(lang_dir, problems)
         languages[content.lang] = content
-        problems += validate_content(content, lang_dir)
+        problems += validate_content(content, lang_dir, registry)
     if default not in languages:
         problems.append(Problem(str(root / default), "", "the default language has no content"))
         raise ContentError(problems)
     # The translations are compared even when a language has problems of its own: a missing
     # flow is named as such, not only by what misses it (a menu's about action, say).
     library = Library(languages=languages, default=default, fallback=fallback)
-    problems += validate_library(library, root)
+    problems += validate_library(library, root, registry)
     if problems:
         raise ContentError(problems)
     return library

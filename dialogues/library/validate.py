@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dialogues import callbacks
 from dialogues.library.errors import Problem
@@ -17,9 +18,12 @@ from dialogues.library.model import (
     Flow,
     Library,
     Node,
+    Option,
 )
 from dialogues.markup import markup_problem
-from dialogues.registry import REGISTRY
+
+if TYPE_CHECKING:  # the registry is handed in: the library does not depend on the engine
+    from dialogues.registry import Registry
 
 MAX_TEXT = 700  # characters in one content message: about one phone screen
 MAX_TEASER = 200
@@ -32,18 +36,19 @@ LINK = re.compile(r"^[a-z0-9_]{1,64}$")  # a deep link's payload, as /start lowe
 COMMAND = re.compile(r"(?<!\S)/([a-z_]+)")  # a command named in a text: "/svar"
 
 
-def validate_content(content: Content, lang_dir: Path) -> list[Problem]:
-    """Return every problem of one language's content."""
+def validate_content(content: Content, lang_dir: Path, registry: Registry) -> list[Problem]:
+    """Return every problem of one language's content, checked against the registry's kinds,
+    actions and texts."""
     problems: list[Problem] = []
     ui_file = str(lang_dir / "ui.yaml")
-    for key in REGISTRY.required_ui:
+    for key in registry.required_ui:
         if key not in content.ui:
             problems.append(Problem(ui_file, key, "missing interface text"))
     if content.role("menu") is None:
         problems.append(Problem(str(lang_dir), "", "no flow has role: menu (the main menu)"))
     for flow in content.flows.values():
         where = str(lang_dir / f"{flow.id}.yaml")
-        problems += [Problem(where, p, m) for p, m in _flow_problems(flow, content)]
+        problems += [Problem(where, p, m) for p, m in _flow_problems(flow, content, registry)]
     needs = [*_twice(content), *_role_needs(content), *_link_problems(content)]
     return problems + [Problem(str(lang_dir / f"{f}.yaml"), p, m) for f, p, m in needs]
 
@@ -85,19 +90,19 @@ def _link_problems(content: Content) -> Iterator[tuple[str, str, str]]:
                 yield flow.id, f"links[{i}]", message
 
 
-def _help_problems(content: Content) -> Iterator[str]:
+def _help_problems(content: Content, registry: Registry) -> Iterator[str]:
     """/hjaelp names the commands the registry marks for it, in the language's own names."""
     named = [match.group(1) for match in COMMAND.finditer(content.ui.get("help", ""))]
-    wanted = [c.called(content.lang) for c in REGISTRY.commands if c.help]
+    wanted = [c.called(content.lang) for c in registry.commands if c.help]
     for name in sorted(set(named) - set(wanted)):
-        found = REGISTRY.command(name)
+        found = registry.command(name)
         better = f"; in this language it is /{found.called(content.lang)}" if found else ""
         yield f"names /{name}, which is no command for the help{better}"
     for name in sorted(set(wanted) - set(named)):
         yield f"does not name /{name}"
 
 
-def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
+def _flow_problems(flow: Flow, content: Content, registry: Registry) -> Iterator[tuple[str, str]]:
     if not FLOW_ID.match(flow.id):
         yield "flow", f"id {flow.id!r}: lowercase letters, digits, _; at most 12 characters"
     if flow.start not in flow.nodes:
@@ -105,19 +110,21 @@ def _flow_problems(flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
     if flow.role is not None and flow.role not in FLOW_ROLES:
         yield "role", f"unknown role {flow.role!r}; one of {', '.join(FLOW_ROLES)}"
     for index, node in enumerate(flow.nodes.values()):
-        for path, message in _node_problems(node, flow, content):
+        for path, message in _node_problems(node, flow, content, registry):
             yield f"nodes[{index}]({node.id}).{path}", message
     if flow.start in flow.nodes:
         for node_id in sorted(set(flow.nodes) - reachable(flow)):
             yield f"nodes.{node_id}", "unreachable from start"
 
 
-def _node_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
+def _node_problems(
+    node: Node, flow: Flow, content: Content, registry: Registry
+) -> Iterator[tuple[str, str]]:
     if not NODE_ID.match(node.id):
         yield "id", "lowercase letters, digits, _; at most 16 characters"
-    kind = REGISTRY.kind(node.kind)
+    kind = registry.kind(node.kind)
     if kind is None:
-        names = ", ".join(k.name for k in REGISTRY.kinds)
+        names = ", ".join(k.name for k in registry.kinds)
         yield "kind", f"unknown kind {node.kind!r}; one of {names}"
         return
     yield from _text_problems("text", node.text, MAX_TEXT, required=True)
@@ -134,7 +141,7 @@ def _node_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[s
         yield "next", "is missing"
     if node.next is not None:
         yield from _target_problems("next", node.next, flow, content)
-    yield from _option_problems(node, flow, content)
+    yield from _option_problems(node, flow, content, registry.actions)
     yield from _kind_problems(node, flow)
 
 
@@ -158,7 +165,9 @@ def _target_problems(
         yield path, f"unknown node {target!r}"
 
 
-def _option_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple[str, str]]:
+def _option_problems(
+    node: Node, flow: Flow, content: Content, actions: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
     if node.kind in ("choice", "menu") and not node.options:
         yield "options", "a choice or menu needs options"
     seen: set[str] = set()
@@ -172,15 +181,16 @@ def _option_problems(node: Node, flow: Flow, content: Content) -> Iterator[tuple
         if not callbacks.fits(f"{flow.id}/{node.id}", option.id):
             yield f"{at}.id", "the button's callback data would exceed 64 bytes"
         if option in node.options:
-            yield from _option_target(option.next, option.action, node, flow, content, at)
+            yield from _option_target(option, node, flow, content, at, actions)
 
 
 def _option_target(
-    target: str | None, action: str | None, node: Node, flow: Flow, content: Content, at: str
+    option: Option, node: Node, flow: Flow, content: Content, at: str, actions: tuple[str, ...]
 ) -> Iterator[tuple[str, str]]:
+    target, action = option.next, option.action
     if action is not None:
-        if node.kind != "menu" or action not in REGISTRY.actions:
-            allowed = ", ".join(REGISTRY.actions)
+        if node.kind != "menu" or action not in actions:
+            allowed = ", ".join(actions)
             yield f"{at}.action", f"unknown action {action!r}; menus allow {allowed}"
         elif action == "about" and content.role("about") is None:
             yield f"{at}.action", "no flow has role: about, which this action opens"
@@ -220,13 +230,13 @@ def reachable(flow: Flow) -> set[str]:
     return seen
 
 
-def validate_library(library: Library, root: Path) -> list[Problem]:
+def validate_library(library: Library, root: Path, registry: Registry) -> list[Problem]:
     """Check that every language has the same texts and structure as the default language."""
     base = library.languages[library.default]
     problems: list[Problem] = []
     for lang, content in library.languages.items():
         ui_file = str(root / lang / "ui.yaml")
-        problems += [Problem(ui_file, "help", m) for m in _help_problems(content)]
+        problems += [Problem(ui_file, "help", m) for m in _help_problems(content, registry)]
     for lang, content in library.languages.items():
         if lang == library.default:
             continue

@@ -7,49 +7,9 @@ stored value of the wrong shape becomes `Damaged`, which keeps it as stored (so 
 back changes nothing) and says what it was meant to be; readers skip it. Writing gives back
 exactly the shape stored today (the keys in their stored order, unknown keys kept), so
 `to_json(from_json(x)) == x` for every stored value (tests/test_records.py).
+
+`base.py` holds the shared values (an author, a deadline, the Literals), `chat.py` a chat's
+answers, own questions and first-step marks, `plan.py` a plan item and the follow-up rhythm,
+`answers.py` the reading and writing of answers in a state. Import from the module itself:
+this package re-exports nothing, so importing one record does not load the others.
 """
-
-from dialogues.records.base import (
-    CADENCES,
-    PRECISIONS,
-    PROGRESSES,
-    STATUSES,
-    Author,
-    Cadence,
-    Damaged,
-    Deadline,
-    Origin,
-    Person,
-    Precision,
-    Progress,
-    Status,
-    Time,
-    time_due,
-    time_label,
-)
-from dialogues.records.chat import Answer, ChecklistMark, OwnQuestion
-from dialogues.records.plan import FollowUp, PlanItem
-
-__all__ = [
-    "CADENCES",
-    "PRECISIONS",
-    "PROGRESSES",
-    "STATUSES",
-    "Answer",
-    "Author",
-    "Cadence",
-    "ChecklistMark",
-    "Damaged",
-    "Deadline",
-    "FollowUp",
-    "Origin",
-    "OwnQuestion",
-    "Person",
-    "PlanItem",
-    "Precision",
-    "Progress",
-    "Status",
-    "Time",
-    "time_due",
-    "time_label",
-]

@@ -8,7 +8,7 @@ everyone's answer.
 from __future__ import annotations
 
 from dialogues.events import Event
-from dialogues.records import Answer
+from dialogues.records.chat import Answer
 from dialogues.state import ChatState, JsonObject
 
 GROUP_TYPES = ("group", "supergroup")

@@ -21,7 +21,8 @@ from dialogues import dates, values
 from dialogues.kinds import checklist, rhythm
 from dialogues.kinds.plan import plan_items
 from dialogues.library.model import Content
-from dialogues.records import ChecklistMark, time_due
+from dialogues.records.base import time_due
+from dialogues.records.chat import ChecklistMark
 from dialogues.state import ChatState
 
 CATEGORIES = ("deadline", "meeting", "evaluation", "unfinished")

@@ -7,7 +7,7 @@ from dialogues.kinds.basic import mention
 from dialogues.kinds.summary import ANSWER_SCREEN, answered_nodes, flow_summary
 from dialogues.library.model import Flow, Node
 from dialogues.markup import escape
-from dialogues.parts import Screen, nav_row, rows, shorten
+from dialogues.parts import Action, Command, Screen, ScreenKind, nav_row, rows, shorten
 from dialogues.records import answers
 from dialogues.rules import permitted
 from dialogues.screens import own_answers
@@ -157,3 +157,20 @@ def text(turn: Turn, typed: str) -> bool:
 
 
 SCREEN = Screen(render, press, text)
+
+_UI = (
+    *("answers_pick", "answers_type_new", "answers_confirm_delete", "answers_deleted"),
+    *("answers_nothing_to_delete", "own_confirm_delete", "own_deleted", "own_type_question"),
+    *("own_question_changed", "btn_own_reword", "answers_changed", "answers_none_of_yours"),
+    "btn_yes_delete",
+)
+DECLARES = (
+    ScreenKind(
+        ANSWER_SCREEN,
+        SCREEN,
+        (Command("svar", "answers", open_answers, help=True),),
+        Action("answers", open_answers),
+        _UI,
+        place=2,
+    ),
+)

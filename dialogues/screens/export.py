@@ -6,8 +6,8 @@ from dialogues.documents import formats
 from dialogues.documents.build import build_document
 from dialogues.documents.document import PlanDocument
 from dialogues.documents.formats import dated
-from dialogues.parts import Screen, nav_row, rows
-from dialogues.screens.plan import send_timeline
+from dialogues.documents.formats.timeline import meetings_of
+from dialogues.parts import Action, Command, Screen, ScreenKind, nav_row, rows
 from dialogues.turn import Turn
 
 EXPORT_SCREEN = "@eksport"
@@ -47,4 +47,37 @@ def _has_dates(doc: PlanDocument) -> bool:
     return dated(doc)  # a deadline, a meeting of the rhythm or the meeting guide's meeting
 
 
+def send_timeline(turn: Turn) -> None:
+    """Send the time line as a picture, with its counts in words for those who cannot see it,
+    or say why there is nothing to draw yet."""
+    doc = build_document(turn.content, turn.state, turn.event.at, turn.library.tz)
+    if not dated(doc):
+        turn.say(turn.t("timeline_empty"))
+        return
+    days = [row.due for row in doc.rows if row.due and row.progress != "done"]
+    counts = turn.t(
+        "timeline_counts",
+        items=len(days),
+        late=sum(1 for day in days if day < doc.created),
+        meetings=sum(1 for m in meetings_of(doc) if m.day >= doc.created),
+    )
+    turn.send_file("png", f"{turn.t('timeline_caption')}\n{counts}")
+
+
 SCREEN = Screen(render, press)
+
+_UI = (
+    *("export_pick", "export_empty", "export_no_dates"),
+    *(f"btn_export_{f}" for f in FORMATS),
+    *(f"export_caption_{f}" for f in FORMATS),
+)
+DECLARES = (
+    ScreenKind(
+        EXPORT_SCREEN,
+        SCREEN,
+        (Command("eksport", "export", open_export, help=True),),
+        Action("export", open_export),
+        _UI,
+        place=3,
+    ),
+)

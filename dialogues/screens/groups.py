@@ -11,7 +11,7 @@ from __future__ import annotations
 from dialogues.documents.build import build_document
 from dialogues.documents.telegram_html import plan_html
 from dialogues.events import Button
-from dialogues.parts import Screen, shorten
+from dialogues.parts import Command, Screen, ScreenKind, shorten
 from dialogues.turn import Turn
 
 GROUPS_SCREEN = "@groups"
@@ -45,3 +45,14 @@ def show_group_plan(turn: Turn, _data: str) -> bool:
 
 
 SCREEN = Screen(render=open_groups, press=show_group_plan)
+
+DECLARES = (
+    ScreenKind(
+        GROUPS_SCREEN,
+        SCREEN,
+        (Command("grupper", "groups", open_groups, help=True),),
+        None,
+        ("groups_pick", "groups_none", "groups_not_member", "groups_refused"),
+        place=7,
+    ),
+)

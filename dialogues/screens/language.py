@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogues.parts import Screen, nav_row, rows
+from dialogues.parts import Action, Command, Screen, ScreenKind, nav_row, rows
 from dialogues.rules import permitted
 from dialogues.turn import Turn
 
@@ -39,3 +39,14 @@ def press(turn: Turn, option: str) -> bool:
 
 
 SCREEN = Screen(render, press)
+
+DECLARES = (
+    ScreenKind(
+        LANGUAGE_SCREEN,
+        SCREEN,
+        (Command("sprog", "language", open_languages, help=True),),
+        Action("language", open_languages),
+        ("lang_name", "lang_pick", "lang_set"),
+        place=5,
+    ),
+)

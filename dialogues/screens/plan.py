@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dialogues.documents.build import build_document, plan_node
 from dialogues.documents.document import PlanDocument
-from dialogues.documents.formats import dated
-from dialogues.documents.formats.timeline import meetings_of
 from dialogues.documents.telegram_html import plan_html
 from dialogues.events import Button
 from dialogues.kinds import checklist, rhythm
-from dialogues.parts import Screen, app_row, nav_row, rows
-from dialogues.screens.answers import open_answers
+from dialogues.parts import Action, Command, Screen, ScreenKind, app_row, nav_row, rows
+from dialogues.screens.export import send_timeline
 from dialogues.turn import Turn
 
 PLAN_SCREEN = "@plan"
@@ -83,7 +81,7 @@ def press(turn: Turn, option: str) -> bool:
     if option.startswith("k:"):
         return _open_step(turn, option)
     if option == "refl":
-        open_answers(turn)
+        turn.registry.act(turn, "answers")  # screens open one another by their actions
     elif option == "export":
         turn.registry.act(turn, "export")
     elif option == "timeline":
@@ -96,21 +94,16 @@ def press(turn: Turn, option: str) -> bool:
     return True
 
 
-def send_timeline(turn: Turn) -> None:
-    """Send the time line as a picture, with its counts in words for those who cannot see it,
-    or say why there is nothing to draw yet."""
-    doc = build_document(turn.content, turn.state, turn.event.at, turn.library.tz)
-    if not dated(doc):
-        turn.say(turn.t("timeline_empty"))
-        return
-    days = [row.due for row in doc.rows if row.due and row.progress != "done"]
-    counts = turn.t(
-        "timeline_counts",
-        items=len(days),
-        late=sum(1 for day in days if day < doc.created),
-        meetings=sum(1 for m in meetings_of(doc) if m.day >= doc.created),
-    )
-    turn.send_file("png", f"{turn.t('timeline_caption')}\n{counts}")
-
-
 SCREEN = Screen(render, press)
+
+_UI = ("btn_reflections", "btn_edit_plan", "btn_timeline")
+DECLARES = (
+    ScreenKind(
+        PLAN_SCREEN,
+        SCREEN,
+        (Command("plan", "plan", open_plan, help=True),),
+        Action("plan", open_plan),
+        (*_UI, "timeline_caption", "timeline_counts", "timeline_empty"),
+        place=1,
+    ),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dialogues.events import Button
-from dialogues.parts import Screen, nav_row, rows
+from dialogues.parts import Command, Screen, ScreenKind, nav_row, rows
 from dialogues.rules import permitted
 from dialogues.turn import Turn
 
@@ -78,3 +78,19 @@ GLOBALS: dict[str, Callable[[Turn], None]] = {
     "export": lambda turn: turn.registry.act(turn, "export"),
 }
 SCREEN = Screen(render, press)
+
+_UI = ("privacy", "btn_privacy", "btn_my_data", "btn_delete_all", "btn_yes_delete_all")
+DECLARES = (
+    ScreenKind(
+        DELETE_SCREEN,
+        SCREEN,
+        (
+            Command("privatliv", "privacy", show_privacy, help=True),
+            Command("mine_data", "my_data", send_my_data, help=True),
+            Command("slet", "delete", ask_delete, help=True),
+        ),
+        None,
+        (*_UI, "delete_confirm", "deleted", "retention_kept"),
+        place=6,
+    ),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialogues import dates
 from dialogues.markup import escape
-from dialogues.parts import Screen, nav_row, rows
+from dialogues.parts import Action, Command, Screen, ScreenKind, nav_row, rows
 from dialogues.reminders.messages import item
 from dialogues.reminders.planner import CATEGORIES, Nudge, deadlines, switched_off, wanted, week_of
 from dialogues.rules import permitted
@@ -79,3 +79,21 @@ def press(turn: Turn, option: str) -> bool:
 
 
 SCREEN = Screen(render, press)
+
+_KINDS = ("week", "meeting", "evaluation", "repeat", "unfinished")
+_UI = (
+    *("reminders_title", "reminders_none", "reminders_more", "reminders_all_off"),
+    *(f"kind_{k}" for k in _KINDS),
+    *(f"category_{c}" for c in CATEGORIES),
+    *("btn_all_off", "btn_all_on", "btn_change_cadence"),
+)
+DECLARES = (
+    ScreenKind(
+        REMINDER_SCREEN,
+        SCREEN,
+        (Command("paamindelser", "reminders", open_reminders, help=True),),
+        Action("reminders", open_reminders),
+        _UI,
+        place=4,
+    ),
+)

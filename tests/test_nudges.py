@@ -15,7 +15,7 @@ from bot.chats import to_row
 from bot.nudger import Nudger
 from bot.service import Conversations
 from dialogues import ChatState, Library, dates
-from dialogues.kinds import rhythm
+from dialogues.records import rhythm
 from dialogues.reminders.planner import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
 from storage.memory import MemoryNudgeStore

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot.service import Conversations
 from dialogues import Library, dates
 from dialogues.documents.build import build_document
-from dialogues.kinds.own_questions import PREFIX as OWN_PREFIX
+from dialogues.records.answers import PREFIX as OWN_PREFIX
 from dialogues.records.base import Damaged, Deadline, time_label
 from dialogues.records.chat import Answer, ChecklistMark, OwnQuestion
 from dialogues.records.plan import FollowUp, PlanItem
@@ -274,8 +274,9 @@ def test_the_plan_builder_shows_a_damaged_row_empty_to_fix_or_delete(library: Li
 
 
 def test_the_records_know_every_status_and_cadence_the_screens_store() -> None:
-    from dialogues.kinds import checklist, rhythm
+    from dialogues.kinds import checklist
     from dialogues.records import base as records
+    from dialogues.records import rhythm
 
     assert sorted(checklist.MARKS.values()) == sorted(records.STATUSES)
     assert tuple(rhythm.CADENCES) == records.CADENCES

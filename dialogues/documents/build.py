@@ -7,15 +7,13 @@ from datetime import date, datetime, tzinfo
 
 from dialogues import dates
 from dialogues.documents.document import Answer, Meeting, PlanDocument, PlanRow, Section
-from dialogues.kinds import checklist, rhythm
-from dialogues.kinds.own_questions import own_questions
-from dialogues.kinds.plan import focus_label, plan_items
-from dialogues.kinds.summary import answered_nodes, shown_value
 from dialogues.library.model import Content, Flow, Node
-from dialogues.records import answers
+from dialogues.records import answers, rhythm
+from dialogues.records.answers import answered_nodes, own_questions, shown_value
 from dialogues.records.base import Progress, time_due, time_label
 from dialogues.records.chat import Answer as StoredAnswer
-from dialogues.records.plan import PlanItem
+from dialogues.records.chat import marks, record_key
+from dialogues.records.plan import PlanItem, focus_label, plan_items
 from dialogues.state import ChatState
 
 LABELS = (
@@ -111,9 +109,9 @@ def step_rows(content: Content, state: ChatState) -> list[PlanRow]:
         for node in flow.nodes.values():
             if node.kind != "checklist":
                 continue
-            for item, mark in checklist.marks(state, flow.id, node):
+            for item, mark in marks(state, flow.id, node):
                 if mark.status in ("planned", "done"):
-                    key = checklist.record_key(flow.id, node.id, item.id)
+                    key = record_key(flow.id, node.id, item.id)
                     step = PlanItem.from_mark(key, mark)
                     title = plain(flow.title)
                     uid = f"{flow.id}-{item.id}"

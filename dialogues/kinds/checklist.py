@@ -8,33 +8,12 @@ from dialogues.library.model import ChecklistItem, Node
 from dialogues.markup import escape
 from dialogues.parts import Kind, NodeKind, nav_row, rows
 from dialogues.records.base import Status, time_label
-from dialogues.records.chat import ChecklistMark
-from dialogues.state import ChatState, JsonObject, JsonValue
+from dialogues.records.chat import ChecklistMark, mark, record_key
+from dialogues.state import JsonObject, JsonValue
 from dialogues.turn import Turn
 
 MARKS: dict[str, Status] = {"d": "done", "p": "planned", "n": "na"}
 ICONS: dict[Status, str] = {"done": "✅", "planned": "🗓", "na": "➖"}
-
-
-def record_key(flow_id: str, node_id: str, item_id: str) -> str:
-    """Return the state key of one checklist item."""
-    return f"{flow_id}/{node_id}/{item_id}"
-
-
-def mark(record: JsonObject | None) -> ChecklistMark | None:
-    """Read a stored mark; None for none, or one of the wrong shape."""
-    found = ChecklistMark.from_json(record) if record else None
-    return found if isinstance(found, ChecklistMark) else None
-
-
-def marks(state: ChatState, flow_id: str, node: Node) -> list[tuple[ChecklistItem, ChecklistMark]]:
-    """Return the marked items of one checklist node, in order (a damaged mark skipped)."""
-    found = []
-    for item in node.items:
-        record = mark(state.checklists.get(record_key(flow_id, node.id, item.id)))
-        if record:
-            found.append((item, record))
-    return found
 
 
 def describe(turn: Turn, record: ChecklistMark) -> str:

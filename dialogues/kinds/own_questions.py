@@ -1,4 +1,6 @@
-"""Questions of the users' own: they write a question, then their answer to it."""
+"""The node for questions of the users' own: they write a question, then their answer to it.
+
+The stored questions are read in `records/answers.py` (`own_questions`)."""
 
 from __future__ import annotations
 
@@ -6,36 +8,9 @@ from dialogues import values
 from dialogues.library.model import Node
 from dialogues.markup import escape
 from dialogues.parts import Kind, NodeKind, nav_row, rows
-from dialogues.records.chat import OwnQuestion
-from dialogues.state import ChatState, JsonObject
+from dialogues.records.answers import PREFIX, own_answers
+from dialogues.state import ChatState
 from dialogues.turn import Turn
-
-PREFIX = "+"
-
-
-def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JsonObject]]:
-    """Return the chat's own questions of a flow with their answers, in the order written."""
-    start = f"{flow_id}/{PREFIX}"
-    found = [
-        (k, v)
-        for k, v in state.answers.items()
-        if k.startswith(start) and k[len(start) :].isdecimal() and isinstance(v, dict)
-    ]
-
-    def number(own: tuple[str, JsonObject]) -> int:
-        return int(own[0][len(start) :])
-
-    return sorted(found, key=number)
-
-
-def own_questions(state: ChatState, flow_id: str) -> list[tuple[str, OwnQuestion]]:
-    """Return the chat's own questions of a flow as records, in the order written (one of
-    the wrong shape skipped)."""
-    return [
-        (k, own)
-        for k, raw in own_answers(state, flow_id)
-        if isinstance(own := OwnQuestion.from_json(raw), OwnQuestion)
-    ]
 
 
 def next_key(state: ChatState, flow_id: str) -> str:

@@ -11,25 +11,12 @@ from dialogues.library.model import Node, PlanTemplate
 from dialogues.markup import escape
 from dialogues.parts import nav_row, rows, shorten
 from dialogues.records.base import time_label
-from dialogues.records.plan import PlanItem
-from dialogues.state import ChatState, JsonObject, JsonValue
+from dialogues.records.plan import PlanItem, focus_label
+from dialogues.state import JsonObject, JsonValue
 from dialogues.turn import Turn
 
 FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
 LIST_FIELDS = ("delmaal", "handlinger")
-
-
-def focus_label(node: Node | None, fokus: str) -> str:
-    """Return the label of a focus id, or the user's own focus text."""
-    if fokus.startswith("own:"):
-        return fokus[4:]
-    option = next((o for o in node.focus_options if o.id == fokus), None) if node else None
-    return option.label if option else fokus
-
-
-def plan_items(state: ChatState) -> list[PlanItem]:
-    """Return the rows built in the plan node as records (one of the wrong shape skipped)."""
-    return [item for row in state.plan if isinstance(item := PlanItem.from_json(row), PlanItem)]
 
 
 def find_row(turn: Turn, row_id: object) -> JsonObject | None:

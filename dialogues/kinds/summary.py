@@ -4,33 +4,15 @@ from __future__ import annotations
 
 from dialogues.events import Button
 from dialogues.kinds import checklist
-from dialogues.kinds.own_questions import own_questions
 from dialogues.library.model import Flow, Node
 from dialogues.markup import escape
 from dialogues.parts import Kind, NodeKind, nav_row, rows
 from dialogues.records import answers
-from dialogues.records.chat import Answer
-from dialogues.state import ChatState
+from dialogues.records.answers import answered_nodes, authors, own_questions, shown_value
+from dialogues.records.chat import marks
 from dialogues.turn import Turn
 
 ANSWER_SCREEN = "@svar"
-
-
-def answered_nodes(flow: Flow) -> list[Node]:
-    """Return the nodes of a flow whose answers are stored: questions and choices, in order."""
-    return [n for n in flow.nodes.values() if n.kind in ("question", "choice")]
-
-
-def authors(state: ChatState) -> set[int]:
-    """Return the ids of everyone who answered in this chat."""
-    found = (Answer.from_json(raw) for raw in state.answers.values())  # own questions too
-    return {a.author.by.id for a in found if isinstance(a, Answer) and a.author.by}
-
-
-def shown_value(node: Node, record: Answer) -> str:
-    """Return an answer as people read it: a choice's label, else the text."""
-    option = node.option(record.text) if node.kind == "choice" else None
-    return option.label if option else record.text
 
 
 def answer_lines(turn: Turn, flow: Flow, numbered: bool = False) -> list[str]:
@@ -65,7 +47,7 @@ def step_lines(turn: Turn, flow: Flow) -> list[str]:
     when for planned ones."""
     lines = []
     for node in _checklists(flow):
-        marked = dict(checklist.marks(turn.state, flow.id, node))
+        marked = dict(marks(turn.state, flow.id, node))
         for number, item in enumerate(node.items, 1):
             if item in marked:
                 lines.append(f"{number}. {item.text}\n{checklist.describe(turn, marked[item])}")
@@ -76,7 +58,7 @@ def _step_buttons(turn: Turn, flow: Flow) -> list[tuple[Button, ...]]:
     """A button per first step, showing its mark (▫️ none yet): a press changes that step."""
     found = []
     for node in _checklists(flow):
-        marked = dict(checklist.marks(turn.state, flow.id, node))
+        marked = dict(marks(turn.state, flow.id, node))
         icons = [checklist.ICONS[m.status] if (m := marked.get(i)) else "▫️" for i in node.items]
         found.append(tuple(turn.button(f"{icon} {n}", f"k:{node.id}:{n - 1}")
                            for n, icon in enumerate(icons, 1)))  # fmt: skip

@@ -17,11 +17,12 @@ import json
 from dialogues import dates
 from dialogues.documents.build import plan_node
 from dialogues.events import Reply
-from dialogues.kinds.checklist import record_key
-from dialogues.kinds.plan import add_row, find_row, focus_label
+from dialogues.kinds.plan import add_row, find_row
 from dialogues.markup import escape
 from dialogues.miniapp.change import Change, Refusal, Value, parse
 from dialogues.parts import shorten
+from dialogues.records.chat import record_key
+from dialogues.records.plan import focus_label
 from dialogues.rules import permitted
 from dialogues.state import JsonObject, JsonValue, json_list, json_object, text_at
 from dialogues.turn import Turn

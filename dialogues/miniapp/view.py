@@ -12,10 +12,11 @@ from datetime import datetime, tzinfo
 
 from dialogues import dates, values
 from dialogues.documents.build import plain, plan_node, sections
-from dialogues.kinds import checklist, rhythm
-from dialogues.kinds.plan import focus_label
 from dialogues.library.model import ChecklistItem, Content, Flow, Node
 from dialogues.miniapp.change import ROW_FIELDS, STATUSES, STEP_FIELDS
+from dialogues.records import rhythm
+from dialogues.records.chat import record_key
+from dialogues.records.plan import focus_label
 from dialogues.state import ChatState, JsonObject, JsonValue
 
 STATUS_OF = {stored: name for name, stored in STATUSES.items()}
@@ -131,7 +132,7 @@ def steps(content: Content, state: ChatState, reader: Reader) -> list[dict[str, 
             if node.kind != "checklist":
                 continue
             for item in node.items:
-                key = checklist.record_key(flow.id, node.id, item.id)
+                key = record_key(flow.id, node.id, item.id)
                 record: JsonValue = state.checklists.get(key)
                 if isinstance(record, dict) and record.get("status") in ("planned", "done"):
                     items.append(_step(flow, item, record, content.lang, reader))

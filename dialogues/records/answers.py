@@ -8,7 +8,8 @@ everyone's answer.
 from __future__ import annotations
 
 from dialogues.events import Event
-from dialogues.records.chat import Answer
+from dialogues.library.model import Flow, Node
+from dialogues.records.chat import Answer, OwnQuestion
 from dialogues.state import ChatState, JsonObject
 
 GROUP_TYPES = ("group", "supergroup")
@@ -88,3 +89,48 @@ def delete(state: ChatState, flow_id: str, node_id: str) -> bool:
 def delete_key(state: ChatState, answer_key: str) -> bool:
     """Remove one answer for real; True when there was one."""
     return state.answers.pop(answer_key, None) is not None
+
+
+PREFIX = "+"
+
+
+def own_answers(state: ChatState, flow_id: str) -> list[tuple[str, JsonObject]]:
+    """Return the chat's own questions of a flow with their answers, in the order written."""
+    start = f"{flow_id}/{PREFIX}"
+    found = [
+        (k, v)
+        for k, v in state.answers.items()
+        if k.startswith(start) and k[len(start) :].isdecimal() and isinstance(v, dict)
+    ]
+
+    def number(own: tuple[str, JsonObject]) -> int:
+        return int(own[0][len(start) :])
+
+    return sorted(found, key=number)
+
+
+def own_questions(state: ChatState, flow_id: str) -> list[tuple[str, OwnQuestion]]:
+    """Return the chat's own questions of a flow as records, in the order written (one of
+    the wrong shape skipped)."""
+    return [
+        (k, own)
+        for k, raw in own_answers(state, flow_id)
+        if isinstance(own := OwnQuestion.from_json(raw), OwnQuestion)
+    ]
+
+
+def answered_nodes(flow: Flow) -> list[Node]:
+    """Return the nodes of a flow whose answers are stored: questions and choices, in order."""
+    return [n for n in flow.nodes.values() if n.kind in ("question", "choice")]
+
+
+def authors(state: ChatState) -> set[int]:
+    """Return the ids of everyone who answered in this chat."""
+    found = (Answer.from_json(raw) for raw in state.answers.values())  # own questions too
+    return {a.author.by.id for a in found if isinstance(a, Answer) and a.author.by}
+
+
+def shown_value(node: Node, record: Answer) -> str:
+    """Return an answer as people read it: a choice's label, else the text."""
+    option = node.option(record.text) if node.kind == "choice" else None
+    return option.label if option else record.text

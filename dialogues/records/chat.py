@@ -1,9 +1,11 @@
-"""What people write and mark: answers, own questions, first-step marks."""
+"""What people write and mark: answers, own questions, first-step marks, and a checklist
+node's marks read from a state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dialogues.library.model import ChecklistItem, Node
 from dialogues.records.base import (
     NOBODY,
     PROGRESS_DEFAULTS,
@@ -25,7 +27,7 @@ from dialogues.records.base import (
     string,
     time_json,
 )
-from dialogues.state import JsonObject, JsonValue
+from dialogues.state import ChatState, JsonObject, JsonValue
 
 _ANSWER = ("text", "by", "at", "edited")
 
@@ -139,3 +141,24 @@ class ChecklistMark:
         }
         defaults: JsonObject = {"who": None, "when": None, "by": None, "at": None}
         return emit(self.keys, self.extra, fields, defaults | PROGRESS_DEFAULTS)
+
+
+def record_key(flow_id: str, node_id: str, item_id: str) -> str:
+    """Return the state key of one checklist item."""
+    return f"{flow_id}/{node_id}/{item_id}"
+
+
+def mark(record: JsonObject | None) -> ChecklistMark | None:
+    """Read a stored mark; None for none, or one of the wrong shape."""
+    found = ChecklistMark.from_json(record) if record else None
+    return found if isinstance(found, ChecklistMark) else None
+
+
+def marks(state: ChatState, flow_id: str, node: Node) -> list[tuple[ChecklistItem, ChecklistMark]]:
+    """Return the marked items of one checklist node, in order (a damaged mark skipped)."""
+    found = []
+    for item in node.items:
+        record = mark(state.checklists.get(record_key(flow_id, node.id, item.id)))
+        if record:
+            found.append((item, record))
+    return found

@@ -1,4 +1,5 @@
-"""What a board plans: the plan's items and the follow-up rhythm."""
+"""What a board plans: the plan's items (and reading them from a state) and the follow-up
+rhythm's settings."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dialogues import values
+from dialogues.library.model import Node
 from dialogues.records.base import (
     CADENCES,
     NOBODY,
@@ -29,7 +31,7 @@ from dialogues.records.base import (
     time_json,
 )
 from dialogues.records.chat import ChecklistMark
-from dialogues.state import JsonObject, JsonValue
+from dialogues.state import ChatState, JsonObject, JsonValue
 
 _ROW = ("id", "fokus", "maal", "delmaal", "handlinger", "tid", "roller", "progress",
         "by", "at", "edited", "progress_by", "progress_at")  # fmt: skip
@@ -166,3 +168,16 @@ class FollowUp:
         defaults: JsonObject = {"cadence": None, "next_meeting": None, "moved": {}, "by": None,
                                 "at": None}  # fmt: skip
         return emit(self.keys, self.extra, fields, defaults)
+
+
+def focus_label(node: Node | None, fokus: str) -> str:
+    """Return the label of a focus id, or the user's own focus text."""
+    if fokus.startswith("own:"):
+        return fokus[4:]
+    option = next((o for o in node.focus_options if o.id == fokus), None) if node else None
+    return option.label if option else fokus
+
+
+def plan_items(state: ChatState) -> list[PlanItem]:
+    """Return the rows built in the plan node as records (one of the wrong shape skipped)."""
+    return [item for row in state.plan if isinstance(item := PlanItem.from_json(row), PlanItem)]

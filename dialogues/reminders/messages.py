@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from dialogues import dates, values
 from dialogues.documents.build import build_document
 from dialogues.events import Button, Reply
-from dialogues.kinds import rhythm
 from dialogues.library.model import Content
 from dialogues.markup import escape
+from dialogues.records import rhythm
 from dialogues.reminders.planner import CATEGORIES, Nudge, deadlines, on_day, switched_off, week_of
 from dialogues.rules import permitted
 from dialogues.state import ChatState, JsonObject, json_list, text_at

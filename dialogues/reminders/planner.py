@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dialogues import dates, values
-from dialogues.kinds import checklist, rhythm
-from dialogues.kinds.plan import plan_items
 from dialogues.library.model import Content
+from dialogues.records import rhythm
 from dialogues.records.base import time_due
-from dialogues.records.chat import ChecklistMark
+from dialogues.records.chat import ChecklistMark, marks, record_key
+from dialogues.records.plan import plan_items
 from dialogues.state import ChatState
 
 CATEGORIES = ("deadline", "meeting", "evaluation", "unfinished")
@@ -112,10 +112,10 @@ def deadlines(content: Content, state: ChatState) -> list[tuple[str, date]]:
     if not state.checklists:
         return found
     for flow_id, node in content.nodes_of_kind("checklist"):
-        for item, mark in checklist.marks(state, flow_id, node):
+        for item, mark in marks(state, flow_id, node):
             day = time_due(mark.when)
             if mark.status == "planned" and day and mark.progress != "done":
-                found.append((f"s:{checklist.record_key(flow_id, node.id, item.id)}", day))
+                found.append((f"s:{record_key(flow_id, node.id, item.id)}", day))
     return found
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dialogues.events import Button, Reply
 from dialogues.kinds.basic import mention
-from dialogues.kinds.summary import ANSWER_SCREEN, answered_nodes, flow_summary
+from dialogues.kinds.summary import ANSWER_SCREEN, flow_summary
 from dialogues.library.model import Flow, Node
 from dialogues.markup import escape
 from dialogues.parts import Action, Command, Screen, ScreenKind, nav_row, rows, shorten
 from dialogues.records import answers
+from dialogues.records.answers import answered_nodes
 from dialogues.rules import permitted
 from dialogues.screens import own_answers
 from dialogues.state import JsonObject, text_at

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dialogues import values
 from dialogues.events import Button, Reply
 from dialogues.kinds.basic import mention
-from dialogues.kinds.own_questions import PREFIX, own_answers
 from dialogues.kinds.summary import ANSWER_SCREEN
 from dialogues.library.model import Flow
 from dialogues.markup import escape
+from dialogues.records.answers import PREFIX, own_answers
 from dialogues.rules import permitted_on
 from dialogues.state import JsonObject, by_of
 from dialogues.turn import Turn

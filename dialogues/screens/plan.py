@@ -6,8 +6,10 @@ from dialogues.documents.build import build_document, plan_node
 from dialogues.documents.document import PlanDocument
 from dialogues.documents.telegram_html import plan_html
 from dialogues.events import Button
-from dialogues.kinds import checklist, rhythm
+from dialogues.kinds import checklist
 from dialogues.parts import Action, Command, Screen, ScreenKind, app_row, nav_row, rows
+from dialogues.records import rhythm
+from dialogues.records.chat import marks
 from dialogues.screens.export import send_timeline
 from dialogues.turn import Turn
 
@@ -45,7 +47,7 @@ def _steps(turn: Turn, doc: PlanDocument) -> list[tuple[str, str, str]]:
     """Return the first steps in the plan, in its order: (row uid, its mark, its option)."""
     places: dict[str, tuple[str, str]] = {}
     for flow_id, node in turn.content.nodes_of_kind("checklist"):
-        for item, record in checklist.marks(turn.state, flow_id, node):
+        for item, record in marks(turn.state, flow_id, node):
             at = node.items.index(item)
             places[f"{flow_id}-{item.id}"] = (
                 checklist.ICONS[record.status],

@@ -122,8 +122,9 @@ class Registry:
 def declared(package: ModuleType) -> tuple[NodeKind | ScreenKind, ...]:
     """Return what the modules of `package` declare, module by module in name order."""
     found: list[NodeKind | ScreenKind] = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    for name in names:
+        module = importlib.import_module(f"{package.__name__}.{name}")
         declares: object = getattr(module, "DECLARES", ())
         if not isinstance(declares, tuple):
             raise TypeError(f"{module.__name__}.DECLARES is not a tuple")
@@ -140,7 +141,11 @@ def _kinds() -> tuple[NodeKind, ...]:
 
 def _screens() -> tuple[ScreenKind, ...]:
     found = [s for s in declared(screens) if isinstance(s, ScreenKind)]
-    return tuple(sorted(found, key=lambda s: s.place))
+    return tuple(sorted(found, key=_place))
+
+
+def _place(screen: ScreenKind) -> int:
+    return screen.place
 
 
 REGISTRY = Registry(

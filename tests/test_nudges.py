@@ -15,6 +15,9 @@ from bot.chats import to_row
 from bot.nudger import Nudger
 from bot.service import Conversations
 from dialogues import ChatState, Library, dates
+from dialogues.documents.build import build_document
+from dialogues.documents.formats import render
+from dialogues.documents.formats.timeline import meetings_of
 from dialogues.records import rhythm
 from dialogues.reminders.planner import in_quiet_hours, on_day, out_of_quiet_hours, wanted
 from storage import SqliteStore
@@ -436,3 +439,23 @@ def test_the_meeting_set_in_the_meeting_guide_gets_its_reminder(library: Library
         if n.kind == "meeting"
     ]
     assert found == ["m:2027-01-22"]
+
+
+def test_the_guide_meeting_moved_a_week_is_on_its_new_day_in_the_plan_files(
+    library: Library,
+) -> None:
+    """After "a week later" on the meeting guide's meeting, the plan's files (Markdown to read,
+    the calendar, the time line) show the day it moved to, never the day first typed."""
+    user = Transcript(library, clock=Clock(NOW))
+    user.press_on("dato", flow="moede")
+    user.send("15.1.2027")
+    user.press_data("2:u:m:2027-01-15")
+    doc = build_document(library.get("da"), user.state, NOW, dates.LOCAL)
+    assert doc.meeting_day == date(2027, 1, 22)
+    markdown = render(doc, "md").decode()
+    assert "22. januar 2027" in markdown
+    assert "15. januar 2027" not in markdown
+    calendar = render(doc, "ics", "c1").decode()
+    assert "DTSTART;VALUE=DATE:20270122" in calendar
+    assert "20270115" not in calendar
+    assert [m.day for m in meetings_of(doc)] == [date(2027, 1, 22)]

@@ -164,5 +164,5 @@ def build_document(content: Content, state: ChatState, at: datetime, tz: tzinfo)
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
         labels={key: content.text(f"label_{key}") for key in LABELS}
         | {f"status_{key}": content.text(f"status_{key}") for key in ("not_started", *PROGRESS)},
-        meeting_day=rhythm.guide_meeting(content, state, tz),
+        meeting_day=rhythm.guide_meeting_on(content, state, tz),
     )

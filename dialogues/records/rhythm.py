@@ -82,14 +82,19 @@ def guide_meeting(content: Content, state: ChatState, tz: tzinfo) -> date | None
     return day if values.stored_day(day.isoformat() if day else None) else None
 
 
+def guide_meeting_on(content: Content, state: ChatState, tz: tzinfo) -> date | None:
+    """Return the day the meeting guide's meeting is on now: the day typed, or the day a
+    reminder's "a week later" moved it to."""
+    typed = guide_meeting(content, state, tz)
+    return moved_meetings(state).get(typed, typed) if typed is not None else None
+
+
 def all_meetings(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> list[date]:
     """Return the board's coming meetings: the rhythm's and the one the meeting guide set."""
     found = set(meetings(state, at, tz))
-    guide = guide_meeting(content, state, tz)
-    if guide is not None:
-        guide = moved_meetings(state).get(guide, guide)
-        if guide >= dates.today(at, tz) - timedelta(days=1):
-            found.add(guide)
+    guide = guide_meeting_on(content, state, tz)
+    if guide is not None and guide >= dates.today(at, tz) - timedelta(days=1):
+        found.add(guide)
     return sorted(found)
 
 

@@ -108,3 +108,18 @@ def test_the_plan_steps_overview_offers_to_edit_the_plan_and_comes_back(library:
     assert user.state.node == "handleplan"
     user.press("Videre")
     assert user.state.node == "opsummering"  # back at the overview it came from
+
+
+def test_a_damaged_stage_of_the_plan_builder_shows_the_overview(library: Library) -> None:
+    """A stored position inside the plan builder that names no stage (damaged, or left by an
+    old release) opens the plan's overview instead of breaking the chat."""
+    user = Transcript(library, clock=Clock())
+    new_row_with_focus_and_goal(user)
+    state = user.state
+    state.widget["stage"] = "bogus"
+    user.conversations.save(user.chat_id, state)
+    user.send("Nogle delmål")  # typed for the field shown before the damage
+    assert "Noget gik galt" not in user.last.text
+    assert "➕ Ny række" in user.labels()  # the overview, with the row kept as it was
+    assert user.state.plan[0]["maal"] == "At vi når nye grupper"
+    assert user.state.plan[0]["delmaal"] == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dialogues import dates, values
 from dialogues.events import Button
 from dialogues.library.model import ChecklistItem, Node
@@ -14,6 +16,9 @@ from dialogues.turn import Turn
 
 MARKS: dict[str, Status] = {"d": "done", "p": "planned", "n": "na"}
 ICONS: dict[Status, str] = {"done": "✅", "planned": "🗓", "na": "➖"}
+# Where an item is: its mark, then (when planned) who takes it and when, picked or typed.
+Stage = Literal["mark", "who", "when", "when_text"]
+STAGES: tuple[Stage, ...] = ("mark", "who", "when", "when_text")
 
 
 def describe(turn: Turn, record: ChecklistMark) -> str:
@@ -25,10 +30,16 @@ def describe(turn: Turn, record: ChecklistMark) -> str:
     return f"{text} – {', '.join(details)}" if details else text
 
 
-def _where(turn: Turn, node: Node) -> tuple[int, str, ChecklistItem, JsonObject | None]:
+def _stage(widget: JsonObject) -> Stage:
+    """Return the stored stage; one that is not a stage (damaged) is the mark."""
+    stored = widget.get("stage")
+    return next((s for s in STAGES if s == stored), "mark")
+
+
+def _where(turn: Turn, node: Node) -> tuple[int, Stage, ChecklistItem, JsonObject | None]:
     stored = turn.state.widget.get("item", 0)
     index = max(0, min(stored if isinstance(stored, int) else 0, len(node.items) - 1))
-    stage = str(turn.state.widget.get("stage", "mark"))
+    stage = _stage(turn.state.widget)
     item = node.items[index]
     key = record_key(turn.state.flow or "", node.id, item.id)
     return index, stage, item, turn.state.checklists.get(key)
@@ -85,7 +96,7 @@ def open_one(turn: Turn, flow_id: str, node: Node, index: int) -> None:
     turn.show()
 
 
-def _to(turn: Turn, index: int, stage: str, only: JsonValue = None) -> None:
+def _to(turn: Turn, index: int, stage: Stage, only: JsonValue = None) -> None:
     """Go to a stage of an item; changing one step, stay in that mode (and its `only`)."""
     only = None if stage == "mark" else only or turn.state.widget.get("only")
     keep: JsonObject = {"one": True, "only": only} if _one(turn) else {}
@@ -137,17 +148,17 @@ def press(turn: Turn, node: Node, option: str) -> bool:
     return option == "_back" and _back(turn, index, stage)
 
 
-def _skip(turn: Turn, node: Node, index: int, stage: str) -> None:
+def _skip(turn: Turn, node: Node, index: int, stage: Stage) -> None:
     if stage == "who" and turn.state.widget.get("only") != "cw":
         _to(turn, index, "when")
     else:
         _next_item(turn, node, index)
 
 
-def _back(turn: Turn, index: int, stage: str) -> bool:
+def _back(turn: Turn, index: int, stage: Stage) -> bool:
     """Step back one stage or one item; False at the first item, or at the mark of a step
     opened on its own (normal back applies: to where it was opened)."""
-    previous = {"who": "mark", "when": "who", "when_text": "when"}
+    previous: dict[Stage, Stage] = {"who": "mark", "when": "who", "when_text": "when"}
     if turn.state.widget.get("only") and stage in ("who", "when"):
         previous[stage] = "mark"  # its who or its when alone: back to the step
     if stage in previous:

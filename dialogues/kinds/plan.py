@@ -6,6 +6,8 @@ time; editing a row opens its field list; a row can also start as a copy of an e
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dialogues import dates, values
 from dialogues.library.model import Node, PlanTemplate
 from dialogues.markup import escape
@@ -15,8 +17,26 @@ from dialogues.records.plan import PlanItem, focus_label
 from dialogues.state import JsonObject, JsonValue
 from dialogues.turn import Turn
 
-FIELDS = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
-LIST_FIELDS = ("delmaal", "handlinger")
+Field = Literal["fokus", "maal", "delmaal", "handlinger", "tid", "roller"]
+FIELDS: tuple[Field, ...] = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller")
+LIST_FIELDS: tuple[Field, ...] = ("delmaal", "handlinger")
+# Where the plan node is: its overview, the examples, one row's page, deleting a row, or one
+# field of a row (a focus or time typed in words has its own stage).
+Stage = Literal["overview", "templates", "row", "delete", "fokus_text", "tid_text", Field]
+STAGES: tuple[Stage, ...] = ("overview", "templates", "row", "delete", "fokus_text", "tid_text")
+STAGES += FIELDS
+
+
+def stage_of(widget: JsonObject) -> Stage:
+    """Return the stored stage; one that is not a stage (damaged, or from an old release) is
+    the overview."""
+    stored = widget.get("stage")
+    return next((s for s in STAGES if s == stored), "overview")
+
+
+def field_of(name: str) -> Field | None:
+    """Return `name` as a field of a row, or None."""
+    return next((f for f in FIELDS if f == name), None)
 
 
 def find_row(turn: Turn, row_id: object) -> JsonObject | None:
@@ -81,7 +101,7 @@ def row_line(turn: Turn, node: Node | None, number: int, row: JsonObject) -> str
 
 def render(turn: Turn, node: Node) -> None:
     """Show the overview, or the field the user is filling in."""
-    stage = str(turn.state.widget.get("stage", "overview"))
+    stage = stage_of(turn.state.widget)
     row = find_row(turn, turn.state.widget.get("row"))
     if stage == "templates":
         _render_templates(turn, node)
@@ -142,7 +162,7 @@ def _render_templates(turn: Turn, node: Node) -> None:
     turn.say("\n".join(lines), rows(*buttons, (turn.button(turn.t("btn_cancel"), "no"),)))
 
 
-def _render_field(turn: Turn, node: Node, stage: str) -> None:
+def _render_field(turn: Turn, node: Node, stage: Stage) -> None:
     skip = (turn.button(turn.t("btn_skip"), "_skip"),)
     cancel = (turn.button(turn.t("btn_cancel"), "no"),)
     now = _current_value(turn, node, stage)
@@ -158,7 +178,7 @@ def _render_field(turn: Turn, node: Node, stage: str) -> None:
         turn.say(turn.t(f"ask_{stage}") + now, rows(skip, cancel))
 
 
-def _current_value(turn: Turn, node: Node, stage: str) -> str:
+def _current_value(turn: Turn, node: Node, stage: Stage) -> str:
     """When a field of a row is edited, show what it holds now (a list one line per item, to
     copy and change); '' for a new row or an empty field."""
     row = find_row(turn, turn.state.widget.get("row"))

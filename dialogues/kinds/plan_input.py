@@ -6,10 +6,14 @@ from dialogues import dates, values
 from dialogues.kinds.plan import (
     FIELDS,
     LIST_FIELDS,
+    Field,
+    Stage,
     add_row,
+    field_of,
     find_row,
     from_template,
     render,
+    stage_of,
     summary_section,
 )
 from dialogues.library.model import Node
@@ -18,11 +22,15 @@ from dialogues.rules import permitted
 from dialogues.state import JsonObject, JsonValue, json_list
 from dialogues.turn import Turn
 
-FIELD_OF = {"fokus_text": "fokus", "tid_text": "tid"}
-TEXT_STAGES = {"fokus_text", "maal", "delmaal", "handlinger", "tid_text", "roller"}
+FIELD_OF: dict[Stage, Field] = {"fokus_text": "fokus", "tid_text": "tid"}  # typed in words
+TEXT_STAGES: frozenset[Stage] = frozenset(
+    {"fokus_text", "maal", "delmaal", "handlinger", "tid_text", "roller"}
+)
 
 
-def _go(turn: Turn, stage: str, row: JsonObject | None = None, wizard: bool | None = None) -> None:
+def _go(
+    turn: Turn, stage: Stage, row: JsonObject | None = None, wizard: bool | None = None
+) -> None:
     widget = turn.state.widget
     wizard = bool(widget.get("wizard")) if wizard is None else wizard
     row_id = row["id"] if row else widget.get("row")
@@ -30,7 +38,7 @@ def _go(turn: Turn, stage: str, row: JsonObject | None = None, wizard: bool | No
     turn.show()
 
 
-def _after_field(turn: Turn, row: JsonObject, field: str, saved: bool = True) -> None:
+def _after_field(turn: Turn, row: JsonObject, field: Field, saved: bool = True) -> None:
     """Move on: the next field when adding a row, back to the row page when editing.
 
     One confirmation says one thing: "Saved" for a field, "Skipped" for a skipped one, and
@@ -59,7 +67,7 @@ def _set(turn: Turn, row: JsonObject, field: str, value: JsonValue) -> None:
 
 def press(turn: Turn, node: Node, option: str) -> bool:
     """Handle the plan's own buttons; False for anything else."""
-    stage = str(turn.state.widget.get("stage", "overview"))
+    stage = stage_of(turn.state.widget)
     row = find_row(turn, turn.state.widget.get("row"))
     if stage == "templates":
         return _press_templates(turn, node, option)
@@ -103,8 +111,9 @@ def _press_templates(turn: Turn, node: Node, option: str) -> bool:
 
 
 def _press_row(turn: Turn, row: JsonObject, option: str) -> bool:
-    if option.startswith("f:") and option[2:] in FIELDS:
-        _go(turn, option[2:], row, wizard=False)
+    field = field_of(option[2:]) if option.startswith("f:") else None
+    if field is not None:
+        _go(turn, field, row, wizard=False)
     elif option == "ok":
         _go(turn, "overview", None, wizard=False)
     elif option == "del":
@@ -129,8 +138,10 @@ def _press_delete(turn: Turn, row: JsonObject, option: str) -> bool:
     return True
 
 
-def _press_field(turn: Turn, row: JsonObject, stage: str, option: str) -> bool:
-    field = FIELD_OF.get(stage, stage)
+def _press_field(turn: Turn, row: JsonObject, stage: Stage, option: str) -> bool:
+    field = FIELD_OF.get(stage) or field_of(stage)
+    if field is None:
+        return False
     if stage == "fokus" and option.startswith("o:"):
         _set(turn, row, "fokus", option[2:])
         _after_field(turn, row, "fokus")
@@ -170,15 +181,15 @@ def _cancel(turn: Turn, row: JsonObject) -> None:
 
 def text(turn: Turn, node: Node, typed: str) -> bool:
     """Take a typed field value: a goal, sub-goals or actions (one per line), a time, roles."""
-    stage = str(turn.state.widget.get("stage", "overview"))
+    stage = stage_of(turn.state.widget)
     row = find_row(turn, turn.state.widget.get("row"))
-    if row is None or stage not in TEXT_STAGES:
+    field = FIELD_OF.get(stage) or field_of(stage)
+    if row is None or stage not in TEXT_STAGES or field is None:
         return False
     if not typed.strip():
         turn.note(turn.t("empty_answer"))
         turn.show()
         return True
-    field = FIELD_OF.get(stage, stage)
     value = _read_field(turn, field, typed)
     if isinstance(value, values.Problem):
         turn.refuse(value)
@@ -188,7 +199,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     return True
 
 
-def _read_field(turn: Turn, field: str, typed: str) -> JsonValue | values.Problem:
+def _read_field(turn: Turn, field: Field, typed: str) -> JsonValue | values.Problem:
     """Read a typed field into its bounded value, or the Problem that refuses it."""
     if field in LIST_FIELDS:
         items = values.text_list(typed)

@@ -23,6 +23,7 @@ from dialogues import ChatState, Event, Library, callbacks, dates, step, values
 from dialogues.markup import is_valid_telegram_html
 from dialogues.nudges import wanted
 from dialogues.safe import safe_step
+from dialogues.state import DamagedState
 from storage.nudges import SqliteNudgeStore
 from tests.transcript import Clock, Transcript
 
@@ -471,8 +472,8 @@ def test_the_safe_path_keeps_the_board_rules(library: Library) -> None:
 
 
 def test_the_safe_path_sends_the_data_the_notice_and_the_menu(library: Library) -> None:
-    with pytest.raises(AttributeError):  # the data breaks the engine: what the path is for
-        step(library, ChatState.from_dict(dict(BROKEN)), _event("text", "hej"))
+    with pytest.raises(DamagedState, match=r"^stored fields of the wrong type: plan$"):
+        ChatState.from_dict(dict(BROKEN))  # a plan row that is no mapping: not served as is
     _, mine = safe_step(library, BROKEN, _event("command", "/mine_data"))
     assert mine[0].export == "json"
     _, notice = safe_step(library, BROKEN, _event("command", "/privacy"))

@@ -13,6 +13,7 @@ from bot.chats import SEEN_FOR, chat_key, utcnow
 from bot.datarights import DataExports
 from bot.lifecycle import ChatLifecycle
 from dialogues import ChatState, Event, Library, Reply, parse_command, step
+from dialogues.privacy import GLOBAL
 from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
 from dialogues.safe import safe_step
@@ -40,9 +41,9 @@ def data_right(event: Event) -> str:
     """Return which of /start and the data rights an event asks for ('' for none): a command
     in either language, or a button of the privacy notice."""
     if event.kind == "button":
-        return {"g:mydata": "mine_data", "g:privacy": "privatliv", "g:delete": "slet"}.get(
-            event.data, ""
-        )
+        prefix, _, name = event.data.partition(":")
+        wishes = {"mydata": "mine_data", "privacy": "privatliv", "delete": "slet"}
+        return wishes.get(name, "") if prefix == GLOBAL else ""
     parsed = parse_command(event.text) if event.kind == "command" else None
     command = REGISTRY.command(parsed[0]) if parsed else None
     return command.name if command else ""

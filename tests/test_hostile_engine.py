@@ -438,7 +438,8 @@ def test_after_the_safe_menu_the_engine_and_the_reminders_work_again(
 
 
 # A row of the wrong shape is read as damaged and skipped; a row that is no mapping at all
-# still breaks the plan builder, so this state needs the safe path.
+# makes the stored state damaged (DamagedState): the turn loop keeps it as stored, and the
+# safe path still answers it when handed it.
 BROKEN = {"flow": "trin3", "node": "handleplan", "plan": [{"id": "r1", "tid": {"label": 5}}, 7],
           "answers": {"x": "not a record"}, "settings": {"followup": {"cadence": 7}}, "turn": 4}  # fmt: skip
 

@@ -10,6 +10,8 @@ from bot.chats import ChatStore, chat_key
 from dialogues import ChatState
 from dialogues.documents.build import build_document
 from dialogues.documents.formats import filename, render
+from dialogues.state import DamagedState
+from storage import DamagedValue
 
 
 class DataExports(ChatStore):
@@ -62,7 +64,11 @@ class DataExports(ChatStore):
         """Return the groups a person took part in, each with what they wrote there."""
         found: list[dict[str, object]] = []
         for group_id in memberindex.groups_of(self.store, user_id):
-            group = self.load(group_id)
+            try:
+                group = self.load(group_id)
+            except (DamagedValue, DamagedState):  # the group's data is not served: say so
+                found.append({"group_id": group_id, "state_unreadable": True})
+                continue
             mine = {k: a for k, a in group.answers.items() if _by(a) == user_id}
             rows = [row for row in group.plan if _by(row) == user_id]
             found.append(

@@ -26,6 +26,7 @@ from dialogues import ChatState, Event, parse_command
 from dialogues.events import GroupsView
 from dialogues.registry import REGISTRY
 from dialogues.screens.groups import GROUP_PLAN as GROUP_PREFIX
+from dialogues.state import DamagedState
 
 log = logging.getLogger("inklusionsguiden.groups")
 ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
@@ -156,7 +157,10 @@ async def _groups_now(
     found = []
     for group_id, member in zip(group_ids, await asyncio.gather(*checks), strict=True):
         if member:
-            state = await asyncio.to_thread(conversations.load, group_id)
+            try:
+                state = await asyncio.to_thread(conversations.load, group_id)
+            except DamagedState:  # listed without its title: the data is kept, not served
+                state = ChatState()
             found.append((group_id, str(state.settings.get("title") or "")))
     return tuple(found)
 
@@ -178,8 +182,12 @@ async def _plan_view(
         return GroupsView(outcome="not_member")
     else:
         stored = await asyncio.to_thread(conversations.store.get, chat_key(group_id))
-        if stored is not None:
-            return GroupsView(outcome="plan", plan=ChatState.from_dict(stored))
-        reason = "no_data"
+        try:
+            plan = None if stored is None else ChatState.from_dict(stored)
+        except DamagedState:
+            plan = None
+        if plan is not None:
+            return GroupsView(outcome="plan", plan=plan)
+        reason = "no_data" if stored is None else "damaged"
     log.info("group plan refused chat=%s reason=%s", chat_id, reason)
     return GroupsView(outcome="refused")

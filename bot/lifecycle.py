@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 
 from bot import memberindex
 from bot.chats import ALIASES_KEY, SEEN_FOR, ChatStore, chat_key, has_content
 from dialogues import ChatState
+from dialogues.state import DamagedState, JsonObject
+from storage import DamagedValue
 from storage.nudges import NudgeRow
 
 log = logging.getLogger("inklusionsguiden.turn")
@@ -24,7 +27,11 @@ class ChatLifecycle(ChatStore):
         retention nudges are kept; everything else is dropped by the sync.
         """
         with self.atomic(chat_id):
-            state = self.load(chat_id)
+            try:
+                state = self.load(chat_id)
+            except (DamagedValue, DamagedState):  # kept as stored: nothing is written over it
+                log.warning("inactive chat not marked chat=%s: its data is damaged", chat_id)
+                return
             state.settings["inactive"] = True
             self.save(chat_id, state)
 
@@ -86,7 +93,7 @@ class ChatLifecycle(ChatStore):
         old = self.store.get(chat_key(old_id))
         if old is not None:
             new = self.store.get(chat_key(new_id))
-            if new is None or not has_content(ChatState.from_dict(new)):
+            if new is None or not _has_content(new):
                 self.store.put(chat_key(new_id), old)
             else:
                 log.warning("migration kept the new group's own data old=%s new=%s", old_id, new_id)
@@ -95,5 +102,14 @@ class ChatLifecycle(ChatStore):
         self.aliases[old_id] = new_id
         self.store.put(ALIASES_KEY, {str(k): v for k, v in self.aliases.items()})
         if old is not None:
-            self.sync_nudges(new_id, self.load(new_id))
+            with contextlib.suppress(DamagedState):  # a damaged state plans no reminders
+                self.sync_nudges(new_id, self.load(new_id))
         log.info("chat migrated old=%s new=%s", old_id, new_id)
+
+
+def _has_content(stored: JsonObject) -> bool:
+    """Tell whether a stored state holds anything (a damaged one is kept as if it did)."""
+    try:
+        return has_content(ChatState.from_dict(stored))
+    except DamagedState:
+        return True

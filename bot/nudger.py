@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.sending import Outbox, Where
+from bot.outbox import Outbox, Where
+from bot.sending import TelegramOutbox
 from bot.service import Conversations
 from dialogues.parts import app_row, rows
 from dialogues.reminders import messages
@@ -47,7 +48,7 @@ class Nudger:
     ) -> None:
         assert conversations.nudges is not None
         self.conversations = conversations
-        self.outbox = outbox or Outbox(conversations)
+        self.outbox = outbox  # None: Telegram's, through the bot each tick is given
         self.nudges = conversations.nudges
         self.tz = conversations.library.tz if tz is None else tz  # the library's, by default
 
@@ -99,7 +100,8 @@ class Nudger:
         thread = state.settings.get("thread_id")
         where = Where(row.chat_id, thread if isinstance(thread, int) else 0)
         try:
-            await self.outbox.send(bot, row.chat_id, [reply], where)
+            outbox = self.outbox or TelegramOutbox(self.conversations, bot)
+            await outbox.send(where, [reply])
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, BadRequest) and not gone(exc):
                 raise

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dialogues import ChatState, Library
+from dialogues.state import DamagedState
 from storage import DamagedValue, Store
 from storage.nudges import NudgeStore
 
@@ -43,18 +44,20 @@ def backup(db_path: Path, out: Path) -> int:
 def states(store: Store, damaged: list[str] | None = None) -> Iterator[ChatState]:
     """Yield every chat's state (users' own indexes are skipped).
 
-    A value that cannot be read is skipped; its key is appended to `damaged` when given.
+    A value that cannot be read (or has fields of the wrong type) is skipped; its key is
+    appended to `damaged` when given.
     """
     for key in store.keys():
         if key.startswith("chat:"):
             try:
                 found = store.get(key)
-            except DamagedValue:
+                state = ChatState.from_dict(found) if found is not None else None
+            except (DamagedValue, DamagedState):
                 if damaged is not None:
                     damaged.append(key)
                 continue
-            if found is not None:
-                yield ChatState.from_dict(found)
+            if state is not None:
+                yield state
 
 
 def status(db_path: Path, store: Store, nudges: NudgeStore) -> dict[str, object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from telegram import (
     ForceReply,
@@ -18,6 +17,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated
 
+from bot.outbox import Outbox, Where
 from bot.service import Conversations
 from dialogues import Button, Reply
 from dialogues.documents.formats import PICTURES
@@ -61,43 +61,28 @@ def username_of(bot: object) -> str:
         return ""
 
 
-@dataclass(frozen=True)
-class Where:
-    """Where a turn's replies go: the chat, its forum topic, the member's message."""
-
-    chat_id: int
-    thread_id: int = 0  # the forum topic the board works in (0: none)
-    reply_to: int = 0  # the member's message a forced reply answers (0: none)
-
-    def kwargs(self) -> dict[str, object]:
-        """Return the sendMessage parameters that place a message here."""
-        return {"message_thread_id": self.thread_id} if self.thread_id else {}
-
-
-class Outbox:
-    """Sends a turn's replies to one chat, in order.
+class TelegramOutbox:
+    """Sends a turn's replies to one chat through Telegram, in order (an Outbox).
 
     In groups it remembers what each new message shows (a question, a prompt), by message id,
     so a member's reply lands under the question it answers and gathered answers edit that
     question's own message, never whatever message happens to be last.
     """
 
-    def __init__(self, conversations: Conversations) -> None:
+    def __init__(self, conversations: Conversations, bot: object) -> None:
         self.conversations = conversations
+        self.bot = bot  # the application's Bot (what a handler's context.bot is)
 
-    async def send(
-        self, bot: object, chat_id: int, replies: list[Reply], where: Where | None = None
-    ) -> list[Message]:
+    async def send(self, where: Where, replies: list[Reply]) -> None:
         """Send every reply, in order; a chat that became a supergroup is followed."""
-        where = where or Where(chat_id)
         try:
-            return await self._send_all(bot, where, replies)
+            await self._send_all(self.bot, where, replies)
         except ChatMigrated as exc:
             new_id = int(exc.new_chat_id)
             # Move the data in a task of its own: it takes both chats' locks, and this turn
             # may hold the old one.
-            asyncio.get_running_loop().create_task(self._migrate(chat_id, new_id))
-            return await self._send_all(bot, Where(new_id, where.thread_id), replies)
+            asyncio.get_running_loop().create_task(self._migrate(where.chat_id, new_id))
+            await self._send_all(self.bot, Where(new_id, where.thread_id), replies)
 
     async def _migrate(self, old_id: int, new_id: int) -> None:
         async with self.conversations.locked(old_id, new_id):
@@ -184,3 +169,8 @@ class Outbox:
             parse_mode=ParseMode.HTML,
             **where.kwargs(),
         )
+
+
+def _conforms(telegram: TelegramOutbox) -> Outbox:
+    """Never called: mypy proves here that Telegram's sender is an Outbox."""
+    return telegram

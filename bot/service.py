@@ -13,8 +13,11 @@ from bot.chats import SEEN_FOR, chat_key, utcnow
 from bot.datarights import DataExports
 from bot.lifecycle import ChatLifecycle
 from dialogues import ChatState, Event, Library, Reply, parse_command, step
+from dialogues.registry import REGISTRY
+from dialogues.rules import permitted
 from dialogues.safe import safe_step
-from dialogues.state import POSTS_LIMIT, SEEN_LIMIT
+from dialogues.screens.privacy import GLOBAL
+from dialogues.state import POSTS_LIMIT, SEEN_LIMIT, DamagedState
 from storage import DamagedValue, Store
 from storage.nudges import NudgeRow, NudgeStore
 
@@ -32,6 +35,18 @@ def seen(state: ChatState, event: Event) -> bool:
         entry[0] == event.update_id and isinstance(entry[1], str) and entry[1] >= horizon
         for entry in state.seen_updates
     )
+
+
+def data_right(event: Event) -> str:
+    """Return which of /start and the data rights an event asks for ('' for none): a command
+    in either language, or a button of the privacy notice."""
+    if event.kind == "button":
+        prefix, _, name = event.data.partition(":")
+        wishes = {"mydata": "mine_data", "privacy": "privatliv", "delete": "slet"}
+        return wishes.get(name, "") if prefix == GLOBAL else ""
+    parsed = parse_command(event.text) if event.kind == "command" else None
+    command = REGISTRY.command(parsed[0]) if parsed else None
+    return command.name if command else ""
 
 
 def _seen_safely(state: ChatState, event: Event) -> bool:
@@ -85,6 +100,8 @@ class Conversations(ChatLifecycle, DataExports):
             return self._damaged(event)
         try:
             state = ChatState.from_dict(raw)
+        except DamagedState as exc:
+            return self._damaged(event, exc.fields)
         except Exception as exc:
             return self._safe_turn(raw, event, exc)
         if event.update_id and _seen_safely(state, event):
@@ -155,18 +172,32 @@ class Conversations(ChatLifecycle, DataExports):
             log.error("safe path failed chat=%s error=%s", event.chat_id, type(exc).__name__)
             return [Reply(text=self.library.get(None).text("turn_failed"))]
 
-    def _damaged(self, event: Event) -> list[Reply]:
-        """The chat's stored data cannot be decrypted or decoded: say so, offer a new start.
+    def _damaged(self, event: Event, fields: tuple[str, ...] = ()) -> list[Reply]:
+        """The chat's stored data cannot be served: it cannot be decrypted or decoded, or
+        `fields` are not of their types. It stays as stored, changed by nothing.
 
-        /start (or /slet) sets the damaged data aside, kept for the operator and never served,
-        and the chat begins anew; anything else only explains.
+        /mine_data sends what is stored, /privatliv the notice; /start (or /slet) sets the
+        data aside, kept for the operator and never served, and the chat begins anew (/slet
+        then asks its confirmation), in a group only by an admin; anything else explains.
         """
-        log.error("chat data damaged chat=%s update_id=%s", event.chat_id, event.update_id)
+        log.error(
+            "chat data damaged chat=%s update_id=%s fields=%s",
+            event.chat_id,
+            event.update_id,
+            ",".join(fields) or "-",
+        )
+        if event.in_group and not event.reply_to_bot and event.kind in ("text", "media"):
+            return []  # table talk: as on every path, the bot stays quiet
         content = self.library.get(self.library.pick(event.user_lang))
-        command = parse_command(event.text) if event.kind == "command" else None
-        if command is None or command[0] not in ("start", "slet", "delete"):
+        wish = data_right(event)
+        if wish in ("mine_data", "privatliv"):
+            return safe_step(self.library, None, event)[1]  # from the content; nothing stored
+        if wish not in ("start", "slet"):
             return [Reply(text=content.text("data_damaged"))]
-        self.store.set_aside(chat_key(event.chat_id))
+        if not permitted(event, "restart" if wish == "start" else "delete_all"):
+            return [Reply(text=content.text("admins_only"))]
+        unsound = f"fields of the wrong type: {', '.join(fields)}" if fields else ""
+        self.store.set_aside(chat_key(event.chat_id), unsound)
         return [Reply(text=content.text("data_set_aside")), *self.handle(event)]
 
     async def handle_async(self, event: Event) -> list[Reply]:

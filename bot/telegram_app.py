@@ -36,9 +36,10 @@ from bot.groups import (
     remember_member,
 )
 from bot.nudger import TICK_SECONDS, Nudger
+from bot.outbox import Outbox, Where
 from bot.processor import ChatOrderedProcessor
 from bot.ratelimit import ChatRateLimiter
-from bot.sending import Outbox, Where
+from bot.sending import TelegramOutbox
 from bot.service import Conversations
 from bot.updates import for_another_bot, to_event
 from dialogues import Event
@@ -61,7 +62,8 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
         .build()
     )
     application.bot_data["conversations"] = conversations
-    application.bot_data["outbox"] = outbox = Outbox(conversations)
+    outbox: Outbox = TelegramOutbox(conversations, application.bot)  # context.bot is this Bot
+    application.bot_data["outbox"] = outbox
     if conversations.nudges is not None and application.job_queue is not None:
         nudger = Nudger(conversations, outbox=outbox)  # in the library's zone (BOT_TIMEZONE)
         application.bot_data["nudger"] = nudger
@@ -159,7 +161,7 @@ async def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outbox: Outbox = context.bot_data["outbox"]
     reply_to = event.message_id if event.kind in ("text", "command") else 0
     where = Where(event.chat_id, event.thread_id, reply_to)
-    await outbox.send(context.bot, event.chat_id, replies, where)
+    await outbox.send(where, replies)
 
 
 async def _migrate(conversations: Conversations, message: Message) -> None:
@@ -211,7 +213,8 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         update_id=update.update_id,
     )
     replies = await conversations.handle_async(event)
-    await context.bot_data["outbox"].send(context.bot, chat_id, replies)
+    sender: Outbox = context.bot_data["outbox"]
+    await sender.send(Where(chat_id), replies)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

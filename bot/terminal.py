@@ -11,6 +11,7 @@ keep it. Export files an older version left in the data folder are removed at th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import os
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.chats import chat_key
+from bot.outbox import Outbox, Where
 from bot.service import Conversations
 from dialogues import Event, Reply
 
@@ -93,6 +95,29 @@ def show(
     return options
 
 
+class TerminalOutbox:
+    """Prints a turn's replies (an Outbox); `options` holds their buttons' callback data,
+    numbered from 1, for the next typed number to press."""
+
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        conversations: Conversations | None = None,
+        exports: Exports | None = None,
+    ) -> None:
+        self.write, self.conversations, self.exports = write, conversations, exports
+        self.options: list[str] = []
+
+    async def send(self, where: Where, replies: list[Reply]) -> None:
+        """Print every reply, in order (the terminal has one chat: `where` is it)."""
+        self.options = show(replies, self.write, self.conversations, self.exports)
+
+
+def _conforms(terminal: TerminalOutbox) -> Outbox:
+    """Never called: mypy proves here that the terminal's sender is an Outbox."""
+    return terminal
+
+
 def remove_old_exports(folder: Path, write: Callable[[str], None]) -> None:
     """Delete export files that an older version wrote into the data folder."""
     if not folder.is_dir():
@@ -134,17 +159,26 @@ def chat(
         remove_old_exports(export_dir, write)
     exports = Exports()
     try:
-        replies = conversations.handle(_start(conversations, user))
-        options = show(replies, write, conversations, exports)
-        for line in lines:
-            if line.strip() in ("/quit", "/exit"):
-                break
-            event = to_event(line.rstrip("\n"), options, conversations, user)
-            options = show(conversations.handle(event), write, conversations, exports)
-            if conversations.store.get(chat_key(TERMINAL_CHAT_ID)) is None:
-                exports.remove()  # /slet: the chat's files go with its data
+        outbox = TerminalOutbox(write, conversations, exports)
+        asyncio.run(_converse(conversations, lines, outbox, user))
     finally:
         exports.remove()
+
+
+async def _converse(
+    conversations: Conversations, lines: Iterable[str], outbox: TerminalOutbox, user: str
+) -> None:
+    """Run the turns: each line's replies are handed to the outbox, whose numbered options
+    the next line may press (so this loop takes the terminal's own sender)."""
+    where = Where(TERMINAL_CHAT_ID)
+    await outbox.send(where, conversations.handle(_start(conversations, user)))
+    for line in lines:
+        if line.strip() in ("/quit", "/exit"):
+            break
+        event = to_event(line.rstrip("\n"), outbox.options, conversations, user)
+        await outbox.send(where, conversations.handle(event))
+        if conversations.store.get(chat_key(TERMINAL_CHAT_ID)) is None and outbox.exports:
+            outbox.exports.remove()  # /slet: the chat's files go with its data
 
 
 def _start(conversations: Conversations, user: str) -> Event:

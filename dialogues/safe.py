@@ -15,7 +15,7 @@ from dialogues.library.model import Content, Library
 from dialogues.registry import REGISTRY
 from dialogues.rules import permitted
 from dialogues.screens.privacy import DELETE_SCREEN, GLOBAL
-from dialogues.state import FIELDS, ChatState, JsonObject, JsonValue, migrate
+from dialogues.state import ChatState, JsonObject, migrate
 
 CONFIRM = f"{DELETE_SCREEN}/confirm"  # the confirmation's node key, as the normal path has it
 MENU_COMMANDS = ("menu", "start", "annuller")
@@ -166,19 +166,15 @@ def repaired(raw: object) -> ChatState:
     """Return the stored data in ChatState's shape; never raises.
 
     Migrations run when they can; then every field of the wrong type is reset to its
-    default and entries of the wrong shape are dropped from the containers the engine walks
-    (history, answers, checklists, plan, visits). Everything else is kept as stored.
+    default and entries of the wrong shape are dropped from its lists and mappings
+    (ChatState.readable). Everything else is kept as stored.
     """
     data = _stored(raw)
     try:
         data = migrate(dict(data)) if data else {}
     except Exception:  # a newer or broken schema: repair what is there
         data = dict(data)
-    state = ChatState()
-    for name in FIELDS:
-        default: object = getattr(state, name)  # the field's type is only known at run time
-        if name in data and _fits(data[name], default):
-            setattr(state, name, _kept(name, data[name]))
+    state = ChatState.readable(data)
     if not 0 <= state.turn <= callbacks.LONGEST_TURN:
         state.turn = 0  # a counter that would not fit a button's 64 bytes starts again
     return state
@@ -190,28 +186,3 @@ def _stored(raw: object) -> JsonObject:
         return {}
     stored: JsonObject = raw
     return stored
-
-
-def _kept(name: str, value: JsonValue) -> JsonValue:
-    """Return a field's stored value without the entries of the wrong shape."""
-    if name == "history" and isinstance(value, list):
-        return [entry for entry in value if _is_pair(entry)]
-    if name in ("answers", "checklists", "visits") and isinstance(value, dict):
-        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, dict)}
-    if name == "plan" and isinstance(value, list):
-        return [row for row in value if isinstance(row, dict)]
-    return value
-
-
-def _fits(value: object, default: object) -> bool:
-    if default is None:
-        return value is None or isinstance(value, str)
-    if isinstance(default, bool):
-        return isinstance(value, bool)
-    if isinstance(default, int):
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, type(default))
-
-
-def _is_pair(value: object) -> bool:
-    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)

@@ -6,9 +6,18 @@ import copy
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
-JSON = dict[str, Any]  # freshly decoded, before ChatState checks it field by field
+from dialogues.jsonread import (
+    FieldReader,
+    is_count,
+    is_flag,
+    is_object,
+    is_seen,
+    is_text,
+    is_text_pair,
+)
+
 # What json.loads returns, and what the migrations walk: they see stored data as it is.
 JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
 JsonObject: TypeAlias = "dict[str, JsonValue]"
@@ -40,36 +49,45 @@ def by_of(data: JsonObject) -> JsonObject:
     return value if isinstance(value, dict) else {}
 
 
-def _mapping(value: JsonValue) -> JsonObject:
-    """Return a stored mapping, {} for an absent or empty one; raise for anything else."""
+class DamagedState(ValueError):
+    """A stored state whose fields are not of their types: it is kept as stored, not served.
+
+    `fields` names the damaged fields (never their values), so the error can be logged.
+    """
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(f"stored fields of the wrong type: {', '.join(fields)}")
+        self.fields = tuple(fields)
+
+
+def _mapping(data: JsonObject, name: str) -> JsonObject:
+    """Return a stored mapping, {} for an absent or empty one; DamagedState for the rest."""
+    value = data.get(name)
     if not value:
         return {}
     if isinstance(value, dict):
         return value
-    raise TypeError(f"a mapping was stored as {type(value).__name__}")
+    raise DamagedState([name])
 
 
-def _sequence(value: JsonValue) -> list[JsonValue]:
-    """Return a stored list's items, none for an absent one (a string or mapping holds no
-    records); raise for a number, which cannot be walked."""
-    if isinstance(value, list):
-        return value
-    if not value or isinstance(value, str | dict):
-        return []
-    raise TypeError(f"a list was stored as {type(value).__name__}")
+def _sequence(data: JsonObject, name: str) -> list[JsonValue]:
+    """Return a stored list's items, none for anything else: it is no list of records to
+    migrate (reading the migrated state then finds it damaged)."""
+    value = data.get(name)
+    return value if isinstance(value, list) else []
 
 
 def _version(data: JsonObject) -> int:
     """Return the stored schema version (0 when none is stored)."""
     value = data.get("schema_version", 0)
-    if isinstance(value, (bool, int, float, str)):
-        return int(value)  # ValueError for a word
-    raise TypeError(f"the schema version was stored as {type(value).__name__}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise DamagedState(["schema_version"])
 
 
 def _v0_to_v1(data: JsonObject) -> JsonObject:
     """Version 0 stored answers as bare strings; version 1 stores who and when as well."""
-    answers = _mapping(data.get("answers"))
+    answers = _mapping(data, "answers")
     data["answers"] = {
         key: value if isinstance(value, dict) else {"text": str(value), "by": None, "at": None}
         for key, value in answers.items()
@@ -104,10 +122,10 @@ def _v2_to_v3(data: JsonObject) -> JsonObject:
     """Version 2 stored deadlines as labels in the language they were typed in ("uge 6
     (2027)"), so readers of the other language saw them untranslated; version 3 stores the
     date and whether a week or a day was meant, and renders the words per reader."""
-    for row in _sequence(data.get("plan")):
+    for row in _sequence(data, "plan"):
         if isinstance(row, dict) and "tid" in row:
             row["tid"] = _deadline(row["tid"])
-    for record in _mapping(data.get("checklists")).values():
+    for record in _mapping(data, "checklists").values():
         if isinstance(record, dict) and "when" in record:
             record["when"] = _deadline(record["when"])
     settings = data.get("settings")
@@ -131,7 +149,7 @@ class ChatState:
     node: str | None = None
     turn: int = 0
     started: bool = False
-    history: list[list[str]] = field(default_factory=list)
+    history: list[list[str]] = field(default_factory=list)  # [flow, node] pairs
     answers: dict[str, JsonObject] = field(default_factory=dict)
     widget: JsonObject = field(default_factory=dict)
     checklists: dict[str, JsonObject] = field(default_factory=dict)
@@ -152,21 +170,50 @@ class ChatState:
         Through JSON: about three times faster than copy.deepcopy for this data, and it
         proves on every turn that the state holds nothing JSON cannot store.
         """
-        return ChatState(**json.loads(json.dumps(vars(self))))
+        return ChatState.from_dict(_decoded(json.dumps(self.to_dict())))
 
-    def to_dict(self) -> JSON:
+    def to_dict(self) -> dict[str, object]:
         """Return the JSON form, with its schema version (shallow: encode it, don't keep it)."""
-        return {"schema_version": SCHEMA_VERSION, **vars(self)}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "lang": self.lang,
+            "flow": self.flow,
+            "node": self.node,
+            "turn": self.turn,
+            "started": self.started,
+            "history": self.history,
+            "answers": self.answers,
+            "widget": self.widget,
+            "checklists": self.checklists,
+            "plan": self.plan,
+            "settings": self.settings,
+            "updated_at": self.updated_at,
+            "seen_updates": self.seen_updates,
+            "posts": self.posts,
+            "visits": self.visits,
+        }
 
     @classmethod
-    def from_dict(cls, data: JSON | None) -> ChatState:
-        """Build a state from freshly decoded JSON (it is used, not copied), migrating first."""
+    def from_dict(cls, data: JsonObject | None) -> ChatState:
+        """Build a state from freshly decoded JSON (it is used, not copied), migrating first.
+
+        Every field is read as its type; a field of another type, or holding an entry of the
+        wrong shape, raises DamagedState naming the fields, so nothing stored is dropped.
+        """
         if not data:
             return cls()
         if _version(data) != SCHEMA_VERSION:
-            migrated: JSON = migrate(copy.deepcopy(data))  # ChatState still holds plain JSON
-            data = migrated
-        return cls(**{k: v for k, v in data.items() if k in FIELDS})
+            data = migrate(copy.deepcopy(data))
+        state, damaged = _read(data)
+        if damaged:
+            raise DamagedState(damaged)
+        return state
+
+    @classmethod
+    def readable(cls, data: JsonObject) -> ChatState:
+        """Return what can be read of migrated data: a field of the wrong type is left at its
+        default, an entry of the wrong shape is left out (the safe path's repair)."""
+        return _read(data)[0]
 
     @property
     def node_key(self) -> str:
@@ -174,8 +221,42 @@ class ChatState:
         return f"{self.flow}/{self.node}" if self.flow and self.node else ""
 
 
-FIELDS: tuple[str, ...] = tuple(ChatState.__dataclass_fields__)
+FIELDS: tuple[str, ...] = tuple(name for name in ChatState().to_dict() if name != "schema_version")
 """The names of ChatState's fields, in their order."""
+
+
+def _decoded(text: str) -> JsonObject:
+    """Decode JSON that must be an object."""
+    value: object = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("a state must be a JSON object")
+    decoded: JsonObject = value
+    return decoded
+
+
+def _read(data: JsonObject) -> tuple[ChatState, list[str]]:
+    """Read every field as its declared type; return the state and the damaged fields."""
+    fields = FieldReader(data)
+    one, items, entries = fields.one, fields.items, fields.entries
+    nothing: str | None = None
+    state = ChatState(
+        lang=one("lang", is_text, nothing),
+        flow=one("flow", is_text, nothing),
+        node=one("node", is_text, nothing),
+        turn=one("turn", is_count, 0),
+        started=one("started", is_flag, False),
+        history=items("history", is_text_pair),  # [flow, node]
+        answers=entries("answers", is_object),
+        widget=one("widget", is_object, {}),
+        checklists=entries("checklists", is_object),
+        plan=items("plan", is_object),
+        settings=one("settings", is_object, {}),
+        updated_at=one("updated_at", is_text, nothing),
+        seen_updates=items("seen_updates", is_seen),
+        posts=entries("posts", is_text),
+        visits=entries("visits", is_object),
+    )
+    return state, fields.damaged
 
 
 def migrate(data: JsonObject) -> JsonObject:

@@ -41,9 +41,11 @@ class Store(Protocol):
         """Return the document stored under `key`, or None; raise DamagedValue if unreadable."""
         ...
 
-    def set_aside(self, key: str) -> bool:
+    def set_aside(self, key: str, unsound: str = "") -> bool:
         """Move an unreadable value out of the way, kept for the operator; False if readable.
 
+        `unsound` (a short fixed phrase, never the value) sets aside a value that decodes but
+        that the engine cannot use (a field of the wrong type); it is then the reason kept.
         After this, `get(key)` returns None, so the chat can start over. The raw value is
         kept apart (counted by `damaged_count`) until `erase(key)` removes it with the rest.
         """

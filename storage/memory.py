@@ -36,11 +36,14 @@ class MemoryStore:
         """Store a JSON copy of `value`."""
         self._data[key] = encode(value)
 
-    def set_aside(self, key: str) -> bool:
-        """Move an unreadable value to `damaged`; False when the value is readable or absent."""
+    def set_aside(self, key: str, unsound: str = "") -> bool:
+        """Move an unreadable (or `unsound`) value to `damaged`; False if readable or absent."""
         raw = self._data.get(key)
         if raw is None:
             return False
+        if unsound:
+            self.damaged.append((key, self._data.pop(key)))
+            return True
         try:
             decode(raw)
             return False

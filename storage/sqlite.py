@@ -200,8 +200,8 @@ class SqliteStore:
             self._aux.execute("DELETE FROM damaged_values WHERE key = ?", (key,))
         self._db.conn.select_one("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def set_aside(self, key: str) -> bool:
-        """Move the unreadable value of `key` to damaged_values, in one transaction.
+    def set_aside(self, key: str, unsound: str = "") -> bool:
+        """Move the unreadable (or `unsound`) value of `key` to damaged_values, at once.
 
         Returns False (and moves nothing) when the value is absent or reads fine, e.g.
         because another turn replaced it meanwhile. The raw bytes are kept as they were,
@@ -214,8 +214,8 @@ class SqliteStore:
                     self._aux, f'SELECT value FROM "{self.table}" WHERE key = ?', (key,)
                 ).fetchone()
                 value = None if row is None else row[0]
-                reason = None
-                if row is not None:
+                reason = unsound if row is not None and unsound else None
+                if row is not None and not unsound:
                     try:
                         self._decode(key, value)
                     except DamagedValue as exc:

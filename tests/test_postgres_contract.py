@@ -99,6 +99,16 @@ def test_a_damaged_value_is_refused_set_aside_and_erased(backend: Backend) -> No
     assert store.damaged_count() == 0
 
 
+def test_a_readable_but_unsound_value_is_set_aside_only_when_told_why(backend: Backend) -> None:
+    store = backend.store
+    store.put("chat:1", TRICKY)
+    assert store.set_aside("chat:3", "fields of the wrong type: answers") is False  # absent
+    assert store.set_aside("chat:1", "fields of the wrong type: answers") is True
+    assert store.get("chat:1") is None and store.damaged_count() == 1
+    store.erase("chat:1")
+    assert store.damaged_count() == 0
+
+
 def test_values_are_tokens_under_the_key(backend: Backend) -> None:
     backend.store.put("chat:7", {"canary": "CANARY-77"})
     raw = backend.store.raw("chat:7")  # type: ignore[attr-defined]

@@ -56,24 +56,34 @@ def test_a_turn_that_raises_commits_nothing_and_is_answered(
 
 
 @pytest.mark.parametrize(
-    "junk",
+    ("junk", "fields"),
     [
-        {"answers": [1, 2, 3], "flow": 5, "node": None},
-        {"plan": "not a list", "settings": [], "schema_version": 2},
-        {"history": {"a": 1}, "widget": "x", "turn": "many"},
+        ({"answers": [1, 2, 3], "flow": 5, "node": None}, "answers"),
+        ({"plan": "not a list", "settings": [], "schema_version": 2}, "plan,settings"),
+        ({"history": {"a": 1}, "widget": "x", "turn": "many"}, "turn,history,widget"),
     ],
 )
-def test_junk_in_the_store_leaves_the_data_rights_working(
-    anna: Transcript, junk: dict[str, object]
+def test_junk_in_the_store_is_kept_and_leaves_the_data_rights_working(
+    anna: Transcript, junk: dict[str, object], fields: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    anna.conversations.store.put(chat_key(anna.chat_id), junk)
-    assert anna.send("/menu")[-1].buttons  # the menu, not silence
-    assert anna.send("/mine_data")  # the data as a file (or its offer): an answer
+    store = anna.conversations.store
+    store.put(chat_key(anna.chat_id), junk)
+    explained = anna.send("/menu")
+    assert [r.text.startswith("Jeg kan ikke bruge de data") for r in explained] == [True]
+    assert "/mine_data" in explained[0].text and "/start" in explained[0].text
+    assert store.get(chat_key(anna.chat_id)) == junk  # nothing thrown away
+    assert [r.export for r in anna.send("/mine_data")] == ["json"]
+    _, body = anna.conversations.export(anna.chat_id, "json")
+    assert json.loads(body)["state"] == junk  # what the user typed, as it was stored
+    assert f"fields={fields}" in caplog.text  # the log names the fields, not their values
+    assert "not a list" not in caplog.text and "many" not in caplog.text
     asked = anna.send("/slet")
-    assert asked[-1].buttons
+    assert asked[0].text == "De gamle data er lagt til side. Vi begynder forfra."
+    assert asked[-1].text.startswith("Vil I slette alt") and store.damaged_count() == 1
     anna.press_option("yes")
-    assert anna.conversations.store.get(chat_key(anna.chat_id)) in (None, anna.state.to_dict())
+    assert store.get(chat_key(anna.chat_id)) in (None, anna.state.to_dict())
     assert anna.state.answers == {} and anna.state.plan == []
+    assert store.damaged_count() == 0  # the set-aside copy went with the rest
 
 
 def _damage(db: Path, key: str) -> None:
@@ -98,6 +108,9 @@ def test_undecryptable_data_is_never_served_and_set_aside_on_a_new_start(
     anna.conversations.store = store
     replies = anna.send("/menu")
     assert len(replies) == 1 and "/start" in replies[0].text  # explained, nothing served
+    assert [r.export for r in anna.send("/mine_data")] == ["json"]  # a data right still works
+    _, body = anna.conversations.export(anna.chat_id, "json")
+    assert json.loads(body)["state_unreadable"] is True and store.damaged_count() == 0
     replies = anna.send("/start")
     assert "lagt til side" in replies[0].text and replies[-1].buttons  # a fresh start
     assert store.damaged_count() == 1  # kept apart for the operator

@@ -22,7 +22,7 @@ from telegram.ext import Application
 from bot import memberindex
 from bot.chats import chat_key
 from bot.groups import Members, is_member_now
-from bot.sending import Outbox
+from bot.outbox import Outbox
 from bot.service import Conversations
 from bot.webapp.auth import MAX_AGE, WebUser
 from bot.webapp.limits import Pacer, RecentIds

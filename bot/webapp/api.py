@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from telegram.error import TelegramError
 
-from bot.sending import Where
+from bot.outbox import Where
 from bot.webapp.access import (
     Denied,
     Opened,
@@ -180,6 +180,6 @@ async def _tell(app: WebApp, chat_id: int, state: ChatState, replies: list[Reply
     where = Where(chat_id, thread if isinstance(thread, int) else 0)
     try:
         async with app.conversations.locked(chat_id):
-            await app.outbox.send(app.application.bot, chat_id, replies, where)
+            await app.outbox.send(where, replies)
     except TelegramError as exc:
         log.info("webapp notice not sent chat=%s error=%s", chat_id, type(exc).__name__)

@@ -94,16 +94,19 @@ class PgStore:
             rows = conn.execute("SELECT key FROM kv WHERE key NOT LIKE 'meta:%%'").fetchall()
         return iter([text(r[0], "kv.key") for r in rows])
 
-    def set_aside(self, key: str) -> bool:
-        """Move an unreadable value to damaged_values; False if it reads fine or is absent."""
+    def set_aside(self, key: str, unsound: str = "") -> bool:
+        """Move an unreadable (or `unsound`) value to damaged_values; False if it reads fine
+        or is absent."""
         with self.db.transaction() as conn:
             row = conn.execute("SELECT value FROM kv WHERE key = %s FOR UPDATE", (key,)).fetchone()
             if row is None:
                 return False
             raw = blob(row[0], "kv.value")
+            reason = unsound
             try:
-                self._decode(key, raw)
-                return False
+                if not unsound:
+                    self._decode(key, raw)
+                    return False
             except DamagedValue as exc:
                 reason = exc.reason
             now = datetime.now(UTC).isoformat(timespec="seconds")

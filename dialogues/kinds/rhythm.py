@@ -78,7 +78,7 @@ def guide_meeting(content: Content, state: ChatState, tz: tzinfo) -> date | None
     if not record:
         return None
     typed_at = record.author.moment
-    parsed = dates.parse(record.text, typed_at, tz, content.lang) if typed_at else None
+    parsed = dates.parse(record.text, typed_at, tz, content.words) if typed_at else None
     day = parsed[1] if parsed else None
     return day if values.stored_day(day.isoformat() if day else None) else None
 
@@ -140,7 +140,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     if not permitted(turn, "next_meeting"):
         return True
     when = values.typed_when(
-        typed, turn.event.at, turn.library.tz, turn.content.lang, bad="bad_date"
+        typed, turn.event.at, turn.library.tz, turn.content.words, bad="bad_date"
     )
     if isinstance(when, values.Problem):
         turn.refuse(when)
@@ -166,7 +166,7 @@ def summary_section(turn: Turn, node: Node) -> str:
     chosen = cadence(turn.state)
     if not chosen:
         return ""
-    label = time_label(settings(turn.state).next_meeting, turn.content.lang)
+    label = time_label(settings(turn.state).next_meeting, turn.content.words)
     return turn.t(
         "schedule_now",
         cadence=turn.t(f"cad_{chosen}"),

@@ -39,6 +39,9 @@ def validate_content(content: Content, lang_dir: Path) -> list[Problem]:
     for key in REGISTRY.required_ui:
         if key not in content.ui:
             problems.append(Problem(ui_file, key, "missing interface text"))
+    for key, message in content.words.problems():  # the date words make every label
+        if key in content.ui:
+            problems.append(Problem(ui_file, key, message))
     if content.role("menu") is None:
         problems.append(Problem(str(lang_dir), "", "no flow has role: menu (the main menu)"))
     for flow in content.flows.values():

@@ -46,7 +46,6 @@ LABELS = (
     "no_meetings",
     "status_count",
     "timeline",
-    "week",
     "today",
     "overdue",
     "meeting",

@@ -37,11 +37,13 @@ CORE_UI = (
     "label_credits", "label_page", "label_of", "label_made", "label_guide_meeting",
     "label_followup", "label_agenda", "label_agenda_item", "label_routine", "label_routine_1",
     "label_routine_2", "label_routine_3", "label_routine_4", "label_next_meetings",
-    "label_no_meetings", "label_status_count", "label_timeline", "label_week", "label_today",
+    "label_no_meetings", "label_status_count", "label_timeline", "label_today",
     "label_overdue", "label_meeting", "label_undated", "label_more_rows", "file_plan",
     "file_data",
     # dates in the language's words (dialogues/dates.py WORD_KEYS; the validator checks them)
     "date_months", "date_week", "date_pattern", "date_week_words",
+    # the command names this language's menu and /hjaelp show (parts.COMMAND_NAMES)
+    "command_names",
     # reminders and the follow-up
     "nudge_week", "nudge_line", "nudge_how", "nudge_how_many", "btn_nudge_done",
     "btn_nudge_going", "btn_nudge_stuck", "btn_nudge_later", "btn_nudge_off", "nudge_meeting",

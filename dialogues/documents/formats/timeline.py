@@ -182,7 +182,7 @@ def _axis(doc: PlanDocument, span: Span, top: int, parts: list[Text | Shape]) ->
         if name:
             parts.append(Text(left + 6, top + ROW // 2, name, 28, INK, True))
             named = named or name[-4:].isdigit()  # the year once, then with each January
-    parts.append(Text(span.left - 8, top + ROW * 3 // 2, label(doc, "week"), 28, GREY, False, "rm"))
+    parts.append(Text(span.left - 8, top + ROW * 3 // 2, doc.words.week, 28, GREY, False, "rm"))
     for week in range(span.weeks):
         monday = span.first + timedelta(weeks=week)
         left, right = _edge(span, monday), _edge(span, monday + timedelta(weeks=1))

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from string import Formatter
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Europe/Copenhagen")  # the default zone (BOT_TIMEZONE unset)
@@ -67,8 +68,13 @@ class DateWords:
             found.append(("date_months", f"{len(self.months)} month names; 12 wanted"))
         if not self.week or len(self.week.split()) != 1:
             found.append(("date_week", "one word, e.g. week"))
-        fields = sorted(re.findall(r"\{([^{}]*)\}", self.pattern))
-        if fields != ["day", "month", "year"] or "(" in self.pattern or "{{" in self.pattern:
+        try:
+            fields = sorted(
+                name for _, name, _, _ in Formatter().parse(self.pattern) if name is not None
+            )
+        except ValueError:  # a lone { or }
+            fields = []
+        if fields != ["day", "month", "year"] or "(" in self.pattern:
             found.append(("date_pattern", "{day}, {month} and {year} once each, and no '('"))
         return found
 

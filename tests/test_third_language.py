@@ -96,8 +96,9 @@ def test_its_words_show_in_the_chat_the_document_and_the_plan_json(library: Libr
     # The plan as the Mini App gets it
     reader = Reader(user.user_id, "Ane", admin=True, in_group=False)
     plan = build(library.get("de"), state, user.chat_id, "Mein Plan", reader, at, library.tz)
-    labels = [item["due_label"] for item in plan["items"]]  # type: ignore[index]
-    assert labels == ["15. März 2027", "Woche 12 (2027)"]
+    items = plan["items"]
+    assert isinstance(items, list)
+    assert [item["due_label"] for item in items] == ["15. März 2027", "Woche 12 (2027)"]
 
 
 def test_a_danish_reader_reads_the_same_deadlines_in_danish(library: Library) -> None:
@@ -112,6 +113,13 @@ def test_a_danish_reader_reads_the_same_deadlines_in_danish(library: Library) ->
         ("date_months", "Januar Februar", "2 month names; 12 wanted"),
         ("date_week", "die Woche", "one word, e.g. week"),
         ("date_pattern", "{day}. {month}", "{day}, {month} and {year} once each, and no '('"),
+        ("date_pattern", "{day}. {month} {}", "{day}, {month} and {year} once each, and no '('"),
+        ("date_pattern", "{day}. {month} {year", "{day}, {month} and {year} once each, and no '('"),
+        (
+            "date_pattern",
+            "{month} {day} ({year})",
+            "{day}, {month} and {year} once each, and no '('",
+        ),
     ],
 )
 def test_the_validator_names_words_that_cannot_make_a_label(

@@ -2,13 +2,15 @@
 
 German is made here the way a translator would start: content/en copied to content/de and
 its words changed (month names, the week's word, a date's pattern, a few labels). With no
-code change it is loaded, validated, picked for a German Telegram user, and its own words
-show in a deadline in the chat, in the plan document (file and time line) and in the plan's
-JSON for the Mini App; a Danish reader of the same plan still reads Danish.
+code change it is loaded, validated, picked for a German Telegram user, offered by the
+command menu and the Mini App, and its own words show in a deadline in the chat, in the plan
+document (file and time line) and in the plan's JSON for the Mini App; a Danish reader of the
+same plan still reads Danish.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from pathlib import Path
@@ -22,6 +24,8 @@ from dialogues.documents.formats.timeline import layout
 from dialogues.documents.formats.timelinedraw import Text
 from dialogues.library.errors import ContentError
 from dialogues.miniapp.view import Reader, build, languages, page_texts
+from tests.fakebotapi import FakeBotAPI
+from tests.test_webapp_api import ANE, mini_app
 from tests.transcript import Clock, Transcript
 
 GERMAN = {
@@ -129,3 +133,21 @@ def test_the_validator_names_words_that_cannot_make_a_label(
     with pytest.raises(ContentError) as raised:
         load_library(root)
     assert [(p.path, p.message) for p in raised.value.problems] == [(key, problem)]
+
+
+async def test_the_mini_app_and_the_command_menu_offer_it(
+    library: Library, fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    async with mini_app(fake, library, tmp_path) as (page, _):
+        fake.send_text(ANE, "/start", user_id=ANE, first_name="Ane")
+        await asyncio.to_thread(fake.wait_for_messages, ANE, 1)
+        plans = (await page.call("GET", "/app/api/plans?lang=de")).json()
+        assert (plans["lang"], plans["texts"]["loading"]) == ("de", "Der Plan wird geladen …")
+        assert [lang["name"] for lang in plans["languages"]] == ["Dansk", "Deutsch", "English"]
+        plan = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=de")).json()
+        assert plan["lang"] == "de"
+        await asyncio.to_thread(fake.wait_idle)
+        # The German menu: the English names its content chose, its own descriptions
+        menu = fake.commands(language_code="de")
+        assert [c["command"] for c in menu] == [c["command"] for c in fake.commands(None, "en")]
+        assert menu[0] == {"command": "start", "description": library.get("de").text("cmd_start")}

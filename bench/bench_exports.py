@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from dialogues.documents.build import labels  # noqa: E402
 from dialogues.documents.document import (  # noqa: E402
     Answer,
     Meeting,
@@ -33,6 +34,7 @@ from dialogues.documents.document import (  # noqa: E402
     Section,
 )
 from dialogues.documents.formats import FORMATS, PICTURES, render  # noqa: E402
+from dialogues.library.loader import load_library  # noqa: E402
 
 FOCUS = ("Fleksibel organisering", "Rummelig kultur", "Kompetencer", "Fysiske rammer", "Partnere")
 SENTENCE = "Vi vil gøre det lettere for frivillige på kanten af arbejdsmarkedet at være med. "
@@ -74,6 +76,7 @@ def large_plan() -> PlanDocument:
     meetings = tuple(
         Meeting(f"moede-{m}", f"Opfølgningsmøde {m}", date(2027, 1 + 3 * m, 10)) for m in range(4)
     )
+    danish = load_library().get("da")
     return PlanDocument(
         lang="da",
         title="Handleplan for inklusion",
@@ -83,6 +86,8 @@ def large_plan() -> PlanDocument:
         sections=sections,
         meetings=meetings,
         credits=("Bygget på »Inklusion af frivillige«.", "Inklusionsguiden"),
+        labels=labels(danish),
+        words=danish.words,
     )
 
 

@@ -52,9 +52,7 @@ class DataExports(ChatStore):
             if chat_id > 0:  # a private chat's id is the person's: their groups, and words
                 data["groups"] = self._groups_of(chat_id)
             body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-            stem = (
-                "inclusion-guide-data" if self._lang_of(state) == "en" else "inklusionsguiden-data"
-            )
+            stem = self.library.get(self._lang_of(state)).text("file_data")
             return f"{stem}-{chat_id}-{now:%Y-%m-%d}.json", body
         assert state is not None
         doc = build_document(self.library.get(state.lang), state, now, self.library.tz)

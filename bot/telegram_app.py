@@ -100,7 +100,8 @@ async def _register_commands(application: Application, retry: float) -> None:  #
     try:
         for lang, content in library.languages.items():
             commands = [
-                BotCommand(c.called(lang), content.text(f"cmd_{c.name}")) for c in REGISTRY.commands
+                BotCommand(c.called(content.text("command_names")), content.text(f"cmd_{c.name}"))
+                for c in REGISTRY.commands
             ]
             code = None if lang == library.default else lang
             await application.bot.set_my_commands(commands, language_code=code)

@@ -37,6 +37,9 @@ class Screen:
 Run = Callable[["Turn"], None]
 
 
+COMMAND_NAMES = ("da", "en")  # the names a command has: Danish, English (Command.called)
+
+
 @dataclass(frozen=True)
 class Command:
     """A slash command: its Danish and English names and what it does.
@@ -50,9 +53,11 @@ class Command:
     run: Run | None = None
     help: bool = False
 
-    def called(self, lang: str) -> str:
-        """Return the name the command menu of `lang` shows (the bot answers to both)."""
-        return self.english if lang == "en" else self.name
+    def called(self, names: str) -> str:
+        """Return the command's name in one of COMMAND_NAMES: 'da' its Danish name, 'en' its
+        English one. A language's content says which its menu shows (`command_names` in
+        ui.yaml); the bot answers to both."""
+        return self.english if names == "en" else self.name
 
 
 @dataclass(frozen=True)

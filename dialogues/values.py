@@ -77,46 +77,48 @@ def window(at: datetime, tz: tzinfo) -> tuple[date, date]:
     return today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS)
 
 
-def out_of_window(at: datetime, tz: tzinfo, lang: str) -> Problem:
+def out_of_window(at: datetime, tz: tzinfo, words: dates.DateWords) -> Problem:
     """Return the refusal of a date outside the window, naming the window."""
     first, last = window(at, tz)
     return Problem(
         "date_out_of_range",
-        {"first": dates.date_label(first, lang), "last": dates.date_label(last, lang)},
+        {"first": dates.date_label(first, words), "last": dates.date_label(last, words)},
     )
 
 
-def checked(label: str, day: date, at: datetime, tz: tzinfo, lang: str) -> When | Problem:
+def checked(
+    label: str, day: date, at: datetime, tz: tzinfo, words: dates.DateWords
+) -> When | Problem:
     """Accept a date within the window."""
     first, last = window(at, tz)
-    return When(label, day) if first <= day <= last else out_of_window(at, tz, lang)
+    return When(label, day) if first <= day <= last else out_of_window(at, tz, words)
 
 
 def typed_when(
-    typed: str, at: datetime, tz: tzinfo, lang: str, bad: str = "bad_time"
+    typed: str, at: datetime, tz: tzinfo, words: dates.DateWords, bad: str = "bad_time"
 ) -> When | Problem:
     """Read a typed week or date ('uge 12', '15.3.2027', ...); `bad` names the parse error."""
-    parsed = dates.parse(typed[:100], at, tz, lang)
+    parsed = dates.parse(typed[:100], at, tz, words)
     if parsed is None:
         return Problem(bad)
-    return checked(parsed[0], parsed[1], at, tz, lang)
+    return checked(parsed[0], parsed[1], at, tz, words)
 
 
-def quick_when(choice: str, at: datetime, tz: tzinfo, lang: str) -> When:
+def quick_when(choice: str, at: datetime, tz: tzinfo, words: dates.DateWords) -> When:
     """Resolve a quick button (this week, next week, in a month): always within the window."""
-    label, day = dates.quick(choice, at, tz, lang)
+    label, day = dates.quick(choice, at, tz, words)
     return When(label, day)
 
 
 def moved_when(
-    old: object, days: int, at: datetime, tz: tzinfo, lang: str
+    old: object, days: int, at: datetime, tz: tzinfo, words: dates.DateWords
 ) -> When | Problem | None:
     """Move a stored deadline by `days`, labelled as before; None when it holds no date."""
     day = stored_day(old)
     if day is None or not isinstance(old, dict):
         return None
     new = day + timedelta(days=days)
-    return checked(dates.label_for(dates.stored_precision(old), new, lang), new, at, tz, lang)
+    return checked(dates.label_for(dates.stored_precision(old), new, words), new, at, tz, words)
 
 
 def stored_day(value: object) -> date | None:

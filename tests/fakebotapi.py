@@ -2007,6 +2007,10 @@ class FakeBotAPI:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        # "A two-letter ISO 639-1 language code": a region ("zh-hans") is refused
+        language = params.get("language_code")
+        if language and not re.fullmatch(r"[a-z]{2}", str(language)):
+            raise ApiError(400, "Bad Request: invalid language code specified")
         key = self._commands_key(params.get("scope"), params.get("language_code"))
         with self._cond:
             self._commands[key] = commands

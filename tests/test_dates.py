@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from dialogues import dates
+from tests.langwords import words
+
+DA = words("da")
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # week 48 of 2026
 
@@ -27,21 +30,21 @@ MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # week 48 of 2026
     ],
 )
 def test_parse(typed: str, expected: tuple[str, date]) -> None:
-    assert dates.parse(typed, MONDAY, dates.LOCAL) == expected
+    assert dates.parse(typed, MONDAY, dates.LOCAL, DA) == expected
 
 
 @pytest.mark.parametrize("typed", ["", "snart", "uge 54", "31.2.2027", "13.13", "i morgen", "0"])
 def test_parse_refuses_what_is_not_a_time(typed: str) -> None:
-    assert dates.parse(typed, MONDAY, dates.LOCAL) is None
+    assert dates.parse(typed, MONDAY, dates.LOCAL, DA) is None
 
 
 def test_quick_choices() -> None:
-    assert dates.quick("w0", MONDAY, dates.LOCAL) == ("uge 48 (2026)", date(2026, 11, 27))
-    assert dates.quick("w1", MONDAY, dates.LOCAL) == ("uge 49 (2026)", date(2026, 12, 4))
-    assert dates.quick("m1", MONDAY, dates.LOCAL) == ("23. december 2026", date(2026, 12, 23))
+    assert dates.quick("w0", MONDAY, dates.LOCAL, DA) == ("uge 48 (2026)", date(2026, 11, 27))
+    assert dates.quick("w1", MONDAY, dates.LOCAL, DA) == ("uge 49 (2026)", date(2026, 12, 4))
+    assert dates.quick("m1", MONDAY, dates.LOCAL, DA) == ("23. december 2026", date(2026, 12, 23))
 
 
 def test_local_date_is_copenhagen_time() -> None:
     late = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)  # already Monday 30 Nov in Denmark
     assert dates.today(late, dates.LOCAL) == date(2026, 11, 30)
-    assert dates.quick("w0", late, dates.LOCAL)[1] == date(2026, 12, 4)
+    assert dates.quick("w0", late, dates.LOCAL, DA)[1] == date(2026, 12, 4)

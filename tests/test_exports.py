@@ -16,6 +16,7 @@ from dialogues.documents.document import Answer, Meeting, PlanDocument, PlanRow,
 from dialogues.documents.formats import FORMATS, filename, grouped_rows, render, slugify
 from dialogues.documents.formats.markdown import cell
 from dialogues.documents.formats.pdffont import font_coverage, sanitise
+from tests.langwords import doc_labels, words
 
 ORGANISATION = "Frivillighuset Ærø & Co"
 LONG_PHRASE = "på kanten af arbejdsmarkedet"
@@ -94,13 +95,24 @@ def make_doc(lang: str = "da") -> PlanDocument:
         sections=sections,
         meetings=(Meeting("moede-1", "Opfølgningsmøde om handleplanen", date(2027, 1, 15)),),
         credits=("Bygget på »Inklusion af frivillige«.", "Inklusionsguiden"),
-        labels={"maal": "Mål", "handlinger": "Handlinger"} if lang == "da" else {},
+        labels=doc_labels(lang)
+        | ({"maal": "Mål", "handlinger": "Handlinger"} if lang == "da" else {}),
+        words=words(lang),
     )
 
 
 def empty_doc() -> PlanDocument:
     """Build a document with no rows and no answers."""
-    return PlanDocument("da", "Handleplan", "", date(2026, 1, 2), (), (Section("Trin 1", ()),))
+    return PlanDocument(
+        "da",
+        "Handleplan",
+        "",
+        date(2026, 1, 2),
+        (),
+        (Section("Trin 1", ()),),
+        labels=doc_labels("da"),
+        words=words("da"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +149,16 @@ def test_rows_are_grouped_by_focus_and_sorted_by_deadline_undated_last() -> None
     assert [row.uid for row in groups[0][1]] == ["anbefaling1-s3", "trin3-r1"]
     undated = PlanRow("u", "Rummelig kultur", "", (), (), "", None, "", "", "")
     doc = make_doc()
-    doc = PlanDocument(doc.lang, doc.title, "", doc.created, (undated, *doc.rows), ())
+    doc = PlanDocument(
+        doc.lang,
+        doc.title,
+        "",
+        doc.created,
+        (undated, *doc.rows),
+        (),
+        labels=doc_labels(doc.lang),
+        words=words(doc.lang),
+    )
     assert [row.uid for row in grouped_rows(doc)[0][1]] == ["anbefaling1-s3", "trin3-r1", "u"]
 
 
@@ -186,7 +207,16 @@ def test_pdf_first_page_is_not_blank(pdf_bytes: bytes, tmp_path: Path) -> None:
 def test_pdf_splits_a_row_taller_than_a_page() -> None:
     doc = make_doc()
     huge = PlanRow("big", "Kompetencer", "Mål", (), ("Ord " * 3000,), "", None, "", "", "")
-    doc = PlanDocument(doc.lang, doc.title, "", doc.created, (huge, *doc.rows), ())
+    doc = PlanDocument(
+        doc.lang,
+        doc.title,
+        "",
+        doc.created,
+        (huge, *doc.rows),
+        (),
+        labels=doc_labels(doc.lang),
+        words=words(doc.lang),
+    )
     assert "Kompetencer" in _pdf_text(render(doc, "pdf"))
 
 
@@ -252,7 +282,8 @@ def test_markdown_has_the_plan_table_with_escaped_cells() -> None:
 
 def test_english_documents_use_english_labels() -> None:
     text = render(make_doc("en"), "md").decode("utf-8")
-    assert "| Focus | Goal | Sub-goals | Actions | Time | Roles | Status |" in text
+    # the labels the English content gives every plan the bot builds (ui.yaml label_*)
+    assert "| Focus | Goal | Milestones | Actions | Time | Roles | Status |" in text
     assert "22 November 2026" in text
 
 

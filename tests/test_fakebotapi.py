@@ -264,6 +264,10 @@ async def test_chat_member_commands_and_json_body(fake: FakeBotAPI, bot: Bot) ->
     assert (admin.status, member.status) == ("administrator", "member")
     await bot.set_my_commands([("start", "Start forfra"), ("hjaelp", "Hjælp")])
     assert [c.command for c in await bot.get_my_commands()] == ["start", "hjaelp"]
+    await bot.set_my_commands([("start", "Neu starten")], language_code="de")
+    assert [c.description for c in await bot.get_my_commands(language_code="de")] == ["Neu starten"]
+    with pytest.raises(BadRequest, match=r"(?i)invalid language code specified"):
+        await bot.set_my_commands([("start", "Start")], language_code="de-AT")
     status, answer = post_json(fake, "sendMessage", {"chat_id": "-100777", "text": "007"})
     assert (status, answer["ok"]) == (200, True)
     assert fake.last_message(-100777)["text"] == "007"

@@ -25,6 +25,7 @@ from dialogues.reminders.planner import wanted
 from dialogues.safe import safe_step
 from dialogues.state import DamagedState
 from storage.nudges import SqliteNudgeStore
+from tests.langwords import words
 from tests.transcript import Clock, Transcript
 
 ATTACKS: list[str] = []  # every attack tried, for the count in docs/RELIABILITY.md
@@ -498,7 +499,7 @@ def test_the_safe_path_sends_the_data_the_notice_and_the_menu(library: Library) 
 )
 def test_any_typed_date_is_read_into_the_window_or_refused(typed: str, days: int) -> None:
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC) + timedelta(days=days)
-    found = values.typed_when(typed, at, dates.LOCAL, "da")
+    found = values.typed_when(typed, at, dates.LOCAL, words("da"))
     if isinstance(found, values.When):
         first, last = values.window(at, tz=dates.LOCAL)
         assert first <= found.day <= last

@@ -27,6 +27,7 @@ from dialogues.records.plan import FollowUp, PlanItem
 from dialogues.reminders import planner
 from dialogues.state import ChatState, JsonValue
 from storage import SqliteStore
+from tests.langwords import words
 from tests.test_catalogue import walk_to_summary
 from tests.transcript import Clock, Transcript
 
@@ -180,7 +181,7 @@ def test_the_committed_database_reads_as_records_without_damage(
     assert kinds == ["answer", "checklist mark", "follow-up", "plan item"]
     assert [r for _, r in found if isinstance(r, Damaged)] == []
     rows = [r for what, r in found if isinstance(r, PlanItem)]
-    assert [time_label(r.time, "en") for r in rows] == ["week 49 (2026)", "1 February 2027"]
+    assert [time_label(r.time, words("en")) for r in rows] == ["week 49 (2026)", "1 February 2027"]
     assert rows[0].sub_goals == ("At vi holder et fællesmøde", "At vi finder mentorer")
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from dialogues import Library, dates
+from tests.langwords import words
 from tests.test_nudges import NOW, state_with_row
 from tests.transcript import Clock, Transcript
 
@@ -36,8 +37,11 @@ def test_this_week_is_the_week_of_the_zone_given() -> None:
     late = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
     assert dates.today(late, NUUK) == date(2026, 11, 29)
     assert dates.today(late, dates.LOCAL) == date(2026, 11, 30)
-    assert dates.quick("w0", late, NUUK) == ("uge 48 (2026)", date(2026, 11, 27))
-    assert dates.quick("w0", late, dates.LOCAL) == ("uge 49 (2026)", date(2026, 12, 4))
+    assert dates.quick("w0", late, NUUK, words("da")) == ("uge 48 (2026)", date(2026, 11, 27))
+    assert dates.quick("w0", late, dates.LOCAL, words("da")) == ("uge 49 (2026)", date(2026, 12, 4))
     # "uge 48" typed then: this week in Nuuk, but a week gone (so next year's) in Copenhagen.
-    assert dates.parse("uge 48", late, NUUK) == ("uge 48 (2026)", date(2026, 11, 27))
-    assert dates.parse("uge 48", late, dates.LOCAL) == ("uge 48 (2027)", date(2027, 12, 3))
+    assert dates.parse("uge 48", late, NUUK, words("da")) == ("uge 48 (2026)", date(2026, 11, 27))
+    assert dates.parse("uge 48", late, dates.LOCAL, words("da")) == (
+        "uge 48 (2027)",
+        date(2027, 12, 3),
+    )

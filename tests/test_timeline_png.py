@@ -36,6 +36,7 @@ from dialogues.documents.formats.timelinedraw import Text, text_width
 from storage import MemoryStore
 from tests import fakebotapi_rules as rules
 from tests.fakebotapi import FakeBotAPI
+from tests.langwords import doc_labels, words
 from tests.transcript import Transcript
 
 TODAY = date(2026, 11, 30)  # a Monday, in ISO week 49 of 2026 (a year with a week 53)
@@ -70,7 +71,17 @@ def plan(
         Meeting("meeting-2", "Opfølgning", date(2027, 3, 8)),
     )[: 2 if meet else 0]
     title = "Action plan for inclusion" if lang == "en" else "Handleplan for inklusion"
-    return PlanDocument(lang, title, "Frivillighuset Ærø", TODAY, rows, (), meetings)
+    return PlanDocument(
+        lang,
+        title,
+        "Frivillighuset Ærø",
+        TODAY,
+        rows,
+        (),
+        meetings,
+        labels=doc_labels(lang),
+        words=words(lang),
+    )
 
 
 def _decode(data: bytes) -> Image.Image:

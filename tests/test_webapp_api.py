@@ -24,8 +24,10 @@ from bot.webapp.limits import RecentIds
 from bot.webapp.server import mount, serve_separately
 from bot.webhook import WebhookServer
 from dialogues import CONTENT_DIR, Library, dates
+from dialogues.miniapp.view import page_texts
 from tests.conftest import WEBHOOK_SECRET
 from tests.fakebotapi import FakeBotAPI
+from tests.langwords import words
 
 GROUP = -1001234
 ANE, PETER, IDA, EVE = 42, 43, 44, 45  # Ida administers the group; Eve is in no group
@@ -202,13 +204,18 @@ async def test_every_endpoint_refuses_missing_forged_expired_and_foreign_init_da
     assert (response.status_code, response.json()["error"]) == (403, "not_member")
 
 
-async def test_the_plans_a_user_may_open(page: Page) -> None:
+async def test_the_plans_a_user_may_open(page: Page, library: Library) -> None:
     response = await page.call(
         "GET", "/app/api/plans", raw="tma " + page.init_data(ANE, start_param="g1001234")
     )
     assert response.status_code == 200
-    assert response.json() == {
+    answer = response.json()
+    # the page's own texts, in the answer's language, from the content (page_* in ui.yaml)
+    texts = answer.pop("texts")
+    assert texts == page_texts(library.get("da")) and texts["loading"] == "Henter planen …"
+    assert answer == {
         "lang": "da",
+        "languages": [{"code": "da", "name": "Dansk"}, {"code": "en", "name": "English"}],
         "user": {"id": ANE, "name": "Ane"},
         "plans": [
             {"chat": str(ANE), "title": "Min plan", "kind": "private", "admin": True},
@@ -240,7 +247,7 @@ async def test_a_change_goes_through_the_engine_and_shows_in_the_chat(page: Page
     )
     assert response.status_code == 201
     item = response.json()["items"][0]
-    week = dates.week_label(due, "da")
+    week = dates.week_label(due, words("da"))
     assert (item["id"], item["goal"], item["due_label"], item["status"]) == (
         "plan-r1",
         "Nye frivillige",
@@ -272,7 +279,7 @@ async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_
         GROUP, "edit", user=PETER, item="plan-r1", due=due.isoformat(), precision="week"
     )
     assert response.status_code == 200
-    notice = f"Peter flyttede fristen for «Mentorordning» til {dates.week_label(due, 'da')}."
+    notice = f"Peter flyttede fristen for «Mentorordning» til {dates.week_label(due, words('da'))}."
     await asyncio.to_thread(
         page.fake.wait_for, lambda: page.fake.last_message(GROUP).get("text") == notice
     )
@@ -287,7 +294,7 @@ async def test_in_a_group_a_member_edits_only_an_admin_deletes_and_the_board_is_
         ),
     )
     assert (
-        dates.week_label(due, "da") in page.fake.last_message(GROUP)["text"]
+        dates.week_label(due, words("da")) in page.fake.last_message(GROUP)["text"]
     )  # the board's /plan shows it
     await asyncio.to_thread(page.fake.wait_idle)
     count = len(page.fake.sent_to(GROUP))
@@ -360,13 +367,13 @@ async def test_the_page_may_ask_for_its_language_and_nothing_else(page: Page) ->
     assert (plan["lang"], plan["title"], plan["items"][0]["due_label"]) == (
         "en",
         "My plan",
-        dates.week_label(due, "en"),
+        dates.week_label(due, words("en")),
     )
     english = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=en")).json()
     danish = (await page.call("GET", f"/app/api/plan?chat={ANE}&lang=da")).json()
     assert english == plan and danish == (await page.plan(ANE)).json()  # Ane's chat is Danish
     assert danish["title"] == "Min plan" and danish["items"][0]["due_label"] == dates.week_label(
-        due, "da"
+        due, words("da")
     )
     assert english["focus_options"] != danish["focus_options"]  # server-made labels follow
     assert [o["id"] for o in english["focus_options"]] == [o["id"] for o in danish["focus_options"]]
@@ -375,6 +382,7 @@ async def test_the_page_may_ask_for_its_language_and_nothing_else(page: Page) ->
         "en",
         ["My plan", "Bestyrelsen"],
     )
+    assert plans["texts"]["loading"] == "Loading the plan …"  # the page's own texts follow too
     for path in (
         "/app/api/plans?lang=fr",
         f"/app/api/plan?chat={ANE}&lang=",

@@ -126,6 +126,7 @@ def test_an_overdue_deadline_says_so_in_words_not_only_in_colour(
     running: Running, browser: Any
 ) -> None:
     from dialogues.dates import date_label
+    from tests.langwords import words
 
     running.plan_row_by_chat(110)
     errors: list[str] = []
@@ -138,10 +139,13 @@ def test_an_overdue_deadline_says_so_in_words_not_only_in_colour(
     page.get_by_role("status").filter(has_text="Gemt.").wait_for()
     page.get_by_role("button", name="Tidslinje").click()
     event = page.locator("li.event-deadline.late")
-    assert event.locator(".event-when").inner_text() == f"{date_label(past, 'da')} · overskredet"
+    assert (
+        event.locator(".event-when").inner_text()
+        == f"{date_label(past, words('da'))} · overskredet"
+    )
     page.get_by_role("button", name="English").click()
     page.locator("h1").filter(has_text="My plan").wait_for()
-    assert event.locator(".event-when").inner_text() == f"{date_label(past, 'en')} · overdue"
+    assert event.locator(".event-when").inner_text() == f"{date_label(past, words('en'))} · overdue"
     assert errors == []
 
 

@@ -102,12 +102,12 @@ async def load(app: WebApp, chat_id: int) -> ChatState | None:
 
 
 def reader_lang(app: WebApp, user: WebUser, own: ChatState | None) -> str:
-    """The user's language: their private chat's, else Danish for 'da…', else English."""
+    """The user's language: their private chat's, else the one a new chat would speak
+    (their Telegram language when the content has it, else the fallback language)."""
     library = app.conversations.library
     if own is not None and own.lang in library.languages:
         return own.lang
-    lang = "da" if user.language_code.lower().startswith("da") else "en"
-    return lang if lang in library.languages else library.default
+    return library.pick(user.language_code)
 
 
 async def open_plan(app: WebApp, user: WebUser, chat_id: int) -> Opened:

@@ -31,9 +31,7 @@ from bot.webapp.access import (
 from bot.webapp.auth import WebUser
 from dialogues import ChatState, Event, Reply
 from dialogues.miniapp.change import Change, Refusal, parse
-from dialogues.miniapp.view import Reader, build
-
-LANGS = ("da", "en")  # what the page may ask for with `?lang=`
+from dialogues.miniapp.view import Reader, build, languages, page_texts
 
 if TYPE_CHECKING:
     from bot.webapp.server import MiniApp
@@ -51,10 +49,13 @@ async def get(handler: MiniApp, route: str, user: WebUser) -> None:
         return
     if route == "/api/plans":
         plans = await plans_of(app, user)
-        content = app.conversations.library.get(handler.lang)
+        library = app.conversations.library
+        content = library.get(handler.lang)
         handler.send_json(
             {
                 "lang": handler.lang,
+                "languages": languages(library),
+                "texts": page_texts(content),
                 "user": {"id": user.id, "name": user.first_name},
                 "plans": [
                     {
@@ -82,12 +83,12 @@ async def get(handler: MiniApp, route: str, user: WebUser) -> None:
 
 
 def asked_lang(handler: MiniApp) -> bool:
-    """Take the page's `?lang=da|en` (the language it shows) over the chat's; refuse any
-    other value with 400. Return False when refused."""
+    """Take the page's `?lang=<code>` (the language it shows; one the content has) over the
+    chat's; refuse any other value with 400. Return False when refused."""
     asked = handler.get_query_argument("lang", None)
     if asked is None:
         return True
-    if asked not in LANGS or asked not in handler.webapp.conversations.library.languages:
+    if asked not in handler.webapp.conversations.library.languages:
         handler.fail(400, "bad_value", "lang")
         return False
     handler.lang = asked

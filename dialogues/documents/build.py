@@ -33,7 +33,26 @@ LABELS = (
     "credits",
     "page",
     "of",
-)
+    "made",
+    "guide_meeting",
+    "followup",
+    "agenda",
+    "agenda_item",
+    "routine",
+    "routine_1",
+    "routine_2",
+    "routine_3",
+    "routine_4",
+    "next_meetings",
+    "no_meetings",
+    "status_count",
+    "timeline",
+    "today",
+    "overdue",
+    "meeting",
+    "undated",
+    "more_rows",
+)  # each is `label_<key>` in ui.yaml
 _TAGS = re.compile(r"</?[a-z]+>")
 # The answers that head the plan (the meeting guide's organisation and meeting day, found by
 # their nodes' roles) rather than being printed among the reflections.
@@ -77,7 +96,7 @@ def document_row(
         maal=item.goal,
         delmaal=item.sub_goals,
         handlinger=actions,
-        tid=time_label(item.time, content.lang),
+        tid=time_label(item.time, content.words),
         due=time_due(item.time),
         roller=item.roles,
         status=_status(content, item.progress),
@@ -162,7 +181,20 @@ def build_document(content: Content, state: ChatState, at: datetime, tz: tzinfo)
         sections=tuple(sections(content, state)),
         meetings=meetings,
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
-        labels={key: content.text(f"label_{key}") for key in LABELS}
-        | {f"status_{key}": content.text(f"status_{key}") for key in ("not_started", *PROGRESS)},
+        labels=labels(content),
         meeting_day=rhythm.guide_meeting_on(content, state, tz),
+        words=content.words,
+    )
+
+
+def labels(content: Content) -> dict[str, str]:
+    """Return the document's labels in the content's language: the columns, the headings,
+    the statuses, the file's name (what `formats.label` reads)."""
+    return (
+        {key: content.text(f"label_{key}") for key in LABELS}
+        | {f"status_{key}": content.text(f"status_{key}") for key in ("not_started", *PROGRESS)}
+        | {
+            "status_none": content.text("status_not_started"),
+            "file_plan": content.text("file_plan"),
+        }
     )

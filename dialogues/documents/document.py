@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from dialogues.dates import DateWords
+
 
 @dataclass(frozen=True)
 class PlanRow:
@@ -58,7 +60,7 @@ class Meeting:
 class PlanDocument:
     """Everything an export needs; texts already in the chat's language."""
 
-    lang: str  # "da" or "en"
+    lang: str  # the language's code, "da" or "en" say: the files' language property
     title: str  # e.g. "Handleplan for inklusion"
     organisation: str  # "" when unknown
     created: date
@@ -67,8 +69,10 @@ class PlanDocument:
     meetings: tuple[Meeting, ...] = ()
     credits: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
-    # labels keys: see dialogues.documents.formats._DEFAULT_LABELS; a missing one falls back to it
+    # labels keys: see dialogues.documents.build.labels (a missing one shows as its key)
     meeting_day: date | None = None  # the meeting typed in the meeting guide, when any
+    # the language's words for dates (month names, the week's word): Content.words
+    words: DateWords = field(default_factory=DateWords.none)
 
     def groups(self) -> list[tuple[str, list[PlanRow]]]:
         """Group rows by Fokus (in order of first appearance), each by deadline, undated last."""

@@ -190,7 +190,7 @@ def answer_question(turn: Turn, node: Node, text: str) -> bool:
         return True
     if (
         node.input != "text"
-        and dates.parse(text, turn.event.at, turn.library.tz, turn.content.lang) is None
+        and dates.parse(text, turn.event.at, turn.library.tz, turn.content.words) is None
     ):
         turn.note(turn.t("bad_date" if node.input == "date" else "bad_time"))
         turn.show()

@@ -25,7 +25,7 @@ def describe(turn: Turn, record: ChecklistMark) -> str:
     """Return '🗓 Planlagt – Anna, uge 48 (2026)' for a marked item."""
     text = f"{ICONS[record.status]} {turn.t('mark_' + record.status)}"
     details = [escape(record.who)] if record.who else []
-    when = time_label(record.when, turn.content.lang)
+    when = time_label(record.when, turn.content.words)
     details += [escape(when)] if when else []
     return f"{text} – {', '.join(details)}" if details else text
 
@@ -135,7 +135,7 @@ def press(turn: Turn, node: Node, option: str) -> bool:
             _next_item(turn, node, index)
         return True
     if stage == "when" and option in dates.QUICK:
-        when = values.quick_when(option, turn.event.at, turn.library.tz, turn.content.lang)
+        when = values.quick_when(option, turn.event.at, turn.library.tz, turn.content.words)
         _save(turn, node, item, when=when.to_json())
         _next_item(turn, node, index)
         return True
@@ -187,7 +187,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
             _to(turn, index, "when")
         return True
     if stage == "when_text":
-        when = values.typed_when(typed, turn.event.at, turn.library.tz, turn.content.lang)
+        when = values.typed_when(typed, turn.event.at, turn.library.tz, turn.content.words)
         if isinstance(when, values.Problem):
             turn.refuse(when)
             return True

@@ -85,7 +85,7 @@ def field_values(
         "maal": item.goal,
         "delmaal": item.sub_goals,
         "handlinger": item.actions,
-        "tid": time_label(item.time, turn.content.lang),
+        "tid": time_label(item.time, turn.content.words),
         "roller": item.roles,
     }
 
@@ -94,7 +94,7 @@ def row_line(turn: Turn, node: Node | None, number: int, row: JsonObject) -> str
     """Return one overview line: number, focus, goal and time."""
     item = shown_item(row)
     goal = escape(shorten(item.goal, 80)) if item.goal else "…"
-    label = time_label(item.time, turn.content.lang)
+    label = time_label(item.time, turn.content.words)
     when = f" · {escape(label)}" if label else ""
     return f"{number}. <b>{escape(focus_label(node, item.focus) or '…')}</b>: {goal}{when}"
 
@@ -192,7 +192,7 @@ def _current_value(turn: Turn, node: Node, stage: Stage) -> str:
 
 def from_template(turn: Turn, template: PlanTemplate) -> JsonObject:
     """Add a row copied from an example; its time is read like a typed one."""
-    parsed = dates.parse(template.tid, turn.event.at, turn.library.tz, turn.content.lang)
+    parsed = dates.parse(template.tid, turn.event.at, turn.library.tz, turn.content.words)
     tid = values.When(*parsed).to_json() if parsed else None
     return _new_row(
         turn,

@@ -152,7 +152,7 @@ def _press_field(turn: Turn, row: JsonObject, stage: Stage, option: str) -> bool
             turn,
             row,
             "tid",
-            values.quick_when(option, turn.event.at, turn.library.tz, turn.content.lang).to_json(),
+            values.quick_when(option, turn.event.at, turn.library.tz, turn.content.words).to_json(),
         )
         _after_field(turn, row, "tid")
     elif stage == "tid" and option == "wx":
@@ -205,7 +205,7 @@ def _read_field(turn: Turn, field: Field, typed: str) -> JsonValue | values.Prob
         items = values.text_list(typed)
         return items if isinstance(items, values.Problem) else json_list(items)
     if field == "tid":
-        when = values.typed_when(typed, turn.event.at, turn.library.tz, turn.content.lang)
+        when = values.typed_when(typed, turn.event.at, turn.library.tz, turn.content.words)
         return when if isinstance(when, values.Problem) else when.to_json()
     if field in ("fokus", "roller"):
         short = values.short_text(typed)

@@ -53,7 +53,7 @@ def text(turn: Turn, node: Node, typed: str) -> bool:
     if not permitted(turn, "next_meeting"):
         return True
     when = values.typed_when(
-        typed, turn.event.at, turn.library.tz, turn.content.lang, bad="bad_date"
+        typed, turn.event.at, turn.library.tz, turn.content.words, bad="bad_date"
     )
     if isinstance(when, values.Problem):
         turn.refuse(when)
@@ -79,7 +79,7 @@ def summary_section(turn: Turn, node: Node) -> str:
     chosen = cadence(turn.state)
     if not chosen:
         return ""
-    label = time_label(settings(turn.state).next_meeting, turn.content.lang)
+    label = time_label(settings(turn.state).next_meeting, turn.content.words)
     return turn.t(
         "schedule_now",
         cadence=turn.t(f"cad_{chosen}"),

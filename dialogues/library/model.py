@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
-from dialogues.dates import LOCAL
+from dialogues.dates import LOCAL, DateWords
 
 # The node kinds and menu actions are declared in dialogues/registry.py.
 INFO_STYLES = ("fakta", "tip", "eksempel")
@@ -96,6 +96,8 @@ class Content:
     lang: str
     flows: dict[str, Flow]
     ui: dict[str, str] = field(default_factory=dict)
+    # the words of its dates (month names, the week's word, a date's pattern), from `ui`
+    words: DateWords = field(init=False, repr=False, compare=False)
     # (flow id, node) of every node, by kind: built once with the content, never mutated
     _by_kind: dict[str, tuple[tuple[str, Node], ...]] = field(init=False, repr=False, compare=False)
 
@@ -105,6 +107,7 @@ class Content:
             for node in flow.nodes.values():
                 found.setdefault(node.kind, []).append((flow.id, node))
         object.__setattr__(self, "_by_kind", {k: tuple(v) for k, v in found.items()})
+        object.__setattr__(self, "words", DateWords.from_ui(self.ui))
 
     def nodes_of_kind(self, kind: str) -> tuple[tuple[str, Node], ...]:
         """Return (flow id, node) of every node of a kind, in the content's order."""

@@ -21,6 +21,7 @@ from dialogues.library.model import (
     Option,
 )
 from dialogues.markup import markup_problem
+from dialogues.parts import COMMAND_NAMES
 
 if TYPE_CHECKING:  # the registry is handed in: the library does not depend on the engine
     from dialogues.registry import Registry
@@ -33,6 +34,7 @@ NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,11}$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 LINK = re.compile(r"^[a-z0-9_]{1,64}$")  # a deep link's payload, as /start lowercases it
+LANG = re.compile(r"^[a-z]{2}$")  # ISO 639-1, as Telegram gives a user's language_code
 COMMAND = re.compile(r"(?<!\S)/([a-z_]+)")  # a command named in a text: "/svar"
 
 
@@ -44,6 +46,14 @@ def validate_content(content: Content, lang_dir: Path, registry: Registry) -> li
     for key in registry.required_ui:
         if key not in content.ui:
             problems.append(Problem(ui_file, key, "missing interface text"))
+    for key, message in content.words.problems():  # the date words make every label
+        if key in content.ui:
+            problems.append(Problem(ui_file, key, message))
+    if content.ui.get("command_names", COMMAND_NAMES[0]) not in COMMAND_NAMES:
+        message = f"the names of the commands: one of {', '.join(COMMAND_NAMES)}"
+        problems.append(Problem(ui_file, "command_names", message))
+    if not LANG.match(content.lang):  # Telegram's language codes (setMyCommands, users')
+        problems.append(Problem(str(lang_dir), "", "a language's folder is its two-letter code"))
     if content.role("menu") is None:
         problems.append(Problem(str(lang_dir), "", "no flow has role: menu (the main menu)"))
     for flow in content.flows.values():
@@ -93,10 +103,11 @@ def _link_problems(content: Content) -> Iterator[tuple[str, str, str]]:
 def _help_problems(content: Content, registry: Registry) -> Iterator[str]:
     """/hjaelp names the commands the registry marks for it, in the language's own names."""
     named = [match.group(1) for match in COMMAND.finditer(content.ui.get("help", ""))]
-    wanted = [c.called(content.lang) for c in registry.commands if c.help]
+    names = content.ui.get("command_names", "")
+    wanted = [c.called(names) for c in registry.commands if c.help]
     for name in sorted(set(named) - set(wanted)):
         found = registry.command(name)
-        better = f"; in this language it is /{found.called(content.lang)}" if found else ""
+        better = f"; in this language it is /{found.called(names)}" if found else ""
         yield f"names /{name}, which is no command for the help{better}"
     for name in sorted(set(wanted) - set(named)):
         yield f"does not name /{name}"

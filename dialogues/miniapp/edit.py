@@ -190,7 +190,7 @@ def _notice_edit(turn: Turn, change: Change, title: str) -> None:
     due = change.get("due")
     status = change.get("status") if change.has("status") else None
     if isinstance(due, dict):
-        when = dates.when_label(due, turn.content.lang)
+        when = dates.when_label(due, turn.content.words)
         _notice(turn, "app_moved", title, when=escape(when))
     elif isinstance(status, str) and len(change.fields) == 1:
         label = turn.t(f"status_{status}" if status else "status_not_started")

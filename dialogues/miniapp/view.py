@@ -1,4 +1,5 @@
-"""The plan as the Mini App shows it: a chat's state -> the JSON of `GET /app/api/plan`.
+"""The plan as the Mini App shows it: a chat's state -> the JSON of `GET /app/api/plan`;
+and the page's own texts and the languages it may switch to, for `GET /app/api/plans`.
 
 Pure: the labels are rendered in the reader's language (a Danish board's "uge 6" reads
 "week 6" to an English reader), ids and dates stay as stored. See docs/WEBAPP.md.
@@ -12,7 +13,8 @@ from datetime import datetime, tzinfo
 
 from dialogues import dates, values
 from dialogues.documents.build import plain, plan_node, sections
-from dialogues.library.model import ChecklistItem, Content, Flow, Node
+from dialogues.library.model import ChecklistItem, Content, Flow, Library, Node
+from dialogues.library.ui_keys import PAGE_UI
 from dialogues.miniapp.change import ROW_FIELDS, STATUSES, STEP_FIELDS
 from dialogues.records import rhythm
 from dialogues.records.chat import record_key
@@ -49,7 +51,7 @@ def build(content: Content, state: ChatState, chat_id: int, title: str, reader: 
         else [],
         "items": rows(content, state, reader) + steps(content, state, reader),
         "meetings": [
-            {"date": d.isoformat(), "label": dates.date_label(d, content.lang), "kind": "followup"}
+            {"date": d.isoformat(), "label": dates.date_label(d, content.words), "kind": "followup"}
             for d in rhythm.meetings(state, at, tz)
         ],
         "reflections": [
@@ -64,7 +66,20 @@ def build(content: Content, state: ChatState, chat_id: int, title: str, reader: 
     }
 
 
-def _due(value: JsonValue, lang: str) -> dict[str, object]:
+def page_texts(content: Content) -> dict[str, str]:
+    """Return the page's own texts in the content's language, by name (PAGE_UI)."""
+    return {name: content.text(f"page_{name}") for name in PAGE_UI}
+
+
+def languages(library: Library) -> list[dict[str, str]]:
+    """Return the languages the page may switch between, each named in its own words."""
+    return [
+        {"code": lang, "name": content.text("page_language_name")}
+        for lang, content in library.languages.items()
+    ]
+
+
+def _due(value: JsonValue, words: dates.DateWords) -> dict[str, object]:
     day = values.stored_day(value)
     if day is None or not isinstance(value, dict):
         return {"due": None, "precision": None, "due_label": ""}
@@ -72,7 +87,7 @@ def _due(value: JsonValue, lang: str) -> dict[str, object]:
     return {
         "due": day.isoformat(),
         "precision": dates.stored_precision(record),
-        "due_label": dates.when_label(value, lang),
+        "due_label": dates.when_label(value, words),
     }
 
 
@@ -99,12 +114,12 @@ def rows(content: Content, state: ChatState, reader: Reader) -> list[dict[str, o
     node, source = (found[1], plain(found[0].title)) if found else (None, "")
     stored: list[JsonValue] = list(state.plan)
     return [
-        _row(row, node, source, content.lang, reader) for row in stored if isinstance(row, dict)
+        _row(row, node, source, content.words, reader) for row in stored if isinstance(row, dict)
     ]
 
 
 def _row(
-    row: JsonObject, node: Node | None, source: str, lang: str, reader: Reader
+    row: JsonObject, node: Node | None, source: str, words: dates.DateWords, reader: Reader
 ) -> dict[str, object]:
     fokus, who = _text(row.get("fokus")), _text(row.get("roller"))
     return {
@@ -116,7 +131,7 @@ def _row(
         "subgoals": _texts(row.get("delmaal")),
         "actions": _texts(row.get("handlinger")),
         "who": who,
-        **_due(row.get("tid"), lang),
+        **_due(row.get("tid"), words),
         "status": STATUS_OF.get(_text(row.get("progress")), "not_started"),
         "source_label": source,
         "editable": list(ROW_FIELDS),
@@ -135,12 +150,12 @@ def steps(content: Content, state: ChatState, reader: Reader) -> list[dict[str, 
                 key = record_key(flow.id, node.id, item.id)
                 record: JsonValue = state.checklists.get(key)
                 if isinstance(record, dict) and record.get("status") in ("planned", "done"):
-                    items.append(_step(flow, item, record, content.lang, reader))
+                    items.append(_step(flow, item, record, content.words, reader))
     return items
 
 
 def _step(
-    flow: Flow, item: ChecklistItem, record: JsonObject, lang: str, reader: Reader
+    flow: Flow, item: ChecklistItem, record: JsonObject, words: dates.DateWords, reader: Reader
 ) -> dict[str, object]:
     progress = _text(record.get("progress"))
     if not progress and record.get("status") == "done":
@@ -155,7 +170,7 @@ def _step(
         "subgoals": [],
         "actions": [plain(item.text)],
         "who": who,
-        **_due(record.get("when"), lang),
+        **_due(record.get("when"), words),
         "status": STATUS_OF.get(progress, "not_started"),
         "source_label": plain(flow.title),
         "editable": list(STEP_FIELDS),

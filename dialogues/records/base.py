@@ -190,9 +190,9 @@ class Deadline:
             return self.stored
         return {"date": self.day.isoformat(), "precision": self.precision}
 
-    def label(self, lang: str) -> str:
+    def label(self, words: dates.DateWords) -> str:
         """Return the deadline in a reader's language: 'uge 6 (2027)', '1 February 2027'."""
-        return dates.label_for(self.precision, self.day, lang)
+        return dates.label_for(self.precision, self.day, words)
 
     @property
     def due(self) -> date | None:
@@ -203,9 +203,9 @@ class Deadline:
 Time: TypeAlias = Deadline | Damaged | None
 
 
-def time_label(time: Time, lang: str) -> str:
-    """Return a stored time in `lang`; '' for none or a damaged one."""
-    return time.label(lang) if isinstance(time, Deadline) else ""
+def time_label(time: Time, words: dates.DateWords) -> str:
+    """Return a stored time in a language's words; '' for none or a damaged one."""
+    return time.label(words) if isinstance(time, Deadline) else ""
 
 
 def time_due(time: Time) -> date | None:

@@ -77,7 +77,7 @@ def guide_meeting(content: Content, state: ChatState, tz: tzinfo) -> date | None
     if not record:
         return None
     typed_at = record.author.moment
-    parsed = dates.parse(record.text, typed_at, tz, content.lang) if typed_at else None
+    parsed = dates.parse(record.text, typed_at, tz, content.words) if typed_at else None
     day = parsed[1] if parsed else None
     return day if values.stored_day(day.isoformat() if day else None) else None
 

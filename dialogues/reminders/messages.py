@@ -101,11 +101,11 @@ def _week(
     found = [(ref, got) for ref in refs if (got := item(content, state, ref)) is not None]
     if not found:
         return None
-    week = dates.week_label(monday, content.lang)
+    week = dates.week_label(monday, content.words)
     lines = [t("nudge_week", week=week)]
     for n, (_, (title, record)) in enumerate(found, start=1):
         who = text_at(record, "roller") or text_at(record, "who")
-        when = dates.when_label(_when(record), content.lang)  # a day is named; the week is
+        when = dates.when_label(_when(record), content.words)  # a day is named; the week is
         details = [escape(when)] if when and when != week else []  # in the heading already
         line = " · ".join([t("nudge_line", n=n, item=escape(title)), *details])
         lines.append(line + (f" · {escape(who)}" if who else ""))
@@ -147,7 +147,7 @@ def _render_other(
         day = values.stored_day(nudge.ref[2:])
         if day is None:
             return None
-        text = t("nudge_meeting", date=dates.date_label(day, content.lang))
+        text = t("nudge_meeting", date=dates.date_label(day, content.words))
         text += "\n\n" + t("followup_agenda") + "\n\n" + status_lines(content, state, at, tz)
         later = Button(t("btn_nudge_later"), data("u", nudge.ref))
         return Reply(text, ((later,), (off,)))
@@ -207,7 +207,7 @@ def _on_item(turn: Turn, option: str, ref: str) -> None:
     title, record = found
     if option == "u":
         moved = values.moved_when(
-            _when(record), POSTPONE_DAYS, turn.event.at, turn.library.tz, turn.content.lang
+            _when(record), POSTPONE_DAYS, turn.event.at, turn.library.tz, turn.content.words
         )
         if moved is None:
             turn.say(turn.t("nudge_gone"))
@@ -235,8 +235,8 @@ def _postpone_meeting(turn: Turn, ref: str) -> None:
         turn.say(turn.t("meeting_unknown"))  # not one of the board's planned meetings
         return
     new = day + timedelta(days=POSTPONE_DAYS)
-    label = dates.date_label(new, turn.content.lang)
-    moved = values.checked(label, new, turn.event.at, turn.library.tz, turn.content.lang)
+    label = dates.date_label(new, turn.content.words)
+    moved = values.checked(label, new, turn.event.at, turn.library.tz, turn.content.words)
     if isinstance(moved, values.Problem):
         turn.say(turn.t(moved.key, **moved.values))
         return

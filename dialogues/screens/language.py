@@ -1,4 +1,4 @@
-"""'Sprog / Language': switch the chat between Danish and English."""
+"""'Sprog / Language': switch the chat to another of the languages the content has."""
 
 from __future__ import annotations
 

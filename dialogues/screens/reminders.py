@@ -23,7 +23,7 @@ def open_reminders(turn: Turn) -> None:
 
 def _line(turn: Turn, nudge: Nudge) -> str:
     local = nudge.due.astimezone(turn.library.tz)
-    when = f"{dates.date_label(local.date(), turn.content.lang)} {local:%H:%M}"
+    when = f"{dates.date_label(local.date(), turn.content.words)} {local:%H:%M}"
     found = item(turn.content, turn.state, nudge.ref)
     about = f": «{escape(found[0])}»" if found else ""
     if nudge.kind == "week":  # how many deadlines the week's message will carry

@@ -10,6 +10,12 @@ const STATIC = fileURLToPath(new URL("../../bot/webapp/static/", import.meta.url
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 const today = "2026-11-30";
 const plan = JSON.parse(readFileSync(new URL("./plan.json", import.meta.url), "utf8"));
+// The page's texts as the bot sends them: the `page_*` lines of the Danish content's ui.yaml
+// (each a one-line quoted string there).
+const UI = readFileSync(new URL("../../content/da/ui.yaml", import.meta.url), "utf8");
+const texts = Object.fromEntries(
+  [...UI.matchAll(/^page_([a-z_]+): (".*")$/gm)].map(([, key, value]) => [key, JSON.parse(value)]),
+);
 let next = 100;
 
 function send(res, status, body) {
@@ -44,7 +50,7 @@ function change(body) {
 createServer((req, res) => {
   const url = new URL(req.url, "http://x");
   if (url.pathname === "/app/api/plans")
-    return send(res, 200, { lang: "da", user: { id: 42, name: "Ane" }, plans: [{ chat: "42", title: plan.title, kind: "private", admin: true }] });
+    return send(res, 200, { lang: "da", languages: [{ code: "da", name: "Dansk" }], texts, user: { id: 42, name: "Ane" }, plans: [{ chat: "42", title: plan.title, kind: "private", admin: true }] });
   if (url.pathname === "/app/api/plan") return send(res, 200, { ...plan, today });
   if (url.pathname === "/app/api/change" && req.method === "POST") {
     let data = "";

@@ -1,7 +1,7 @@
 // The page: loads the plans this user may open, shows one, and sends each change.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Api, ApiError, type Fields, type Item, type Plan, type Plans } from "./api";
-import { asLang, type Key, type Lang, texts } from "./i18n";
+import { bootLang, bootTexts, type Key, type Language, type Texts } from "./i18n";
 import { FORM_ID, ItemForm } from "./ItemForm";
 import { type Filters, PLAN_HEADING, PlanView } from "./PlanView";
 import { Reflections } from "./Reflections";
@@ -18,7 +18,9 @@ const TABS: { view: View; key: Key }[] = [
 export function App({ bridge }: { bridge: Bridge }) {
   const api = useRef(new Api(bridge.initData)).current;
   const guess = (bridge.languageCode || navigator.language || "").toLowerCase();
-  const [lang, setLang] = useState<Lang>(guess.startsWith("da") ? "da" : "en");
+  const [lang, setLang] = useState<string>(bootLang(guess));
+  const [texts, setTexts] = useState<Texts>(bootTexts(guess));
+  const [languages, setLanguages] = useState<Language[]>([]);
   const [plans, setPlans] = useState<Plans | null>(null);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [view, setView] = useState<View>("plan");
@@ -29,7 +31,7 @@ export function App({ bridge }: { bridge: Bridge }) {
   const [notice, setNotice] = useState("");
   // An element's id to focus once the plan shows again (after a save, a delete, a Back).
   const [focusTo, setFocusTo] = useState<string | null>(null);
-  const t = (k: Key) => texts[lang][k];
+  const t = (k: Key) => texts[k] ?? "";
 
   const fail = (e: unknown) => {
     const err = e instanceof ApiError ? e : new ApiError(0, "network", "");
@@ -55,8 +57,10 @@ export function App({ bridge }: { bridge: Bridge }) {
       .plans()
       .then((p) => {
         setPlans(p);
-        api.lang = asLang(p.lang);
-        setLang(api.lang);
+        api.lang = p.lang;
+        setLang(p.lang);
+        setTexts(p.texts);
+        setLanguages(p.languages);
         const first = p.start || p.plans[0]?.chat;
         if (first) void openPlan(first);
       })
@@ -132,18 +136,22 @@ export function App({ bridge }: { bridge: Bridge }) {
     else bridge.setMain(null, null);
   }, [view, plan, busy, lang]);
 
-  // The server's labels (plan title, focus, deadlines) follow the page's language.
+  // The next of the languages the content has; the page's texts and the server's labels (plan
+  // title, focus, deadlines) come in it together, when the server answers.
+  const next = languages.length > 1 ? languages[(languages.findIndex((l) => l.code === lang) + 1) % languages.length] : null;
   async function switchLang() {
-    const next: Lang = lang === "da" ? "en" : "da";
-    setLang(next);
-    api.lang = next;
-    if (!plan || busy) return;
+    if (!next || busy) return;
+    api.lang = next.code;
     try {
-      const [ps, p] = await Promise.all([api.plans(), api.plan(plan.chat)]);
-      if (api.lang !== next) return; // switched again meanwhile: that answer wins
+      const [ps, p] = await Promise.all([api.plans(), plan ? api.plan(plan.chat) : Promise.resolve(null)]);
+      if (api.lang !== next.code) return; // switched again meanwhile: that answer wins
       setPlans(ps);
-      setPlan(p);
+      setTexts(ps.texts);
+      setLanguages(ps.languages);
+      setLang(ps.lang);
+      if (p) setPlan(p);
     } catch (e) {
+      api.lang = lang;
       fail(e);
     }
   }
@@ -152,9 +160,11 @@ export function App({ bridge }: { bridge: Bridge }) {
       <header class="top">
         <div class="top-row">
           <h1 class="plan-title">{plan?.title ?? t("title")}</h1>
-          <button type="button" class="lang" onClick={() => void switchLang()} lang={lang === "da" ? "en" : "da"}>
-            {t("language")}
-          </button>
+          {next && (
+            <button type="button" class="lang" onClick={() => void switchLang()} lang={next.code}>
+              {next.name}
+            </button>
+          )}
         </div>
         {plans && plans.plans.length > 1 && view !== "form" && (
           <label class="switcher">
@@ -199,9 +209,9 @@ export function App({ bridge }: { bridge: Bridge }) {
         {!bridge.initData && <p class="empty">{t("outside")}</p>}
         {bridge.initData && !plan && !error && <p class="empty">{t("loading")}</p>}
         {plan && view === "plan" && (
-          <PlanView plan={plan} lang={lang} t={t} filters={filters} setFilters={setFilters} onEdit={edit} />
+          <PlanView plan={plan} t={t} filters={filters} setFilters={setFilters} onEdit={edit} />
         )}
-        {plan && view === "timeline" && <Timeline plan={plan} lang={lang} t={t} />}
+        {plan && view === "timeline" && <Timeline plan={plan} t={t} />}
         {plan && view === "reflections" && <Reflections plan={plan} t={t} />}
         {plan && view === "form" && (
           <ItemForm

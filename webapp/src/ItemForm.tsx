@@ -78,7 +78,7 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
   const err = (name: string) => (fieldError === name ? "field-error" : undefined);
   return (
     <form id={FORM_ID} class="form" onSubmit={submit} aria-busy={busy} noValidate>
-      <h2 class="section-title">{item ? t("editTitle") : t("addTitle")}</h2>
+      <h2 class="section-title">{item ? t("edit_title") : t("add_title")}</h2>
       {item && item.editable.length < ROW_FIELDS.length && (
         <p class="hint">{item.actions[0] || item.goal}</p>
       )}
@@ -110,7 +110,7 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
           />
           {missingGoal && (
             <span id="goal-missing" class="error-text">
-              {t("goalRequired")}
+              {t("goal_required")}
             </span>
           )}
         </label>
@@ -142,10 +142,10 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
           </label>
           <div class="due-row">
             <button type="button" class="small" onClick={() => setDue(addDays(due || plan.today, 7))}>
-              {t("plusWeek")}
+              {t("plus_week")}
             </button>
             <button type="button" class="small" disabled={!due} onClick={() => setDue("")}>
-              {t("noDate")}
+              {t("no_date")}
             </button>
           </div>
           <label>
@@ -198,9 +198,9 @@ export function ItemForm({ plan, item, t, busy, native, fieldError, onSave, onDe
                 setAsking(false);
               }}
             >
-              <p id="delete-ask">{t("deleteAsk")}</p>
+              <p id="delete-ask">{t("delete_ask")}</p>
               <button type="button" class="danger" disabled={busy} onClick={onDelete} ref={confirmButton}>
-                {t("confirmDelete")}
+                {t("confirm_delete")}
               </button>
               <button type="button" onClick={() => setAsking(false)}>
                 {t("cancel")}

@@ -1,7 +1,7 @@
 // The plan grouped by focus, one card per item, with the three filters.
 import type { Item, Plan } from "./api";
 import { StatusChip } from "./Chip";
-import { dueLabel, type Key, type Lang } from "./i18n";
+import type { Key } from "./i18n";
 
 export const PLAN_HEADING = "plan-heading";
 
@@ -11,9 +11,9 @@ export interface Filters {
   stuck: boolean;
 }
 
-export function itemDue(item: Item, plan: Plan, lang: Lang): string {
-  if (!item.due) return "";
-  return lang === plan.lang && item.due_label ? item.due_label : dueLabel(item.due, item.precision, lang);
+/** An item's deadline as the server wrote it, in the page's language (the page asks with `?lang=`). */
+export function itemDue(item: Item): string {
+  return item.due ? item.due_label || item.due : "";
 }
 
 function matches(item: Item, filters: Filters, today: string): boolean {
@@ -25,14 +25,13 @@ function matches(item: Item, filters: Filters, today: string): boolean {
 
 interface Props {
   plan: Plan;
-  lang: Lang;
   t: (k: Key) => string;
   filters: Filters;
   setFilters: (f: Filters) => void;
   onEdit: (item: Item) => void;
 }
 
-export function PlanView({ plan, lang, t, filters, setFilters, onEdit }: Props) {
+export function PlanView({ plan, t, filters, setFilters, onEdit }: Props) {
   const shown = plan.items.filter((i) => matches(i, filters, plan.today));
   const groups = new Map<string, { label: string; items: Item[] }>();
   for (const item of shown) {
@@ -56,12 +55,12 @@ export function PlanView({ plan, lang, t, filters, setFilters, onEdit }: Props) 
             aria-pressed={filters[name]}
             onClick={() => toggle(name)}
           >
-            {t(name === "month" ? "thisMonth" : name)}
+            {t(name === "month" ? "this_month" : name)}
           </button>
         ))}
       </div>
       {shown.length === 0 && (
-        <p class="empty">{plan.items.length ? t("emptyFiltered") : t("empty")}</p>
+        <p class="empty">{plan.items.length ? t("empty_filtered") : t("empty")}</p>
       )}
       {[...groups.values()].map((group) => (
         <section class="group" key={group.label}>
@@ -69,7 +68,7 @@ export function PlanView({ plan, lang, t, filters, setFilters, onEdit }: Props) 
           <ul class="cards">
             {group.items.map((item) => (
               <li key={item.id}>
-                <Card item={item} plan={plan} lang={lang} t={t} onEdit={onEdit} />
+                <Card item={item} t={t} onEdit={onEdit} />
               </li>
             ))}
           </ul>
@@ -79,8 +78,8 @@ export function PlanView({ plan, lang, t, filters, setFilters, onEdit }: Props) 
   );
 }
 
-function Card({ item, plan, lang, t, onEdit }: { item: Item; plan: Plan; lang: Lang; t: (k: Key) => string; onEdit: (i: Item) => void }) {
-  const due = itemDue(item, plan, lang);
+function Card({ item, t, onEdit }: { item: Item; t: (k: Key) => string; onEdit: (i: Item) => void }) {
+  const due = itemDue(item);
   const title = item.actions[0] || item.goal;
   return (
     <article id={`card-${item.id}`} class={`card status-${item.status}`} tabIndex={-1}>
@@ -107,7 +106,7 @@ function Card({ item, plan, lang, t, onEdit }: { item: Item; plan: Plan; lang: L
         </div>
         <div>
           <dt>{t("when")}</dt>
-          <dd>{due || t("noDue")}</dd>
+          <dd>{due || t("no_due")}</dd>
         </div>
       </dl>
       <div class="card-foot">

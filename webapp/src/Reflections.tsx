@@ -6,9 +6,9 @@ export function Reflections({ plan, t }: { plan: Plan; t: (k: Key) => string }) 
   return (
     <section aria-labelledby="refl-heading">
       <h2 id="refl-heading" class="section-title">
-        {t("reflections")} <span class="badge">{t("readOnly")}</span>
+        {t("reflections")} <span class="badge">{t("read_only")}</span>
       </h2>
-      {plan.reflections.length === 0 && <p class="empty">{t("noReflections")}</p>}
+      {plan.reflections.length === 0 && <p class="empty">{t("no_reflections")}</p>}
       {plan.reflections.map((r) => (
         <details class="reflection" key={r.title} open={plan.reflections.length === 1}>
           <summary>{r.title}</summary>

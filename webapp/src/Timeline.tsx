@@ -1,6 +1,6 @@
 // The coming weeks: deadlines of unfinished items and the follow-up meetings, week by week.
 import type { Plan } from "./api";
-import { addDays, isoWeek, type Key, type Lang } from "./i18n";
+import { addDays, isoWeek, type Key } from "./i18n";
 import { itemDue } from "./PlanView";
 
 const WEEKS = 12;
@@ -13,7 +13,7 @@ interface Entry {
   late: boolean;
 }
 
-export function Timeline({ plan, lang, t }: { plan: Plan; lang: Lang; t: (k: Key) => string }) {
+export function Timeline({ plan, t }: { plan: Plan; t: (k: Key) => string }) {
   const end = addDays(plan.today, WEEKS * 7);
   const entries: Entry[] = [];
   for (const item of plan.items) {
@@ -22,7 +22,7 @@ export function Timeline({ plan, lang, t }: { plan: Plan; lang: Lang; t: (k: Key
   }
   function entry(date: string, item: Plan["items"][number]): Entry {
     const text = item.actions[0] || item.goal;
-    return { date, kind: "deadline", text, when: itemDue(item, plan, lang), late: date < plan.today };
+    return { date, kind: "deadline", text, when: itemDue(item), late: date < plan.today };
   }
   for (const m of plan.meetings) {
     if (m.date < plan.today || m.date > end) continue;
@@ -32,7 +32,7 @@ export function Timeline({ plan, lang, t }: { plan: Plan; lang: Lang; t: (k: Key
   const weeks = new Map<string, Entry[]>();
   for (const e of entries) {
     const [y, w] = isoWeek(e.date < plan.today ? plan.today : e.date);
-    const key = `${t("weekShort")} ${w} (${y})`;
+    const key = `${t("week_short")} ${w} (${y})`;
     weeks.set(key, [...(weeks.get(key) ?? []), e]);
   }
   return (
@@ -40,7 +40,7 @@ export function Timeline({ plan, lang, t }: { plan: Plan; lang: Lang; t: (k: Key
       <h2 id="timeline-heading" class="visually-hidden">
         {t("timeline")}
       </h2>
-      {weeks.size === 0 && <p class="empty">{t("noEvents")}</p>}
+      {weeks.size === 0 && <p class="empty">{t("no_events")}</p>}
       <ol class="timeline">
         {[...weeks.entries()].map(([week, list]) => (
           <li key={week} class="week">

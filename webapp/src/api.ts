@@ -1,5 +1,7 @@
 // The page's side of docs/WEBAPP.md: every call carries `Authorization: tma <init data>`,
 // every change a fresh request_id. Errors carry the server's message in the user's language.
+import type { Language, Texts } from "./i18n";
+
 export type Status = "not_started" | "in_progress" | "done" | "stuck";
 export const STATUSES: Status[] = ["not_started", "in_progress", "done", "stuck"];
 export type Precision = "day" | "week"; // the bot stores no month precision
@@ -12,6 +14,8 @@ export interface PlanRef {
 }
 export interface Plans {
   lang: string;
+  languages: Language[]; // the page may switch to each; `texts` are in `lang`
+  texts: Texts;
   user: { id: number; name: string };
   plans: PlanRef[];
   start?: string | null;
@@ -90,7 +94,7 @@ export function requestId(): string {
 
 export class Api {
   /** The language the page shows: the server answers its labels in it (`?lang=`). */
-  lang: "da" | "en" | null = null;
+  lang: string | null = null;
 
   constructor(
     private readonly initData: string,

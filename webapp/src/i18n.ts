@@ -1,149 +1,95 @@
-// The page's own texts, Danish first. The server's labels (due_label, focus_label, messages)
-// come in the user's chat language; these are only the page's frame around them.
-export type Lang = "da" | "en";
+// The page's own texts come from the server, in the language it answers in (`texts` of
+// GET /app/api/plans: the `page_*` texts of the content's ui.yaml), with the languages the page
+// may switch to (`languages`), so a language added to the content needs nothing here.
+// Until that first answer only BOOT's few texts can show (loading, a failed connection, the
+// page opened outside Telegram), in Danish or English by the browser's language.
+export type Key =
+  | "language_name"
+  | "title"
+  | "loading"
+  | "plan"
+  | "plans"
+  | "timeline"
+  | "reflections"
+  | "views"
+  | "filters"
+  | "mine"
+  | "this_month"
+  | "stuck"
+  | "empty"
+  | "empty_filtered"
+  | "add"
+  | "edit"
+  | "edit_title"
+  | "add_title"
+  | "save"
+  | "saved"
+  | "added"
+  | "deleted"
+  | "back"
+  | "cancel"
+  | "delete"
+  | "confirm_delete"
+  | "delete_ask"
+  | "goal"
+  | "subgoals"
+  | "actions"
+  | "who"
+  | "when"
+  | "due"
+  | "no_date"
+  | "precision"
+  | "day"
+  | "week"
+  | "plus_week"
+  | "status"
+  | "focus"
+  | "other_focus"
+  | "goal_required"
+  | "not_started"
+  | "in_progress"
+  | "done"
+  | "no_reflections"
+  | "no_events"
+  | "week_short"
+  | "late"
+  | "meeting"
+  | "deadline"
+  | "network"
+  | "outside"
+  | "read_only"
+  | "step"
+  | "nobody"
+  | "no_due";
 
-const da = {
-  title: "Handleplan",
-  loading: "Henter planen …",
-  plan: "Plan",
-  plans: "Vælg plan",
-  timeline: "Tidslinje",
-  reflections: "Refleksioner",
-  views: "Visning",
-  filters: "Vis kun",
-  mine: "Mine",
-  thisMonth: "Denne måned",
-  stuck: "Kørt fast",
-  empty: "Ingen punkter her endnu. Tilføj jeres første.",
-  emptyFiltered: "Ingen punkter passer til filteret.",
-  add: "Tilføj punkt",
-  edit: "Ret",
-  editTitle: "Ret punkt",
-  addTitle: "Nyt punkt",
-  save: "Gem",
-  saved: "Gemt.",
-  added: "Tilføjet.",
-  deleted: "Slettet.",
-  back: "Tilbage",
-  cancel: "Fortryd",
-  delete: "Slet punkt",
-  confirmDelete: "Ja, slet det",
-  deleteAsk: "Vil I slette punktet? Det kan ikke fortrydes.",
-  goal: "Mål",
-  subgoals: "Delmål (ét pr. linje)",
-  actions: "Handlinger (én pr. linje)",
-  who: "Hvem",
-  when: "Hvornår",
-  due: "Frist",
-  noDate: "Ingen frist",
-  precision: "Hvor præcis",
-  day: "Dag",
-  week: "Uge",
-  plusWeek: "+1 uge",
-  status: "Status",
-  focus: "Fokus",
-  otherFocus: "Andet fokus",
-  goalRequired: "Skriv et mål.",
-  not_started: "Ikke startet",
-  in_progress: "I gang",
-  done: "Gjort",
-  noReflections: "Ingen svar endnu.",
-  noEvents: "Intet de næste uger.",
-  weekShort: "Uge",
-  late: "overskredet",
-  meeting: "Opfølgningsmøde",
-  deadline: "Frist",
-  network: "Forbindelsen svigtede. Prøv igen.",
-  outside: "Åbn siden fra Telegram for at se jeres plan.",
-  language: "English",
-  readOnly: "Kun til læsning",
-  step: "Første skridt",
-  nobody: "ikke fordelt",
-  noDue: "uden frist",
-} as const;
-
-export type Key = keyof typeof da;
-
-const en: Record<Key, string> = {
-  title: "Action plan",
-  loading: "Loading the plan …",
-  plan: "Plan",
-  plans: "Choose plan",
-  timeline: "Time line",
-  reflections: "Reflections",
-  views: "View",
-  filters: "Show only",
-  mine: "Mine",
-  thisMonth: "This month",
-  stuck: "Stuck",
-  empty: "No items yet. Add your first one.",
-  emptyFiltered: "No items match the filter.",
-  add: "Add item",
-  edit: "Edit",
-  editTitle: "Edit item",
-  addTitle: "New item",
-  save: "Save",
-  saved: "Saved.",
-  added: "Added.",
-  deleted: "Deleted.",
-  back: "Back",
-  cancel: "Cancel",
-  delete: "Delete item",
-  confirmDelete: "Yes, delete it",
-  deleteAsk: "Delete this item? This cannot be undone.",
-  goal: "Goal",
-  subgoals: "Sub-goals (one per line)",
-  actions: "Actions (one per line)",
-  who: "Who",
-  when: "When",
-  due: "Deadline",
-  noDate: "No deadline",
-  precision: "How precise",
-  day: "Day",
-  week: "Week",
-  plusWeek: "+1 week",
-  status: "Status",
-  focus: "Focus",
-  otherFocus: "Other focus",
-  goalRequired: "Write a goal.",
-  not_started: "Not started",
-  in_progress: "In progress",
-  done: "Done",
-  noReflections: "No answers yet.",
-  noEvents: "Nothing in the coming weeks.",
-  weekShort: "Week",
-  late: "overdue",
-  meeting: "Follow-up meeting",
-  deadline: "Deadline",
-  network: "The connection failed. Please try again.",
-  outside: "Open this page from Telegram to see your plan.",
-  language: "Dansk",
-  readOnly: "Read only",
-  step: "First step",
-  nobody: "not assigned",
-  noDue: "no deadline",
-};
-
-export const texts: Record<Lang, Record<Key, string>> = { da, en };
-
-export function asLang(value: unknown): Lang {
-  return value === "en" ? "en" : "da";
+export type Texts = Partial<Record<Key, string>>;
+export interface Language {
+  code: string;
+  name: string; // in its own words: "Dansk", "English"
 }
 
-/** A deadline in the reader's language, for when the page's language differs from the API's. */
-export function dueLabel(iso: string, precision: string | null, lang: Lang): string {
-  const [y, m, d] = iso.split("-").map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  const locale = lang === "da" ? "da-DK" : "en-GB";
-  if (precision === "week") {
-    const [wy, wk] = isoWeek(iso);
-    return `${lang === "da" ? "uge" : "week"} ${wk} (${wy})`;
-  }
-  const opts: Intl.DateTimeFormatOptions =
-    precision === "month"
-      ? { month: "long", year: "numeric", timeZone: "UTC" }
-      : { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };
-  return new Intl.DateTimeFormat(locale, opts).format(date);
+const BOOT: Record<"da" | "en", Texts> = {
+  da: {
+    title: "Handleplan",
+    loading: "Henter planen …",
+    network: "Forbindelsen svigtede. Prøv igen.",
+    outside: "Åbn siden fra Telegram for at se jeres plan.",
+  },
+  en: {
+    title: "Action plan",
+    loading: "Loading the plan …",
+    network: "The connection failed. Please try again.",
+    outside: "Open this page from Telegram to see your plan.",
+  },
+};
+
+/** The language to show before the server answers: Danish for a Danish browser, else English. */
+export function bootLang(code: string): "da" | "en" {
+  return code.toLowerCase().startsWith("da") ? "da" : "en";
+}
+
+export function bootTexts(code: string): Texts {
+  return BOOT[bootLang(code)];
 }
 
 /** ISO 8601 week-numbering year and week of a date "YYYY-MM-DD". */

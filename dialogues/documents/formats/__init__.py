@@ -8,9 +8,10 @@ with `pdffont.py`, `pdflayout.py` and `columns.py`; `docx.py` with `docxtable.py
 stays cheap (fpdf2 and python-docx load only when a chat asks for their format). All of a
 chat's data as JSON is not a plan format and is not here.
 
-What the format modules share lives here: the column labels with their defaults per language,
-the row order (grouped by focus, then by deadline, undated last), the meetings in date order,
-text cleaning (characters XML cannot hold), file names, dates, status texts and bylines.
+What the format modules share lives here: the labels (the document carries them, in its
+language, from the content's ui.yaml; see documents/build.py), the row order (grouped by
+focus, then by deadline, undated last), the meetings in date order, text cleaning
+(characters XML cannot hold), file names, dates, status texts and bylines.
 """
 
 from __future__ import annotations
@@ -50,96 +51,6 @@ PICTURES: tuple[str, ...] = ("png",)  # the time line: a photo in the chat, not 
 # The plan's columns, as keys of PlanDocument.labels, in the source tool's order.
 COLUMNS: tuple[str, ...] = ("fokus", "maal", "delmaal", "handlinger", "tid", "roller", "status")
 
-_DEFAULT_LABELS: dict[str, dict[str, str]] = {
-    "da": {
-        "fokus": "Fokus",
-        "maal": "Mål",
-        "delmaal": "Delmål",
-        "handlinger": "Handlinger",
-        "tid": "Tid",
-        "roller": "Roller",
-        "status": "Status",
-        "plan": "Handleplan",
-        "reflections": "Refleksioner",
-        "meetings": "Opfølgningsmøder",
-        "organisation": "Organisation",
-        "date": "Dato",
-        "empty_plan": "Handleplanen har ingen rækker endnu.",
-        "credits": "Kilder",
-        "page": "Side",
-        "of": "af",
-        "status_none": "Ikke startet",
-        "made": "Lavet",
-        "guide_meeting": "Møde om inklusion",
-        "followup": "Opfølgning",
-        "agenda": "Fast punkt på hvert bestyrelsesmøde",
-        "agenda_item": "»Opfølgning på handleplan«",
-        "routine": "Sådan tager I punktet",
-        "routine_1": "Hver ansvarlig fortæller kort, hvor langt deres del af planen er nået.",
-        "routine_2": "Resten stiller spørgsmål og byder ind med det, de selv ved og kan.",
-        "routine_3": "I bliver enige om, hvad der skal være nået til næste møde.",
-        "routine_4": "Er en opgave gået i stå? Så aftal en særskilt snak om den, gerne før mødet.",
-        "next_meetings": "De næste møder",
-        "no_meetings": "Ingen møder i kalenderen endnu. Vælg en rytme og en dato i trin 4.",
-        "status_count": "Status lige nu",
-        "status_not_started": "Ikke startet",
-        "status_progress": "I gang",
-        "status_done": "Gjort",
-        "status_stuck": "Kørt fast",
-        "timeline": "Tidslinje",
-        "week": "uge",
-        "today": "i dag",
-        "overdue": "for sent",
-        "meeting": "Opfølgningsmøde",
-        "undated": "Uden frist, ikke vist: {n}",
-        "more_rows": "Flere punkter med frist, ikke vist: {n}",
-    },
-    "en": {
-        "fokus": "Focus",
-        "maal": "Goal",
-        "delmaal": "Sub-goals",
-        "handlinger": "Actions",
-        "tid": "Time",
-        "roller": "Roles",
-        "status": "Status",
-        "plan": "Action plan",
-        "reflections": "Reflections",
-        "meetings": "Follow-up meetings",
-        "organisation": "Organisation",
-        "date": "Date",
-        "empty_plan": "The action plan has no rows yet.",
-        "credits": "Credits",
-        "page": "Page",
-        "of": "of",
-        "status_none": "Not started",
-        "made": "Made",
-        "guide_meeting": "Meeting on inclusion",
-        "followup": "Follow-up",
-        "agenda": "A standing item at every board meeting",
-        "agenda_item": "“Follow-up on the action plan”",
-        "routine": "How to take the item",
-        "routine_1": "Each person in charge says briefly how far their part of the plan has come.",
-        "routine_2": "The others ask questions and offer what they know and can do.",
-        "routine_3": "Together you agree on what should be done by the next meeting.",
-        "routine_4": "Has a task stalled? Agree on a separate talk about it, ideally before the "
-        "meeting.",
-        "next_meetings": "The next meetings",
-        "no_meetings": "No meetings in the calendar yet. Choose a rhythm and a date in step 4.",
-        "status_count": "Status right now",
-        "status_not_started": "Not started",
-        "status_progress": "Under way",
-        "status_done": "Done",
-        "status_stuck": "Stuck",
-        "timeline": "Time line",
-        "week": "week",
-        "today": "today",
-        "overdue": "overdue",
-        "meeting": "Follow-up meeting",
-        "undated": "Without a deadline, not shown: {n}",
-        "more_rows": "More items with a deadline, not shown: {n}",
-    },
-}
-
 # Characters XML 1.0 cannot hold (and that no format needs): C0 controls other than tab and
 # newline, DEL and the C1 controls, lone surrogates, and the non-characters U+FFFE and U+FFFF.
 _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -178,7 +89,7 @@ def filename(doc: PlanDocument, fmt: str) -> str:
     """Return the file name for an export, e.g. inklusionsplan-roede-kors-2026-11-22.pdf."""
     if fmt not in FORMATS + PICTURES:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS + PICTURES}")
-    stem = "inclusion-plan" if doc.lang == "en" else "inklusionsplan"
+    stem = slugify(label(doc, "file_plan"), "plan")
     return f"{stem}-{slugify(doc.organisation)}-{doc.created.isoformat()}.{fmt}"
 
 
@@ -193,12 +104,8 @@ def slugify(text: str, fallback: str = "plan", max_length: int = 60) -> str:
 
 
 def label(doc: PlanDocument, key: str) -> str:
-    """Return the document's label for key, else the default text in the document's language."""
-    given = doc.labels.get(key, "").strip()
-    if given:
-        return given
-    defaults = _DEFAULT_LABELS["en" if doc.lang == "en" else "da"]
-    return defaults.get(key, key)
+    """Return the document's label for key (in its language), else the key itself."""
+    return doc.labels.get(key, "").strip() or key
 
 
 def clean_text(text: str) -> str:
@@ -226,36 +133,36 @@ def _day(meeting: Meeting) -> date:
     return meeting.day
 
 
-def human_date(day: date, lang: str) -> str:
-    """Format a date for people: "15. marts 2027" in Danish, "15 March 2027" in English."""
-    return date_label(day, lang)
+def human_date(day: date, doc: PlanDocument) -> str:
+    """Format a date for people in the document's words: "15. marts 2027", "15 March 2027"."""
+    return date_label(day, doc.words)
 
 
-def time_text(row: PlanRow, lang: str) -> str:
+def time_text(row: PlanRow, doc: PlanDocument) -> str:
     """Return the row's time as written, or its deadline when no time text was given."""
     if row.tid.strip():
         return row.tid.strip()
-    return human_date(row.due, lang) if row.due else ""
+    return human_date(row.due, doc) if row.due else ""
 
 
 def subtitle(doc: PlanDocument) -> str:
     """Return the plan's heading line: the organisation and the meeting-guide meeting."""
     meeting = ""
     if doc.meeting_day is not None:
-        meeting = f"{label(doc, 'guide_meeting')} {human_date(doc.meeting_day, doc.lang)}"
+        meeting = f"{label(doc, 'guide_meeting')} {human_date(doc.meeting_day, doc)}"
     return " · ".join(part for part in (doc.organisation.strip(), meeting) if part)
 
 
 def made_line(doc: PlanDocument) -> str:
     """Return "Made 22 November 2026" in the document's language."""
-    return f"{label(doc, 'made')} {human_date(doc.created, doc.lang)}"
+    return f"{label(doc, 'made')} {human_date(doc.created, doc)}"
 
 
-def byline(answer: Answer, lang: str) -> str:
+def byline(answer: Answer, doc: PlanDocument) -> str:
     """Return "by, date" for an answer, with an ISO date shown for people; "" when neither."""
     when = answer.at.strip()
     with contextlib.suppress(ValueError):  # not an ISO date: show it as given
-        when = human_date(date.fromisoformat(when[:10]), lang)
+        when = human_date(date.fromisoformat(when[:10]), doc)
     return ", ".join(part for part in (answer.by.strip(), when) if part)
 
 
@@ -271,7 +178,7 @@ def row_cells(doc: PlanDocument, row: PlanRow) -> tuple[str, ...]:
         row.maal,
         bullets(row.delmaal),
         bullets(row.handlinger),
-        time_text(row, doc.lang),
+        time_text(row, doc),
         row.roller,
         status_text(doc, row),
     )

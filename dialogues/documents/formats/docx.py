@@ -168,7 +168,7 @@ def _followup(word: WordDocument, doc: PlanDocument) -> None:
         write_run(word.add_paragraph(), label(doc, "no_meetings"), color=GREY)
     for meeting in meetings:
         paragraph = word.add_paragraph(style="List Bullet")
-        write_run(paragraph, f"{human_date(meeting.day, doc.lang)}: ", bold=True)
+        write_run(paragraph, f"{human_date(meeting.day, doc)}: ", bold=True)
         write_run(paragraph, meeting.title)
 
 
@@ -183,10 +183,10 @@ def _reflections(word: WordDocument, doc: PlanDocument) -> None:
         if section.title.strip():
             word.add_heading(clean_text(section.title), level=2)
         for answer in section.answers:
-            _answer(word, answer, doc.lang)
+            _answer(word, answer, doc)
 
 
-def _answer(word: WordDocument, answer: Answer, lang: str) -> None:
+def _answer(word: WordDocument, answer: Answer, doc: PlanDocument) -> None:
     """Write one reflection: the question in bold, the answer, a small grey "by, date" line."""
     question = word.add_paragraph()
     question.paragraph_format.keep_with_next = True
@@ -196,6 +196,6 @@ def _answer(word: WordDocument, answer: Answer, lang: str) -> None:
         paragraph = word.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(0)
         write_run(paragraph, line)
-    by = byline(answer, lang)
+    by = byline(answer, doc)
     if by:
         write_run(word.add_paragraph(), by, size=Pt(8), color=GREY)

@@ -85,7 +85,7 @@ def _meetings(doc: PlanDocument) -> list[str]:
     meetings = ordered_meetings(doc)
     if not meetings:
         return []
-    items = [f"- {human_date(m.day, doc.lang)}: {text(m.title.strip())}" for m in meetings]
+    items = [f"- {human_date(m.day, doc)}: {text(m.title.strip())}" for m in meetings]
     return [f"## {text(label(doc, 'meetings'))}", "\n".join(items)]
 
 
@@ -98,15 +98,15 @@ def _reflections(doc: PlanDocument) -> list[str]:
     for section in sections:
         if section.title.strip():
             blocks.append(f"### {text(section.title.strip())}")
-        blocks.extend(_answer(answer, doc.lang) for answer in section.answers)
+        blocks.extend(_answer(answer, doc) for answer in section.answers)
     return blocks
 
 
-def _answer(answer: Answer, lang: str) -> str:
+def _answer(answer: Answer, doc: PlanDocument) -> str:
     """Return one reflection: the question in bold, the answer, and "by, date" in italics."""
     question = " ".join(text(answer.question).split())
     lines = [f"**{question}**", _lines(answer.answer) or "–"]
-    by = byline(answer, lang)
+    by = byline(answer, doc)
     if by:
         lines.append(f"*{text(by)}*")
     return "  \n".join(lines)

@@ -211,7 +211,7 @@ def _followup_right(doc: PlanDocument) -> list[Block]:
     blocks: list[Block] = [(label(doc, "next_meetings"), Style(11, bold=True, height=6), 0.0)]
     meetings = ordered_meetings(doc)[:MAX_MEETINGS]
     for meeting in meetings:
-        line = f"•  {human_date(meeting.day, doc.lang)}: {meeting.title}"
+        line = f"•  {human_date(meeting.day, doc)}: {meeting.title}"
         blocks.append((line, Style(10.5, height=5.5), 2))
     if not meetings:
         blocks.append((label(doc, "no_meetings"), Style(10.5, color=GREY, height=5.5), 2))
@@ -257,14 +257,14 @@ def _reflections(flow: Flow, doc: PlanDocument) -> None:
     for section in sections:
         _heading(flow, section.title, 12, keep=30)
         for answer in section.answers:
-            _answer(flow, answer, doc.lang)
+            _answer(flow, answer, doc)
 
 
-def _answer(flow: Flow, answer: Answer, lang: str) -> None:
+def _answer(flow: Flow, answer: Answer, doc: PlanDocument) -> None:
     """Write one reflection: the question in bold, the answer, a small grey "by, date" line."""
     flow.paragraph(sanitise(answer.question), Style(10, bold=True), keep=20)
     flow.paragraph(sanitise(answer.answer.strip() or "–"), BODY)
-    by = byline(answer, lang)
+    by = byline(answer, doc)
     if by:
         flow.paragraph(sanitise(by), SMALL)
     flow.space(3)

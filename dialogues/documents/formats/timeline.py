@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dialogues.dates import MONTHS, week_label
+from dialogues.dates import month_name, week_label
 from dialogues.documents.document import Meeting, PlanDocument, PlanRow
 from dialogues.documents.formats import label, made_line, ordered_meetings, time_text
 from dialogues.documents.formats.pdffont import sanitise
@@ -121,7 +121,7 @@ def _heading(doc: PlanDocument, span: Span, parts: list[Text | Shape]) -> int:
         parts.append(Text(MARGIN, y, fit(doc.organisation, width, 34), 34, INK))
         y += 48
     last = span.end - timedelta(days=1)
-    weeks = f"{week_label(span.first, doc.lang)} – {week_label(last, doc.lang)}"
+    weeks = f"{week_label(span.first, doc.words)} – {week_label(last, doc.words)}"
     parts.append(Text(MARGIN, y, f"{label(doc, 'timeline')} · {weeks}", 28, GREY))
     return y + 40
 
@@ -137,9 +137,9 @@ def _months(span: Span) -> list[tuple[date, date]]:
     return found
 
 
-def _month_name(start: date, first: bool, lang: str, room: int) -> str:
+def _month_name(start: date, first: bool, doc: PlanDocument, room: int) -> str:
     """Return the month's name that fits in `room` pixels: whole, short, or none."""
-    name = MONTHS["en" if lang == "en" else "da"].split()[start.month - 1]
+    name = month_name(start, doc.words)
     year = f" {start.year}" if first or start.month == 1 else ""
     for text in (name + year, name[:3] + "." + year, name[:3] + ".", ""):
         if text_width(text, 28, True) <= room - 16:
@@ -178,11 +178,11 @@ def _axis(doc: PlanDocument, span: Span, top: int, parts: list[Text | Shape]) ->
         left, right = _edge(span, start), _edge(span, stop)
         if index % 2:
             parts.append(Shape("rect", (left, top, right, top + 2 * ROW), SHADE))
-        name = _month_name(start, not named, doc.lang, right - left)
+        name = _month_name(start, not named, doc, right - left)
         if name:
             parts.append(Text(left + 6, top + ROW // 2, name, 28, INK, True))
             named = named or name[-4:].isdigit()  # the year once, then with each January
-    parts.append(Text(span.left - 8, top + ROW * 3 // 2, label(doc, "week"), 28, GREY, False, "rm"))
+    parts.append(Text(span.left - 8, top + ROW * 3 // 2, doc.words.week, 28, GREY, False, "rm"))
     for week in range(span.weeks):
         monday = span.first + timedelta(weeks=week)
         left, right = _edge(span, monday), _edge(span, monday + timedelta(weeks=1))
@@ -241,7 +241,7 @@ def _lane(doc: PlanDocument, span: Span, row: PlanRow, y: int, parts: list[Text 
     if late:
         parts.append(Shape("late", box(x, mid, MARK + 14), LATE, 4))
     parts.append(Shape(shape, box(x, mid), colour))
-    when = time_text(row, doc.lang)
+    when = time_text(row, doc)
     when = f"{label(doc, 'overdue')}: {when}" if late else when
     who = " ".join(row.roller.split())
     when = f"{when} · {who}" if who else when

@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from dialogues import dates
-from dialogues.state import JsonObject
+
+if TYPE_CHECKING:  # JSON types and the state: for annotations only
+    from dialogues.state import JsonObject
 
 PAST_DAYS = 365  # a date may lie up to a year back ...
 FUTURE_DAYS = 3653  # ... and up to ten years ahead

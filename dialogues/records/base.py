@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 from dialogues import dates, values
-from dialogues.state import JsonObject, JsonValue
+
+if TYPE_CHECKING:  # JSON types and the state: for annotations only
+    from dialogues.state import JsonObject, JsonValue
 
 Status: TypeAlias = Literal["done", "planned", "na"]
 Precision: TypeAlias = Literal["day", "week"]

@@ -4,6 +4,7 @@ node's marks read from a state."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dialogues.library.model import ChecklistItem, Node
 from dialogues.records.base import (
@@ -27,7 +28,9 @@ from dialogues.records.base import (
     string,
     time_json,
 )
-from dialogues.state import ChatState, JsonObject, JsonValue
+
+if TYPE_CHECKING:  # JSON types and the state: for annotations only
+    from dialogues.state import ChatState, JsonObject, JsonValue
 
 _ANSWER = ("text", "by", "at", "edited")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from dialogues import values
 from dialogues.library.model import Node
@@ -31,7 +32,9 @@ from dialogues.records.base import (
     time_json,
 )
 from dialogues.records.chat import ChecklistMark
-from dialogues.state import ChatState, JsonObject, JsonValue
+
+if TYPE_CHECKING:  # JSON types and the state: for annotations only
+    from dialogues.state import ChatState, JsonObject, JsonValue
 
 _ROW = ("id", "fokus", "maal", "delmaal", "handlinger", "tid", "roller", "progress",
         "by", "at", "edited", "progress_by", "progress_at")  # fmt: skip

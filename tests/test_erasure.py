@@ -224,6 +224,23 @@ async def test_retention_purge_of_a_group_removes_it_from_every_index(
     assert index_keys(stores) == []
 
 
+async def test_a_purge_due_at_night_is_not_held_for_the_morning(
+    fake: FakeBotAPI, stores: Conversations
+) -> None:
+    """Quiet hours hold back messages, not erasure: a chat past its retention is erased at
+    23:30 as at noon, and nothing is sent."""
+    eva_in_a_board(stores)
+    group = stores.load(GROUP)
+    group.updated_at = (NOON + timedelta(days=600)).isoformat()  # the board stays active
+    stores.save(GROUP, group)
+    night = (NOON + timedelta(days=571)).replace(hour=22, minute=30)  # 23:30 in Copenhagen
+    stores.clock.now = night  # type: ignore[attr-defined]
+    await sweep(fake, stores)
+    assert stores.store.get(chat_key(EVA)) is None
+    assert memberindex.groups_of(stores.store, EVA) == []
+    assert fake.sent_to(EVA) == [] and fake.sent_to(GROUP) == []
+
+
 class Crash(Exception):
     """A stand-in for the process dying at this point."""
 

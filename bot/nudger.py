@@ -20,7 +20,8 @@ from bot.service import Conversations
 from dialogues.parts import app_row, rows
 from dialogues.reminders import messages
 from dialogues.reminders.planner import Nudge, deadlines, in_quiet_hours, switched_off, week_of
-from dialogues.state import ChatState
+from dialogues.state import ChatState, DamagedState
+from storage import DamagedValue
 from storage.nudges import NudgeRow
 
 log = logging.getLogger("inklusionsguiden.nudges")
@@ -77,7 +78,15 @@ class Nudger:
     async def _send_one(self, bot: object, row: NudgeRow, now: datetime) -> int:
         if row.kind == "purge":
             return await self._purge(row)
-        state = await asyncio.to_thread(self.conversations.load, row.chat_id)
+        try:
+            state = await asyncio.to_thread(self.conversations.load, row.chat_id)
+        except (DamagedValue, DamagedState):
+            # Data that cannot be read reminds of nothing: the nudge is claimed, so it is not
+            # tried again every minute (nor crowds out other chats' nudges); /start sets the
+            # data aside and plans the chat's reminders anew.
+            if await asyncio.to_thread(self.nudges.claim, row.id):
+                log.warning("nudge dropped chat=%s kind=%s reason=damaged", row.chat_id, row.kind)
+            return 0
         nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
         off = switched_off(state)
         muted = nudge.category != "retention" and (

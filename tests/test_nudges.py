@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.chats import to_row
+from bot.chats import chat_key, to_row
 from bot.nudger import Nudger
 from bot.service import Conversations
 from dialogues import ChatState, Library, dates
@@ -459,3 +459,27 @@ def test_the_guide_meeting_moved_a_week_is_on_its_new_day_in_the_plan_files(
     assert "DTSTART;VALUE=DATE:20270122" in calendar
     assert "20270115" not in calendar
     assert [m.day for m in meetings_of(doc)] == [date(2027, 1, 22)]
+
+
+async def test_a_damaged_chats_reminder_is_dropped_once_and_the_others_go_out(
+    fake: FakeBotAPI,
+    bot: ExtBot,
+    planned: tuple[Conversations, Clock],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A chat whose stored data cannot be read gets no reminder, and its reminder is not
+    tried again every minute (where enough of them would crowd out every other chat's)."""
+    conversations, clock = planned
+    conversations.save(6, state_with_row())
+    stored = conversations.store.get(chat_key(5))
+    assert stored is not None
+    conversations.store.put(chat_key(5), {**stored, "answers": ["not", "a", "mapping"]})
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    with caplog.at_level("WARNING", logger="inklusionsguiden.nudges"):
+        assert await Nudger(conversations).tick(bot) == 1  # chat 6's
+        assert await Nudger(conversations).tick(bot) == 0
+    assert fake.messages(5) == [] and len(fake.messages(6)) == 1
+    assert conversations.nudges is not None and conversations.nudges.pending(5) == []
+    dropped = [r.getMessage() for r in caplog.records if "reason=damaged" in r.getMessage()]
+    assert dropped == ["nudge dropped chat=5 kind=week reason=damaged"]
+    assert conversations.store.get(chat_key(5)) == {**stored, "answers": ["not", "a", "mapping"]}

@@ -109,7 +109,7 @@ class Nudger:
         thread = state.settings.get("thread_id")
         where = Where(row.chat_id, thread if isinstance(thread, int) else 0)
         try:
-            outbox = self.outbox or TelegramOutbox(self.conversations, bot)
+            outbox = self.outbox or TelegramOutbox(self.conversations, lambda: bot)
             await outbox.send(where, [reply])
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, BadRequest) and not gone(exc):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from telegram import (
     ForceReply,
@@ -69,20 +70,23 @@ class TelegramOutbox:
     question's own message, never whatever message happens to be last.
     """
 
-    def __init__(self, conversations: Conversations, bot: object) -> None:
+    def __init__(self, conversations: Conversations, bot: Callable[[], object]) -> None:
         self.conversations = conversations
-        self.bot = bot  # the application's Bot (what a handler's context.bot is)
+        # Asked at each send: the application's Bot as it is then (what a handler's
+        # context.bot is), also when it was replaced after building (the benchmarks do).
+        self.bot = bot
 
     async def send(self, where: Where, replies: list[Reply]) -> None:
         """Send every reply, in order; a chat that became a supergroup is followed."""
+        bot = self.bot()
         try:
-            await self._send_all(self.bot, where, replies)
+            await self._send_all(bot, where, replies)
         except ChatMigrated as exc:
             new_id = int(exc.new_chat_id)
             # Move the data in a task of its own: it takes both chats' locks, and this turn
             # may hold the old one.
             asyncio.get_running_loop().create_task(self._migrate(where.chat_id, new_id))
-            await self._send_all(self.bot, Where(new_id, where.thread_id), replies)
+            await self._send_all(bot, Where(new_id, where.thread_id), replies)
 
     async def _migrate(self, old_id: int, new_id: int) -> None:
         async with self.conversations.locked(old_id, new_id):

@@ -62,7 +62,7 @@ def build_application(config: Config, conversations: Conversations) -> Applicati
         .build()
     )
     application.bot_data["conversations"] = conversations
-    outbox: Outbox = TelegramOutbox(conversations, application.bot)  # context.bot is this Bot
+    outbox: Outbox = TelegramOutbox(conversations, lambda: application.bot)  # context.bot
     application.bot_data["outbox"] = outbox
     if conversations.nudges is not None and application.job_queue is not None:
         nudger = Nudger(conversations, outbox=outbox)  # in the library's zone (BOT_TIMEZONE)

@@ -1,6 +1,6 @@
 """The plan document as plain values: the plan's rows, the reflections, the meetings, labels.
 
-`wholeplan.build_document` builds it from a chat's state, texts already in the chat's
+`documents.build.build_document` builds it from a chat's state, texts already in the chat's
 language; the /plan screen and every exporter (`dialogues/documents/formats/`) render it.
 """
 

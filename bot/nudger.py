@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from bot.outbox import Outbox, Where
 from bot.sending import TelegramOutbox
 from bot.service import Conversations
+from dialogues.events import Reply
 from dialogues.parts import app_row, rows
 from dialogues.reminders import messages
 from dialogues.reminders.planner import Nudge, deadlines, in_quiet_hours, switched_off, week_of
@@ -27,6 +28,7 @@ from storage.nudges import NudgeRow
 log = logging.getLogger("inklusionsguiden.nudges")
 TICK_SECONDS = 30
 BATCH = 200
+RETRY_LATER = timedelta(hours=1)  # a reminder that failed before anything was sent
 # reminders that carry "Åbn planen" when the Mini App is set: a week's deadlines, an old
 # single item's, a meeting's
 APP_KINDS = ("week", "heads_up", "due", "meeting")
@@ -79,7 +81,7 @@ class Nudger:
         if row.kind == "purge":
             return await self._purge(row)
         try:
-            state = await asyncio.to_thread(self.conversations.load, row.chat_id)
+            prepared = await self._prepare(row, now)
         except (DamagedValue, DamagedState):
             # Data that cannot be read reminds of nothing: the nudge is claimed, so it is not
             # tried again every minute (nor crowds out other chats' nudges); /start sets the
@@ -87,23 +89,22 @@ class Nudger:
             if await asyncio.to_thread(self.nudges.claim, row.id):
                 log.warning("nudge dropped chat=%s kind=%s reason=damaged", row.chat_id, row.kind)
             return 0
-        nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
-        off = switched_off(state)
-        muted = nudge.category != "retention" and (
-            state.settings.get("inactive") or state.settings.get("nudges_off_all")
-        )
-        content = self.conversations.library.get(state.lang)
-        if row.kind in STORED_BEFORE_WEEKS and await self._before_weeks(row, state, now):
-            await asyncio.to_thread(self.nudges.claim, row.id)  # the week's message has it
+        except Exception as exc:
+            # A fault of ours in one chat's reminder (nothing was sent): it is tried again in
+            # an hour, so it neither fills the log every minute nor holds back the others.
+            later = (now + RETRY_LATER).isoformat()
+            await asyncio.to_thread(self.nudges.defer, row.id, later)
+            log.error(
+                "nudge failed chat=%s kind=%s error=%s retry=%s",
+                row.chat_id,
+                row.kind,
+                type(exc).__name__,
+                later,
+            )
             return 0
-        reply = (
-            None
-            if muted or nudge.category in off
-            else messages.render(content, state, nudge, now, self.tz)
-        )
-        if reply is not None and nudge.kind in APP_KINDS:  # the item or meeting, in the page
-            app = app_row(self.conversations.library.operator, content.text("btn_open_plan"))
-            reply = dataclasses.replace(reply, buttons=rows(*reply.buttons, app))
+        if prepared is None:
+            return 0
+        state, reply = prepared
         if not await asyncio.to_thread(self.nudges.claim, row.id) or reply is None:
             return 0  # already sent, or nothing left to remind of: claimed so it stays quiet
         thread = state.settings.get("thread_id")
@@ -129,6 +130,29 @@ class Nudger:
             return 0
         log.info("nudge sent chat=%s kind=%s", row.chat_id, row.kind)
         return 1
+
+    async def _prepare(self, row: NudgeRow, now: datetime) -> tuple[ChatState, Reply | None] | None:
+        """Load the chat and render its reminder (None for the reply: nothing to say); None
+        when the week's message took it over (claimed here)."""
+        state = await asyncio.to_thread(self.conversations.load, row.chat_id)
+        nudge = Nudge(row.chat_id, row.kind, row.ref, datetime.fromisoformat(row.due))
+        off = switched_off(state)
+        muted = nudge.category != "retention" and (
+            state.settings.get("inactive") or state.settings.get("nudges_off_all")
+        )
+        content = self.conversations.library.get(state.lang)
+        if row.kind in STORED_BEFORE_WEEKS and await self._before_weeks(row, state, now):
+            await asyncio.to_thread(self.nudges.claim, row.id)  # the week's message has it
+            return None
+        reply = (
+            None
+            if muted or nudge.category in off
+            else messages.render(content, state, nudge, now, self.tz)
+        )
+        if reply is not None and nudge.kind in APP_KINDS:  # the item or meeting, in the page
+            app = app_row(self.conversations.library.operator, content.text("btn_open_plan"))
+            reply = dataclasses.replace(reply, buttons=rows(*reply.buttons, app))
+        return state, reply
 
     async def _before_weeks(self, row: NudgeRow, state: ChatState, now: datetime) -> bool:
         """A reminder of one item stored before a week's deadlines were grouped: plan the

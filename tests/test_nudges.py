@@ -483,3 +483,43 @@ async def test_a_damaged_chats_reminder_is_dropped_once_and_the_others_go_out(
     dropped = [r.getMessage() for r in caplog.records if "reason=damaged" in r.getMessage()]
     assert dropped == ["nudge dropped chat=5 kind=week reason=damaged"]
     assert conversations.store.get(chat_key(5)) == {**stored, "answers": ["not", "a", "mapping"]}
+
+
+async def test_a_reminder_that_fails_to_render_waits_an_hour_and_the_others_go_out(
+    fake: FakeBotAPI,
+    bot: ExtBot,
+    planned: tuple[Conversations, Clock],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fault of ours in one chat's reminder is logged once, the reminder is tried again in
+    an hour (not every minute, where enough of them would hold back every other chat's), and
+    it arrives once the fault is gone."""
+    from bot import nudger
+
+    conversations, clock = planned
+    conversations.save(6, state_with_row())
+    real = nudger.messages.render
+
+    def broken_for_chat_5(content: object, state: ChatState, *rest: object) -> object:
+        if state.settings.get("title") == "broken":
+            raise KeyError("a fault of ours")
+        return real(content, state, *rest)  # type: ignore[arg-type]
+
+    state = conversations.load(5)
+    state.settings["title"] = "broken"
+    conversations.save(5, state)
+    monkeypatch.setattr(nudger.messages, "render", broken_for_chat_5)
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    with caplog.at_level("ERROR", logger="inklusionsguiden.nudges"):
+        assert await Nudger(conversations).tick(bot) == 1  # chat 6's
+        assert await Nudger(conversations).tick(bot) == 0  # a minute later: not tried again
+    failed = [r.getMessage() for r in caplog.records if r.getMessage().startswith("nudge failed")]
+    assert failed == [
+        "nudge failed chat=5 kind=week error=KeyError retry=2026-12-02T13:00:00+00:00"
+    ]
+    assert fake.messages(5) == [] and len(fake.messages(6)) == 1
+    monkeypatch.setattr(nudger.messages, "render", real)
+    clock.now = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+    assert await Nudger(conversations).tick(bot) == 1
+    assert len(fake.messages(5)) == 1

@@ -327,7 +327,8 @@ async def test_the_button_sends_a_photo_in_a_private_chat(
     chat_id = 4242
     fake.send_text(chat_id, "/start anbefaling1")
     await _until(fake, lambda: len(fake.messages(chat_id)) >= 2)
-    _plan_a_step(live.store, chat_id)
+    async with live.locked(chat_id):  # written as a turn would: under the chat's lock
+        _plan_a_step(live.store, chat_id)
     fake.send_text(chat_id, "/plan")
     await _until(fake, lambda: BUTTON in fake.buttons(chat_id))
     fake.press_button(chat_id, BUTTON)
@@ -354,7 +355,8 @@ async def test_the_button_sends_a_photo_in_a_groups_forum_topic(
     who = {"chat_type": "supergroup", "title": "Bestyrelsen", "thread_id": 77, "forum": True}
     fake.send_text(group, "/start@inklusion_test_bot anbefaling1", 1, "Anna", **who)  # type: ignore[arg-type]
     await _until(fake, lambda: len(fake.messages(group)) >= 2)
-    _plan_a_step(live.store, group)
+    async with live.locked(group):  # the turn may still be noting what its messages show
+        _plan_a_step(live.store, group)
     fake.send_text(group, "/plan@inklusion_test_bot", 1, "Anna", **who)  # type: ignore[arg-type]
     await _until(fake, lambda: BUTTON in fake.buttons(group))
     fake.press_button(group, BUTTON, user_id=2, first_name="Bo")  # any member may look

@@ -58,9 +58,9 @@ class Nudger:
     async def tick(self, bot: object) -> int:
         """Send what is due now; return how many nudges went out."""
         now = self.conversations.clock()
-        rows = await asyncio.to_thread(self.nudges.due, now.isoformat(), BATCH)
-        if in_quiet_hours(now, self.tz):  # no message at night; an erasure does not wait
-            rows = [row for row in rows if row.kind == "purge"]
+        # No message at night, but an erasure does not wait for the morning.
+        only = "purge" if in_quiet_hours(now, self.tz) else None
+        rows = await asyncio.to_thread(self.nudges.due, now.isoformat(), BATCH, only)
         sent = 0
         for row in rows:
             async with self.conversations.locked(row.chat_id):

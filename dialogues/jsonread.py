@@ -77,3 +77,9 @@ def is_text_pair(value: JsonValue) -> TypeGuard[list[str]]:
 def is_seen(value: JsonValue) -> TypeGuard[list[int | str]]:
     """[update id, ISO time]."""
     return isinstance(value, list) and len(value) == 2 and is_count(value[0]) and is_text(value[1])
+
+
+def member(value: object, allowed: tuple[T, ...]) -> T | None:
+    """Return the one of `allowed` equal to `value` (typed as it: a Literal stays a Literal),
+    or None."""
+    return next((choice for choice in allowed if choice == value), None)

@@ -109,9 +109,11 @@ class MemoryNudgeStore:
             ]
         return sorted(rows, key=_due)
 
-    def due(self, now: str, limit: int = 500) -> list[NudgeRow]:
-        """Return pending nudges due at or before `now`, the oldest first."""
-        return self._select(None, now)[:limit]
+    def due(self, now: str, limit: int = 500, kind: str | None = None) -> list[NudgeRow]:
+        """Return pending nudges due at or before `now`, the oldest first (of `kind` only,
+        when given)."""
+        found = self._select(None, now)
+        return [row for row in found if kind is None or row.kind == kind][:limit]
 
     def claim(self, nudge_id: str) -> bool:
         """Mark a pending nudge as sent; False when it was not pending."""

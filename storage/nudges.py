@@ -66,8 +66,9 @@ class NudgeStore(Protocol):
         """Insert the wanted nudges (existing ids untouched); drop future ones not wanted."""
         ...
 
-    def due(self, now: str, limit: int = 500) -> list[NudgeRow]:
-        """Return pending nudges due at or before `now`, the oldest first."""
+    def due(self, now: str, limit: int = 500, kind: str | None = None) -> list[NudgeRow]:
+        """Return pending nudges due at or before `now`, the oldest first (of `kind` only,
+        when given)."""
         ...
 
     def claim(self, nudge_id: str) -> bool:
@@ -137,8 +138,15 @@ class SqliteNudgeStore:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def due(self, now: str, limit: int = 500) -> list[NudgeRow]:
-        """Return pending nudges due at or before `now`, the oldest first."""
+    def due(self, now: str, limit: int = 500, kind: str | None = None) -> list[NudgeRow]:
+        """Return pending nudges due at or before `now`, the oldest first (of `kind` only,
+        when given)."""
+        if kind is not None:
+            return self._rows(
+                f"SELECT {COLUMNS} FROM nudges WHERE state = 'pending' AND due <= ?"
+                " AND kind = ? ORDER BY due LIMIT ?",
+                (now, kind, limit),
+            )
         return self._rows(
             f"SELECT {COLUMNS} FROM nudges WHERE state = 'pending' AND due <= ?"
             " ORDER BY due LIMIT ?",

@@ -9,7 +9,9 @@ the next board meeting 12.1.2027) are migrated when read, plain and encrypted al
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,14 +73,23 @@ def test_a_date_picked_in_english_reads_as_a_danish_date_in_danish(library: Libr
     assert "12. januar 2027" in user.last.text
 
 
-@pytest.mark.parametrize("name", ["plain.sqlite", "encrypted.sqlite"])
-def test_a_database_of_the_previous_release_is_migrated(
-    library: Library, tmp_path: Path, name: str
-) -> None:
+@contextlib.contextmanager
+def previous_release(tmp_path: Path, name: str) -> Iterator[SqliteStore]:
+    """Open a copy of a database the previous release wrote (plain.sqlite or encrypted.sqlite)."""
     shutil.copy(OLD / name, tmp_path / name)
     key = (OLD / "data.key").read_bytes().strip() if name.startswith("encrypted") else None
     store = SqliteStore(tmp_path / name, key=key)
     try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("name", ["plain.sqlite", "encrypted.sqlite"])
+def test_a_database_of_the_previous_release_is_migrated(
+    library: Library, tmp_path: Path, name: str
+) -> None:
+    with previous_release(tmp_path, name) as store:
         conversations = Conversations(library, store, clock=Clock())
         state = conversations.load(501)
         assert [row["tid"] for row in state.plan] == [
@@ -93,5 +104,3 @@ def test_a_database_of_the_previous_release_is_migrated(
         document = build_document(library.get("en"), state, Clock()(), tz=dates.LOCAL)
         deadlines = {row.tid for row in document.rows}
         assert {"week 49 (2026)", "1 February 2027"} <= deadlines
-    finally:
-        store.close()

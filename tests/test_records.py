@@ -8,7 +8,6 @@ summary and the reminders are built, instead of breaking them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,12 +25,11 @@ from dialogues.records.chat import Answer, ChecklistMark, OwnQuestion
 from dialogues.records.plan import FollowUp, PlanItem
 from dialogues.reminders import planner
 from dialogues.state import ChatState, JsonValue
-from storage import SqliteStore
 from tests.langwords import words
 from tests.test_catalogue import walk_to_summary
+from tests.test_deadline_records import previous_release
 from tests.transcript import Clock, Transcript
 
-OLD = Path(__file__).parent / "data" / "before_deadline_records"
 Record = Answer | OwnQuestion | ChecklistMark | PlanItem | FollowUp | Deadline | Damaged
 Reader = Callable[[JsonValue], Record | None]
 READERS: dict[str, Reader] = {
@@ -169,13 +167,8 @@ def stored_records(state: ChatState) -> list[tuple[str, Record | None]]:
 def test_the_committed_database_reads_as_records_without_damage(
     library: Library, tmp_path: Path, name: str
 ) -> None:
-    shutil.copy(OLD / name, tmp_path / name)
-    key = (OLD / "data.key").read_bytes().strip() if name.startswith("encrypted") else None
-    store = SqliteStore(tmp_path / name, key=key)
-    try:
+    with previous_release(tmp_path, name) as store:
         state = Conversations(library, store, clock=Clock()).load(501)
-    finally:
-        store.close()
     found = stored_records(state)
     kinds = sorted({what for what, _ in found})
     assert kinds == ["answer", "checklist mark", "follow-up", "plan item"]

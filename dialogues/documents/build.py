@@ -182,7 +182,7 @@ def build_document(content: Content, state: ChatState, at: datetime, tz: tzinfo)
         meetings=meetings,
         credits=(content.text("credit_catalogue"), content.text("credit_tool")),
         labels=labels(content),
-        meeting_day=rhythm.guide_meeting_on(content, state, tz),
+        meeting_day=rhythm.guide_meeting(content, state, tz),
         words=content.words,
     )
 

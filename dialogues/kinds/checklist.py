@@ -6,6 +6,7 @@ from typing import Literal
 
 from dialogues import dates, values
 from dialogues.events import Button
+from dialogues.jsonread import member
 from dialogues.library.model import ChecklistItem, Node
 from dialogues.markup import escape
 from dialogues.parts import Kind, NodeKind, nav_row, rows
@@ -33,7 +34,7 @@ def describe(turn: Turn, record: ChecklistMark) -> str:
 def _stage(widget: JsonObject) -> Stage:
     """Return the stored stage; one that is not a stage (damaged) is the mark."""
     stored = widget.get("stage")
-    return next((s for s in STAGES if s == stored), "mark")
+    return member(stored, STAGES) or "mark"
 
 
 def _where(turn: Turn, node: Node) -> tuple[int, Stage, ChecklistItem, JsonObject | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from dialogues import dates, values
+from dialogues.jsonread import member
 from dialogues.library.model import Node, PlanTemplate
 from dialogues.markup import escape
 from dialogues.parts import nav_row, rows, shorten
@@ -31,12 +32,12 @@ def stage_of(widget: JsonObject) -> Stage:
     """Return the stored stage; one that is not a stage (damaged, or from an old release) is
     the overview."""
     stored = widget.get("stage")
-    return next((s for s in STAGES if s == stored), "overview")
+    return member(stored, STAGES) or "overview"
 
 
 def field_of(name: str) -> Field | None:
     """Return `name` as a field of a row, or None."""
-    return next((f for f in FIELDS if f == name), None)
+    return member(name, FIELDS)
 
 
 def find_row(turn: Turn, row_id: object) -> JsonObject | None:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 from dialogues import dates, values
+from dialogues.jsonread import member
 
 if TYPE_CHECKING:  # JSON types and the state: for annotations only
     from dialogues.state import JsonObject, JsonValue
@@ -69,10 +70,9 @@ def texts(data: JsonObject, key: str) -> tuple[str, ...]:
 
 
 def literal(data: JsonObject, key: str, allowed: tuple[_L, ...], default: _L) -> _L:
-    value = data.get(key, default)
-    for choice in allowed:
-        if value == choice:
-            return choice
+    found = member(data.get(key, default), allowed)
+    if found is not None:
+        return found
     raise Bad(f"{key} is not one of {', '.join(allowed)}")
 
 

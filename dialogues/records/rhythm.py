@@ -70,29 +70,23 @@ def meetings(state: ChatState, at: datetime, tz: tzinfo, horizon_months: int = 1
 
 
 def guide_meeting(content: Content, state: ChatState, tz: tzinfo) -> date | None:
-    """Return the day of the meeting typed in the meeting guide (the question whose role is
-    meeting_date), read as of when it was typed; None when there is none or it is no date."""
+    """Return the day the meeting typed in the meeting guide (the question whose role is
+    meeting_date) is on now: the day typed, read as of when it was typed, or the day a
+    reminder's "a week later" moved it to; None when there is none or it is no date."""
     found = content.node_role("meeting_date")
     record = answers.first(state, found[0].id, found[1].id) if found else None
-    if not record:
-        return None
-    typed_at = record.author.moment
-    parsed = dates.parse(record.text, typed_at, tz, content.words) if typed_at else None
+    typed_at = record.author.moment if record else None
+    parsed = dates.parse(record.text, typed_at, tz, content.words) if record and typed_at else None
     day = parsed[1] if parsed else None
-    return day if values.stored_day(day.isoformat() if day else None) else None
-
-
-def guide_meeting_on(content: Content, state: ChatState, tz: tzinfo) -> date | None:
-    """Return the day the meeting guide's meeting is on now: the day typed, or the day a
-    reminder's "a week later" moved it to."""
-    typed = guide_meeting(content, state, tz)
-    return moved_meetings(state).get(typed, typed) if typed is not None else None
+    if day is None or values.stored_day(day.isoformat()) is None:
+        return None
+    return moved_meetings(state).get(day, day)
 
 
 def all_meetings(content: Content, state: ChatState, at: datetime, tz: tzinfo) -> list[date]:
     """Return the board's coming meetings: the rhythm's and the one the meeting guide set."""
     found = set(meetings(state, at, tz))
-    guide = guide_meeting_on(content, state, tz)
+    guide = guide_meeting(content, state, tz)
     if guide is not None and guide >= dates.today(at, tz) - timedelta(days=1):
         found.add(guide)
     return sorted(found)

@@ -41,8 +41,15 @@ class PgNudgeStore:
                 (chat_id, now, ids),
             )
 
-    def due(self, now: str, limit: int = 500) -> list[NudgeRow]:
-        """Return pending nudges due at or before `now`, the oldest first."""
+    def due(self, now: str, limit: int = 500, kind: str | None = None) -> list[NudgeRow]:
+        """Return pending nudges due at or before `now`, the oldest first (of `kind` only,
+        when given)."""
+        if kind is not None:
+            return self._rows(
+                f"SELECT {COLUMNS} FROM nudges WHERE state = 'pending' AND due <= %s"
+                " AND kind = %s ORDER BY due LIMIT %s",
+                (now, kind, limit),
+            )
         return self._rows(
             f"SELECT {COLUMNS} FROM nudges WHERE state = 'pending' AND due <= %s"
             " ORDER BY due LIMIT %s",
